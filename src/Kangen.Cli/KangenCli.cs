@@ -1,5 +1,6 @@
 using Spectre.Console;
 using System.CommandLine;
+using Kangen.Cli.Features.Card;
 using Kangen.Cli.Features.Demo;
 
 namespace Kangen.Cli;
@@ -12,6 +13,7 @@ public static class KangenCli
     {
         var root = new RootCommand("Kangen: identity-verified cashless point programs (Mynapoint Phase 2).");
         root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(CardCommand.Create(context));
         return root;
     }
 
