@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of Kangen on a fresh Debian machine of this project's kind.
+# Installs what the tests need from Debian packages when missing (needs root, as in CI),
+# starts the servers the tests talk to, stops them on exit, and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+command -v dotnet >/dev/null || { echo "test.sh: the .NET SDK (dotnet) is not on PATH" >&2; exit 1; }
+
+# PC/SC stack for the card interoperability tests: pcscd, vsmartcard-vpcd, OpenSC.
+scripts/pcsc.sh install
+scripts/pcsc.sh start
+trap 'scripts/pcsc.sh stop || true' EXIT
+
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet build Kangen.slnx -c Release -nologo -clp:ErrorsOnly -warnaserror
+status=0
+dotnet test Kangen.slnx -c Release --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" || status=$?
+
+# One plain closing line over all test projects, counted from the TRX files.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
+done
+echo
+echo "Tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then
+  echo "test.sh: no test ran" >&2
+  exit 1
+fi
+exit "$status"
