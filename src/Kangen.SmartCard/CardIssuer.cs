@@ -380,7 +380,8 @@ public sealed class CardIssuer : IDisposable
         AtomicFile.Write(keyPath, System.Text.Encoding.ASCII.GetBytes(rsa.ExportPkcs8PrivateKeyPem()), PrivateFileMode);
         AtomicFile.Write(certPath, ca.RawData);
         created = true;
-        return ca.CopyWithPrivateKey(rsa);
+        using var publicOnly = X509CertificateLoader.LoadCertificate(ca.RawData);
+        return publicOnly.CopyWithPrivateKey(rsa);
     }
 
     private void WriteHolder(string cardId, CardHolder holder) =>
