@@ -30,11 +30,12 @@ public static class AgeBands
     {
         ArgumentNullException.ThrowIfNull(zone);
         var today = zone.DateOf(instant);
-        var age = today.Year - birthDate.Year;
-        // Japanese law ages a person at the end of the day before the birthday; counting whole calendar
-        // years on the local date gives the same band for applications made during the day.
-        if (today < birthDate.AddYears(age))
-            age--;
+        // Japanese law ages a person at the end of the day before the birthday, so the new age holds for the whole
+        // birthday; someone born on 29 February ages at the end of 28 February, i.e. from 1 March in common years.
+        var anniversary = birthDate is { Month: 2, Day: 29 } && !DateTime.IsLeapYear(today.Year)
+            ? new DateOnly(today.Year, 3, 1)
+            : new DateOnly(today.Year, birthDate.Month, birthDate.Day);
+        var age = today.Year - birthDate.Year - (today < anniversary ? 1 : 0);
         return age;
     }
 
