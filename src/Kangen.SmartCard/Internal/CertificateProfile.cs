@@ -14,11 +14,12 @@ internal static class CertificateProfile
 
     public static X500DistinguishedName CaName(CertificateKind kind)
     {
+        // The builder encodes RDNs in reverse order of the Add calls; the encoded order is C, O, OU, OU as on real cards.
         var builder = new X500DistinguishedNameBuilder();
-        builder.AddCountryOrRegion("JP");
-        builder.AddOrganizationName("JPKI");
-        builder.AddOrganizationalUnitName(kind == CertificateKind.Authentication ? "JPKI for user authentication" : "JPKI for digital signature");
         builder.AddOrganizationalUnitName("Japan Agency for Local Authority Information Systems");
+        builder.AddOrganizationalUnitName(kind == CertificateKind.Authentication ? "JPKI for user authentication" : "JPKI for digital signature");
+        builder.AddOrganizationName("JPKI");
+        builder.AddCountryOrRegion("JP");
         return builder.Build();
     }
 
@@ -37,8 +38,8 @@ internal static class CertificateProfile
         DateTimeOffset notBefore, DateTimeOffset notAfter, string crlUri)
     {
         var subject = new X500DistinguishedNameBuilder();
-        subject.AddCountryOrRegion("JP");
         subject.AddCommonName(OpaqueName(24));
+        subject.AddCountryOrRegion("JP");
         var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var usage = kind == CertificateKind.Authentication
             ? X509KeyUsageFlags.DigitalSignature
