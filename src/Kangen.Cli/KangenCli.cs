@@ -14,6 +14,7 @@ public static class KangenCli
         var root = new RootCommand("Kangen: identity-verified cashless point programs (Mynapoint Phase 2).");
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(CardCommand.Create(context));
+        root.Subcommands.Add(Features.Rules.RulesCommand.Create(context));
         return root;
     }
 
