@@ -136,7 +136,7 @@ public static class EligibilityRules
             return;
         }
         notes.Add(new RuleViolation(RuleCodes.EligibilityPhase1Carryover, subject,
-            $"received {applied.Received} in Phase 1; {phase1.Cap.SubtractFloorZero(applied.Received)} more can be earned on the Phase 1 service"));
+            $"received {applied.Received} in Phase 1; Phase 1 and part 1 grants share the cap of {phase1.Cap}"));
     }
 
     private static void RegistrationReasons(Campaign campaign, ProgramRules program, DateTimeOffset? registeredAt, string what, DateTimeOffset instant,

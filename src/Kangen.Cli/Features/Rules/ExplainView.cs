@@ -27,14 +27,14 @@ public static class ExplainView
             console.MarkupLineInterpolated($"Phase 1 received: {CampaignView.Points(entitlement.Phase1Received)} (counts against part 1 and the total)");
 
         var table = new Table().Title("Eligibility and remaining entitlement")
-            .AddColumns("Part", "Program", "Eligible", "Window", "Cap", "Granted", "Remaining");
+            .AddColumns("Part", "Program", "Eligible", "Days (inclusive)", "Cap", "Granted", "Remaining");
         foreach (var program in eligibility.Programs)
         {
             table.AddRow(
                 program.Program.Part().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 program.Program.ToCode(),
                 program.IsEligible ? "[green]yes[/]" : "[red]no[/]",
-                Markup.Escape($"{CampaignView.Instant(zone, program.OpensAt)} .. {CampaignView.Instant(zone, program.ClosesAt)} (excl.)"),
+                Markup.Escape($"{CampaignView.Day(zone.DateOf(program.OpensAt))} .. {CampaignView.Day(zone.DateOf(program.ClosesAt.AddTicks(-1)))}"),
                 CampaignView.Points(entitlement.Cap(program.Program)),
                 CampaignView.Points(entitlement.Granted(program.Program)),
                 CampaignView.Points(entitlement.Remaining(program.Program)));
