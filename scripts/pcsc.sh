@@ -53,6 +53,11 @@ cmd_start() {
     echo "pcsc.sh: pcscd already running (pid $(pcscd_pid))"
     return 0
   fi
+  if [ -d /run/systemd/system ] && systemctl is-active --quiet pcscd.socket 2>/dev/null; then
+    # Socket activation: systemd owns the socket and starts pcscd on the first client. Never touch it.
+    echo "pcsc.sh: pcscd is socket-activated by systemd (pcscd.socket is active)"
+    return 0
+  fi
   if [ -n "$(pcscd_pid)" ]; then
     # Running but without its socket (half-dead, or still starting): give it the wait time first.
     for _ in $(seq 1 $((WAIT_SECONDS * 5))); do [ -S "$SOCKET" ] && break; sleep 0.2; done
@@ -65,9 +70,11 @@ cmd_start() {
   # --foreground keeps pcscd as our child so its output goes to the log; nohup + & backgrounds it.
   # --auto-exit is deliberately absent: vpcd's reader must stay while no client is connected.
   as_root nohup pcscd --foreground >"$LOG" 2>&1 &
+  local job=$!
   for _ in $(seq 1 $((WAIT_SECONDS * 5))); do
     [ -S "$SOCKET" ] && { echo "pcsc.sh: pcscd started (pid $(pcscd_pid)), socket $SOCKET, log $LOG"; return 0; }
-    [ -n "$(pcscd_pid)" ] || break
+    # The background job lives as long as pcscd does; if it ended, pcscd exited (see its log).
+    kill -0 "$job" 2>/dev/null || break
     sleep 0.2
   done
   echo "--- $LOG" >&2; tail -n 20 "$LOG" >&2 || true

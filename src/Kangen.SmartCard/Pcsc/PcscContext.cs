@@ -123,11 +123,12 @@ public sealed class PcscContext : IDisposable
             // in pcscd until that state changes or the remaining time runs out.
             var remaining = current is null ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
             var status = QueryStates([reader], remaining, current, out var result)[0];
-            if (result == PcscErrors.Cancelled)
+            // On timeout or cancellation pcscd reports no new state, so the flags prove nothing.
+            if (result is PcscErrors.Cancelled or PcscErrors.Timeout)
                 return false;
             if (status.IsCardPresent == present && !(present && status.IsMute))
                 return true;
-            if (result == PcscErrors.Timeout || Environment.TickCount64 >= deadline)
+            if (Environment.TickCount64 >= deadline)
                 return false;
             current = [status.RawEventState & ~PcscNative.StateChanged];
         }
