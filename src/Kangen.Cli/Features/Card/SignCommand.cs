@@ -13,13 +13,20 @@ public static class SignCommand
     {
         var cardFile = CardCli.CardFileArgument();
         var pin = CardCli.PinOption();
-        var data = new Option<string>("--data") { Description = "The text to sign, or @path to sign a file's bytes.", Required = true };
+        // Not "--data @path": System.CommandLine expands any @token as a response file before the command sees it.
+        var data = new Option<string?>("--data") { Description = "The text to sign (UTF-8)." };
+        var dataFile = new Option<FileInfo?>("--data-file") { Description = "A file whose bytes to sign (instead of --data)." };
         var command = new Command("sign", "Sign data with the user-authentication key (PIN needed); prints the base64 RSA PKCS#1 v1.5 SHA-256 signature after checking it against the certificate.")
         {
-            cardFile, pin, data,
+            cardFile, pin, data, dataFile,
         };
         command.SetAction(parse =>
         {
+            if ((parse.GetValue(data) is null) == (parse.GetValue(dataFile) is null))
+            {
+                context.Error("Give exactly one of --data <text> and --data-file <path>.");
+                return ExitCodes.Usage;
+            }
             var value = CardCli.Pin(context, parse, pin);
             if (value is null)
                 return ExitCodes.Usage;
@@ -27,8 +34,7 @@ public static class SignCommand
                 return ExitCodes.Failure;
             return CardCli.Guard(context, () =>
             {
-                var text = parse.GetValue(data)!;
-                var message = text.StartsWith('@') ? File.ReadAllBytes(text[1..]) : Encoding.UTF8.GetBytes(text);
+                var message = parse.GetValue(dataFile) is { } file ? File.ReadAllBytes(file.FullName) : Encoding.UTF8.GetBytes(parse.GetValue(data)!);
                 var (transport, client) = CardCli.Open(parse.GetValue(cardFile)!);
                 using (transport)
                 {
@@ -41,7 +47,8 @@ public static class SignCommand
                         context.Error("The card's signature does not verify with its own certificate: the card file is inconsistent.");
                         return ExitCodes.Failure;
                     }
-                    context.Console.WriteLine(Convert.ToBase64String(signature));
+                    // Raw writer: Spectre would wrap the long line at the console width and break pipes.
+                    context.Console.Profile.Out.Writer.WriteLine(Convert.ToBase64String(signature));
                     return ExitCodes.Ok;
                 }
             });
