@@ -84,6 +84,7 @@ public class EntitlementTests
         var decision = Of(3000, 0, 7500, 0).Accept(ProgramKind.CardAcquisition, 1500);
         Assert.Equal(Yen.Of(500), decision.RemainingAfter);
         Assert.Equal(Yen.Of(20000 - 3000 - 7500 - 1500), decision.RemainingTotalAfter);
+        Assert.Equal(Latest.Version, decision.CampaignVersion);
     }
 
     [Fact]

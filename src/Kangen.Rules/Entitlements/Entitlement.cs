@@ -18,13 +18,15 @@ public enum RebateRounding
 /// <param name="Violations">Why anything was refused; notes such as partial acceptance are included.</param>
 /// <param name="RemainingAfter">What remains for the program after the accepted grant.</param>
 /// <param name="RemainingTotalAfter">What remains in total after the accepted grant.</param>
+/// <param name="CampaignVersion">The campaign version whose caps decided it.</param>
 public sealed record GrantDecision(
     ProgramKind Program,
     long Proposed,
     Yen Accepted,
     IReadOnlyList<RuleViolation> Violations,
     Yen RemainingAfter,
-    Yen RemainingTotalAfter)
+    Yen RemainingTotalAfter,
+    int CampaignVersion)
 {
     /// <summary>True when the whole proposed amount is accepted.</summary>
     public bool IsFullyAccepted => Accepted.Amount == Proposed && Proposed > 0;
@@ -165,9 +167,9 @@ public sealed class Entitlement
     private GrantDecision Grant(ProgramKind kind, long proposed, Yen accepted, IReadOnlyList<RuleViolation> violations)
     {
         var after = new Entitlement(Campaign, Phase1Received, Phase2Grants.Plus(kind, accepted));
-        return new GrantDecision(kind, proposed, accepted, violations, after.Remaining(kind), after.RemainingTotal);
+        return new GrantDecision(kind, proposed, accepted, violations, after.Remaining(kind), after.RemainingTotal, Campaign.Version);
     }
 
     private GrantDecision Refuse(ProgramKind kind, long proposed, params RuleViolation[] violations) =>
-        new(kind, proposed, Yen.Zero, violations, Remaining(kind), RemainingTotal);
+        new(kind, proposed, Yen.Zero, violations, Remaining(kind), RemainingTotal, Campaign.Version);
 }

@@ -74,7 +74,9 @@ internal sealed record ExplainCase(
             }
 
             (ProgramKind, long)? proposal = null;
-            if (root.TryGetProperty("proposedGrant", out var pg) && pg.ValueKind != JsonValueKind.Null)
+            if (root.TryGetProperty("proposedGrant", out var pg) && pg.ValueKind is not (JsonValueKind.Null or JsonValueKind.Object))
+                errors.Add("proposedGrant: expected an object { program, points }");
+            else if (pg.ValueKind == JsonValueKind.Object)
             {
                 Unknown(pg, "proposedGrant", errors, "program", "points");
                 var programText = OptionalString(pg, "program", "proposedGrant.program", errors);

@@ -155,7 +155,7 @@ public class RulesCommandTests : IDisposable
     [Fact]
     public async Task Explain_of_an_invalid_case_names_each_bad_field()
     {
-        var path = Write("case.json", """{ "instant": "2023-02-28", "person": { "phase1": { "received": -1 } }, "grants": { "bonus": 1 } }""");
+        var path = Write("case.json", """{ "instant": "2023-02-28", "person": { "phase1": { "received": -1 } }, "grants": { "bonus": 1 }, "proposedGrant": 5 }""");
 
         var (code, output) = await CliRun.RunAsync("rules", "explain", path);
 
@@ -164,6 +164,7 @@ public class RulesCommandTests : IDisposable
         Assert.Contains("person.phase1.received: expected a whole-yen amount", output);
         Assert.Contains("person.phase1.appliedAt: required", output);
         Assert.Contains("grants.bonus: not a program", output);
+        Assert.Contains("proposedGrant: expected an object", output);
     }
 
     [Fact]
