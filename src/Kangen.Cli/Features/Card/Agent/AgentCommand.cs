@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kangen.Cli.Features.Card.Readers;
 using Spectre.Console;
 
 namespace Kangen.Cli.Features.Card.Agent;
@@ -53,7 +54,8 @@ public static class AgentCommand
                     context.Console.WriteLine("  No --allow-origin: browsers are refused; curl and native programs (no Origin header) are served.");
                 try
                 {
-                    await Task.Delay(Timeout.Infinite, ct);
+                    using var stop = new StopSignal(ct);
+                    await Task.Delay(Timeout.Infinite, stop.Token);
                 }
                 catch (OperationCanceledException)
                 {

@@ -51,7 +51,8 @@ public static class ServeVpcdCommand
             context.Console.MarkupLineInterpolated($"Serving [bold]{file.Name}[/] to vpcd at {options.Host}:{options.Port} (state kept in the card file). Press Ctrl+C to remove the card.");
             try
             {
-                await bridge.RunAsync(ct);
+                using var stop = new StopSignal(ct);
+                await bridge.RunAsync(stop.Token);
             }
             catch (SmartCardException e)
             {
