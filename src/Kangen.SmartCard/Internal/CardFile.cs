@@ -105,7 +105,8 @@ internal static class CardFile
         if (secret is null || secret.Algorithm != StoredSecret.Algorithm || secret.Salt is not { Length: > 0 } || secret.Hash is not { Length: 32 }
             || secret.Iterations is < 1 or > 10_000_000 || secret.MaxTries != maxTries || secret.TriesLeft < 0 || secret.TriesLeft > secret.MaxTries)
             throw Invalid(source, $"the {name} secret is missing or malformed (algorithm {StoredSecret.Algorithm}, 32-byte hash, {maxTries} tries at most)");
-        RSA rsa = RSA.Create();
+        var rsa = RSA.Create();
+        var usable = false;
         try
         {
             rsa.ImportPkcs8PrivateKey(pkcs8, out var read);
@@ -118,16 +119,16 @@ internal static class CardFile
             using var publicKey = cert.GetRSAPublicKey() ?? throw Invalid(source, $"the {name} certificate has no RSA key");
             if (!publicKey.ExportParameters(false).Modulus.AsSpan().SequenceEqual(rsa.ExportParameters(false).Modulus))
                 throw Invalid(source, $"the {name} private key does not match its certificate");
+            usable = true;
         }
         catch (CryptographicException e)
         {
-            rsa.Dispose();
             throw Invalid(source, $"the {name} key or a certificate cannot be decoded ({e.Message})", e);
         }
-        catch
+        finally
         {
-            rsa.Dispose();
-            throw;
+            if (!usable)
+                rsa.Dispose();
         }
         return new KeySlot(certificate, caCertificate, pkcs8, rsa,
             new StoredSecret(secret.MaxTries, secret.TriesLeft, secret.Salt, secret.Hash, secret.Iterations));
