@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Kangen.SmartCard;
 using Microsoft.Extensions.Time.Testing;
+using Spectre.Console.Testing;
 
 namespace Kangen.Cli.Tests.Features.Card;
 
@@ -248,6 +249,30 @@ public class CardCommandTests(CardCliFixture fixture) : IClassFixture<CardCliFix
         Assert.Equal(1, code);
         Assert.Contains("not a usable Kangen card file", output);
         Assert.Equal("{\"format\":\"kangen.emulated-jpki-card\",\"version\":1,\"cardId\":", File.ReadAllText(card));
+    }
+
+    [Fact]
+    public async Task On_an_interactive_console_a_missing_pin_is_prompted_for()
+    {
+        var console = new TestConsole().Interactive();
+        console.Input.PushTextWithEnter("1234");
+
+        var code = await KangenCli.RunAsync(["card", "verify-pin", fixture.CopyOfTemplate()], new CliContext(console, new FakeTimeProvider(CardCliFixture.Now)));
+
+        Assert.Equal(0, code);
+        Assert.Contains("PIN verified", console.Output);
+        Assert.DoesNotContain("1234", console.Output);
+    }
+
+    [Fact]
+    public async Task Info_after_the_validity_end_reports_the_card_expired()
+    {
+        var after = new FakeTimeProvider(new DateTimeOffset(2030, 6, 15, 15, 0, 0, TimeSpan.Zero));
+
+        var (code, output) = await CliRun.RunAsync(after, "card", "info", fixture.CopyOfTemplate(), "--data", fixture.Data);
+
+        Assert.Equal(0, code);
+        Assert.Contains("expired", output);
     }
 
     [Fact]
