@@ -298,6 +298,45 @@ public class EmulatedCardApduTests(IssuerFixture fixture)
         Assert.Equal(expected, Sw(hex));
     }
 
+    [Theory]
+    [InlineData("00200180", StatusWords.IncorrectP1P2)]
+    [InlineData("0024008004" + "35363738", StatusWords.IncorrectP1P2)]
+    [InlineData("00240180", StatusWords.WrongLength)]
+    [InlineData("802A0180" + "0101", StatusWords.IncorrectP1P2)]
+    [InlineData("802A0099" + "0101", StatusWords.IncorrectP1P2)]
+    [InlineData("00B0EA0004", StatusWords.IncorrectP1P2)]
+    [InlineData("00B0990004", StatusWords.FileNotFound)]
+    [InlineData("00B0970004", StatusWords.SecurityStatusNotSatisfied)]
+    [InlineData("00B0980004", StatusWords.IncompatibleFileStructure)]
+    [InlineData("00B0810004", StatusWords.SecurityStatusNotSatisfied)]
+    [InlineData("00B0820004", StatusWords.Success)]
+    [InlineData("00B0860020", StatusWords.Success)]
+    [InlineData("00B0862000", StatusWords.WrongOffset)]
+    public void Parameter_and_file_errors_after_selecting_the_pin_file_answer_the_right_status_word(string hex, ushort expected)
+    {
+        Sw(SelectAp);
+        Sw(SelectEf(0x0018));
+
+        Assert.Equal(expected, Sw(hex));
+        Assert.Equal(0x63C3, Sw("00200098"));
+    }
+
+    [Fact]
+    public void Sign_with_an_le_other_than_256_is_a_wrong_length_and_the_signing_key_needs_the_password()
+    {
+        Sw(SelectAp);
+        Sw(SelectEf(0x0018));
+        Sw(VerifyWith(IssuerFixture.Pin));
+        var digestInfo = Convert.ToHexString(JpkiClient.CreateSha256DigestInfo("x"u8));
+
+        Assert.Equal(StatusWords.WrongLength, Sw($"802A009733{digestInfo}80"));
+        Assert.Equal(StatusWords.SecurityStatusNotSatisfied, Sw($"802A009A33{digestInfo}00"));
+        Sw(SelectEf(0x001B));
+        Sw(VerifyWith(IssuerFixture.SigningPassword));
+        Assert.Equal(StatusWords.Success, Sw($"802A009A33{digestInfo}00"));
+        Assert.Equal(StatusWords.Success, Sw($"802A009733{digestInfo}"));
+    }
+
     [Fact]
     public void Read_binary_with_data_or_without_le_is_a_wrong_length()
     {
