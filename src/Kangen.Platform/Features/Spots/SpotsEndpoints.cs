@@ -1,0 +1,91 @@
+using Kangen.Platform.Features.ReferenceData;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Kangen.Platform.Features.Spots;
+
+/// <summary>Configuration of the spots feature (section <c>Spots</c>).</summary>
+public sealed class SpotsOptions
+{
+    /// <summary>A CSV spot list to serve (see docs/spots.md); when empty, the generated list is served.</summary>
+    public string? File { get; set; }
+}
+
+/// <summary>One spot in a search response.</summary>
+public sealed record SpotResponse(
+    string Id, string Name, string Kind, string Municipality, string MunicipalityName, double Lat, double Lng,
+    double DistanceMeters, IReadOnlyList<string> Operations, string Hours, bool Generated);
+
+/// <summary>Where the search measured from.</summary>
+public sealed record SpotOriginResponse(double Lat, double Lng, string? Municipality, string? MunicipalityName, string? PostalCode, string? PointSource);
+
+/// <summary>The answer to <c>GET /api/v1/spots</c>.</summary>
+public sealed record SpotSearchResponse(SpotOriginResponse Origin, string Source, int Count, IReadOnlyList<SpotResponse> Spots);
+
+/// <summary>Registration and routes of the spots feature.</summary>
+public static class SpotsEndpoints
+{
+    /// <summary>Registers the spot directory (generated, or the CSV named by <c>Spots:File</c>) and the reference data.</summary>
+    public static IHostApplicationBuilder AddSpots(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddReferenceData();
+        builder.Services.AddOptions<SpotsOptions>().BindConfiguration("Spots");
+        builder.Services.AddSingleton(services =>
+        {
+            var file = services.GetRequiredService<IOptions<SpotsOptions>>().Value.File;
+            if (string.IsNullOrWhiteSpace(file))
+                return SpotDirectory.CreateGenerated();
+            var (spots, errors) = SpotCsv.ReadFile(file, ReferenceDataSet.Municipalities);
+            // A broken configured list is an operator's mistake at start-up, not a request outcome.
+            return errors.Count == 0
+                ? SpotDirectory.Create(spots, file)
+                : throw new InvalidOperationException($"Spots:File {file} is invalid: " + string.Join("; ", errors.Take(5)));
+        });
+        return builder;
+    }
+
+    /// <summary>Maps <c>GET /api/v1/spots</c>.</summary>
+    public static IEndpointRouteBuilder MapSpots(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var group = app.MapGroup("/api/v1/spots").WithTags("Spots");
+        group.MapGet("/", Search);
+        return app;
+    }
+
+    private static Results<Ok<SpotSearchResponse>, ProblemHttpResult> Search(
+        SpotDirectory directory, MunicipalityDirectory municipalities,
+        string? lat, string? lng, string? municipality, string? postalCode, string? operation, string? openAt, string? k, string? kind)
+    {
+        var outcome = directory.Search(new SpotSearchRequest(lat, lng, municipality, postalCode, operation, openAt, k, kind));
+        if (!outcome.IsSuccess)
+            return Problem(outcome.Errors);
+        var o = outcome.Origin!;
+        var origin = new SpotOriginResponse(o.Point.Lat, o.Point.Lng, o.Municipality?.Code, o.Municipality?.Name,
+            o.PostalCode?.PostalCode, o.Municipality?.PointSource.Slug());
+        var spots = outcome.Matches.Select(m => new SpotResponse(
+            m.Spot.Id, m.Spot.Name, m.Spot.Kind.Slug(), m.Spot.MunicipalityCode,
+            municipalities.Find(m.Spot.MunicipalityCode)?.Name ?? "",
+            m.Spot.Point.Lat, m.Spot.Point.Lng, Math.Round(m.DistanceMeters, 1),
+            m.Spot.Operations.Slugs(), m.Spot.Hours.Text, m.Spot.Generated)).ToArray();
+        return TypedResults.Ok(new SpotSearchResponse(origin, directory.Source, spots.Length, spots));
+    }
+
+    /// <summary>RFC 7807 problem: the first error's code and title, field errors, and every message in ja/zh/en.</summary>
+    internal static ProblemHttpResult Problem(IReadOnlyList<SpotError> errors)
+    {
+        var first = errors[0];
+        return TypedResults.Problem(
+            title: first.En,
+            detail: first.Detail,
+            statusCode: StatusCodes.Status400BadRequest,
+            type: "https://kangen.dev/problems/" + first.Code,
+            extensions: new Dictionary<string, object?>
+            {
+                ["code"] = first.Code,
+                ["errors"] = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.En).ToArray()),
+                ["problems"] = errors.Select(e => new { code = e.Code, field = e.Field, ja = e.Ja, zh = e.Zh, en = e.En, detail = e.Detail }).ToArray(),
+            });
+    }
+}
