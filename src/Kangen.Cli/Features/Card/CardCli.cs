@@ -19,6 +19,42 @@ internal static class CardCli
 
     public static Argument<string> CardFileArgument() => new("card-file") { Description = "The emulated card file (JSON)." };
 
+    /// <summary>The card of a command that works on a card file or on a real card: the file argument is then optional.</summary>
+    public static Argument<string?> CardFileOrReaderArgument() => new("card-file")
+    {
+        Description = "The emulated card file (JSON); omit it and give --reader to use a card in a PC/SC reader.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    public static Option<string?> ReaderOption() => new("--reader")
+    {
+        Description = "Use the card in this PC/SC reader instead of a card file (names: kangen card readers).",
+    };
+
+    /// <summary>Checks that exactly one of a card file and a reader was given; false after a usage error.</summary>
+    public static bool CheckCardSource(CliContext context, ParseResult parse, Argument<string?> cardFile, Option<string?> reader)
+    {
+        if ((parse.GetValue(cardFile) is null) != (parse.GetValue(reader) is null))
+            return true;
+        context.Error("Give exactly one of a card file and --reader <name>.");
+        return false;
+    }
+
+    /// <summary>
+    /// Opens the card given by <see cref="CheckCardSource"/>: the card file through the in-process transport,
+    /// or the card in a PC/SC reader inside a transaction. The caller disposes the scope.
+    /// </summary>
+    public static (IDisposable Scope, ICardTransport Transport, JpkiClient Client) Open(ParseResult parse, Argument<string?> cardFile, Option<string?> reader)
+    {
+        if (parse.GetValue(reader) is { } name)
+        {
+            var session = Readers.ReaderCardSource.Open(name);
+            return (session, session.Transport, session.Client);
+        }
+        var (transport, client) = Open(parse.GetValue(cardFile)!);
+        return (transport, transport, client);
+    }
+
     public static Option<string?> PinOption(string name = "--pin", string description = "The 4-digit user-authentication PIN (prompted for when omitted on an interactive console).") =>
         new(name) { Description = description };
 

@@ -11,15 +11,16 @@ public static class InfoCommand
     public static Command Create(CliContext context)
     {
         var data = CardCli.DataOption();
-        var cardFile = CardCli.CardFileArgument();
-        var command = new Command("info", "Show a card file's token, user-authentication certificate, tries left and state (active, locked, expired, revoked).")
+        var cardFile = CardCli.CardFileOrReaderArgument();
+        var reader = CardCli.ReaderOption();
+        var command = new Command("info", "Show a card's token, user-authentication certificate, tries left and state (active, locked, expired, revoked).")
         {
-            cardFile, data,
+            cardFile, reader, data,
         };
-        command.SetAction(parse => CardCli.Guard(context, () =>
+        command.SetAction(parse => !CardCli.CheckCardSource(context, parse, cardFile, reader) ? ExitCodes.Usage : CardCli.Guard(context, () =>
         {
-            var (transport, client) = CardCli.Open(parse.GetValue(cardFile)!);
-            using (transport)
+            var (scope, transport, client) = CardCli.Open(parse, cardFile, reader);
+            using (scope)
             {
                 var token = client.ReadTokenInfo();
                 using var certificate = X509CertificateLoader.LoadCertificate(client.ReadAuthenticationCertificate());
@@ -67,12 +68,13 @@ public static class InfoCommand
 
     public static Command CreatePinStatus(CliContext context)
     {
-        var cardFile = CardCli.CardFileArgument();
-        var command = new Command("pin-status", "Show the tries left of the PIN and the signing password (uses no try).") { cardFile };
-        command.SetAction(parse => CardCli.Guard(context, () =>
+        var cardFile = CardCli.CardFileOrReaderArgument();
+        var reader = CardCli.ReaderOption();
+        var command = new Command("pin-status", "Show the tries left of the PIN and the signing password (uses no try).") { cardFile, reader };
+        command.SetAction(parse => !CardCli.CheckCardSource(context, parse, cardFile, reader) ? ExitCodes.Usage : CardCli.Guard(context, () =>
         {
-            var (transport, client) = CardCli.Open(parse.GetValue(cardFile)!);
-            using (transport)
+            var (scope, _, client) = CardCli.Open(parse, cardFile, reader);
+            using (scope)
             {
                 var pin = client.GetAuthPinTriesLeft();
                 var password = client.GetSigningPasswordTriesLeft();

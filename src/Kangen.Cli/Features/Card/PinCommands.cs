@@ -9,11 +9,14 @@ public static class PinCommands
 {
     public static Command CreateVerify(CliContext context)
     {
-        var cardFile = CardCli.CardFileArgument();
+        var cardFile = CardCli.CardFileOrReaderArgument();
+        var reader = CardCli.ReaderOption();
         var pin = CardCli.PinOption();
-        var command = new Command("verify-pin", "Verify the user-authentication PIN on the card (a wrong PIN uses one of 3 tries).") { cardFile, pin };
+        var command = new Command("verify-pin", "Verify the user-authentication PIN on the card (a wrong PIN uses one of 3 tries).") { cardFile, reader, pin };
         command.SetAction(parse =>
         {
+            if (!CardCli.CheckCardSource(context, parse, cardFile, reader))
+                return ExitCodes.Usage;
             var value = CardCli.Pin(context, parse, pin);
             if (value is null)
                 return ExitCodes.Usage;
@@ -21,8 +24,8 @@ public static class PinCommands
                 return ExitCodes.Failure;
             return CardCli.Guard(context, () =>
             {
-                var (transport, client) = CardCli.Open(parse.GetValue(cardFile)!);
-                using (transport)
+                var (scope, _, client) = CardCli.Open(parse, cardFile, reader);
+                using (scope)
                 {
                     client.VerifyAuthPin(value);
                     context.Console.MarkupLine($"[green]PIN verified[/] ({client.GetAuthPinTriesLeft()}/{PinRules.AuthenticationPinMaxTries} tries left).");

@@ -11,17 +11,20 @@ public static class SignCommand
 {
     public static Command Create(CliContext context)
     {
-        var cardFile = CardCli.CardFileArgument();
+        var cardFile = CardCli.CardFileOrReaderArgument();
+        var reader = CardCli.ReaderOption();
         var pin = CardCli.PinOption();
         // Not "--data @path": System.CommandLine expands any @token as a response file before the command sees it.
         var data = new Option<string?>("--data") { Description = "The text to sign (UTF-8)." };
         var dataFile = new Option<FileInfo?>("--data-file") { Description = "A file whose bytes to sign (instead of --data)." };
         var command = new Command("sign", "Sign data with the user-authentication key (PIN needed); prints the base64 RSA PKCS#1 v1.5 SHA-256 signature after checking it against the certificate.")
         {
-            cardFile, pin, data, dataFile,
+            cardFile, reader, pin, data, dataFile,
         };
         command.SetAction(parse =>
         {
+            if (!CardCli.CheckCardSource(context, parse, cardFile, reader))
+                return ExitCodes.Usage;
             if ((parse.GetValue(data) is null) == (parse.GetValue(dataFile) is null))
             {
                 context.Error("Give exactly one of --data <text> and --data-file <path>.");
@@ -35,8 +38,8 @@ public static class SignCommand
             return CardCli.Guard(context, () =>
             {
                 var message = parse.GetValue(dataFile) is { } file ? File.ReadAllBytes(file.FullName) : Encoding.UTF8.GetBytes(parse.GetValue(data)!);
-                var (transport, client) = CardCli.Open(parse.GetValue(cardFile)!);
-                using (transport)
+                var (scope, _, client) = CardCli.Open(parse, cardFile, reader);
+                using (scope)
                 {
                     using var certificate = X509CertificateLoader.LoadCertificate(client.ReadAuthenticationCertificate());
                     client.VerifyAuthPin(value);

@@ -44,6 +44,20 @@ public sealed class AgentOverPcscTests(AgentCardFixture fixture) : IClassFixture
         Assert.Equal(ExitCodes.Ok, readersCode);
         Assert.Matches(@"Virtual PCD 00 01\s*│\s*present \(My Number Card ATR\)\s*│\s*3B DA 13 FF 81 31 FB 46 80 12 39 2F 31 C1 73 C6 01 C0 3B", readers);
 
+        // The card commands work on the card in the reader as they do on a card file.
+        var (infoCode, info) = await CliRun.RunAsync("card", "info", "--reader", Reader);
+        Assert.Equal(ExitCodes.Ok, infoCode);
+        Assert.Contains(fixture.Issued.AuthenticationSerial, info);
+        Assert.Contains("3/3", info);
+        var (verifyCode, verified) = await CliRun.RunAsync("card", "verify-pin", "--reader", Reader, "--pin", AgentCardFixture.Pin);
+        Assert.Equal(ExitCodes.Ok, verifyCode);
+        Assert.Contains("PIN verified", verified);
+        var (signCode, signedLine) = await CliRun.RunAsync("card", "sign", "--reader", Reader, "--pin", AgentCardFixture.Pin, "--data", "challenge");
+        Assert.Equal(ExitCodes.Ok, signCode);
+        Assert.Equal(256, Convert.FromBase64String(signedLine.Trim()).Length);
+        var (bothCode, _) = await CliRun.RunAsync("card", "pin-status", cardPath, "--reader", Reader);
+        Assert.Equal(ExitCodes.Usage, bothCode);
+
         await using (var agent = await CardAgent.StartAsync(new CardAgentOptions { Cards = [new PcscAgentCard("pcsc-0", Reader)] }))
         using (var http = new HttpClient { BaseAddress = agent.Url, Timeout = Wait })
         {
