@@ -10,8 +10,12 @@ command -v dotnet >/dev/null || { echo "test.sh: the .NET SDK (dotnet) is not on
 
 # PC/SC stack for the card interoperability tests: pcscd, vsmartcard-vpcd, OpenSC.
 scripts/pcsc.sh install
-scripts/pcsc.sh start
-trap 'scripts/pcsc.sh stop || true' EXIT
+if scripts/pcsc.sh status >/dev/null 2>&1; then
+  echo "test.sh: using the pcscd that is already running"
+else
+  scripts/pcsc.sh start
+  trap 'scripts/pcsc.sh stop || true' EXIT
+fi
 
 results="$root/artifacts/test-results"
 rm -rf "$results"

@@ -1,19 +1,71 @@
-using Spectre.Console;
 using System.CommandLine;
+using System.Globalization;
+using Kangen.Cli.Features.Card;
+using Kangen.Cli.Features.Rules;
+using Kangen.Rules;
+using Spectre.Console;
 
 namespace Kangen.Cli.Features.Demo;
 
-/// <summary><c>kangen demo</c>: runs the whole product in one process on the embedded default.</summary>
+/// <summary>
+/// <c>kangen demo</c>: runs what exists of the product in one process on the embedded default. Today that is
+/// the campaign and its rules, and emulated My Number Cards from their issuing authority going through the
+/// challenge-response a relying service performs. The platform service joins it when the Platform issue lands.
+/// </summary>
 public static class DemoCommand
 {
+    /// <summary>The default instant judged by the demo: part 1 running, parts 2 and 3 just opened.</summary>
+    public static readonly DateTimeOffset DefaultInstant = new(2022, 7, 1, 10, 0, 0, TimeSpan.FromHours(9));
+
     public static Command Create(CliContext context)
     {
-        var command = new Command("demo", "Run the whole product in one process on the embedded default.");
-        command.SetAction(_ =>
+        var data = CardCli.DataOption();
+        var at = new Option<string?>("--at")
         {
-            context.Console.WriteLine("Kangen demo");
-            return ExitCodes.Ok;
+            Description = "The instant the rules are judged at, ISO 8601 with offset (default 2022-07-01T10:00:00+09:00).",
+        };
+        var command = new Command("demo", "Run the whole product in one process on the embedded default: the campaign, its rules and demo My Number Cards.")
+        {
+            data, at,
+        };
+        command.SetAction(parse =>
+        {
+            var instant = DefaultInstant;
+            if (parse.GetValue(at) is { } text && !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out instant))
+            {
+                context.Error($"--at must be an instant such as 2022-07-01T10:00:00+09:00; got '{text}'.");
+                return ExitCodes.Usage;
+            }
+            return Run(context, CardCli.DataDirectory(parse, data), instant);
         });
         return command;
+    }
+
+    private static int Run(CliContext context, string dataDirectory, DateTimeOffset instant)
+    {
+        var console = context.Console;
+        console.Write(new Rule("[bold]Kangen demo: Mynapoint Phase 2 / マイナポイント第2弾 / 个人编号积分第2轮[/]"));
+        console.MarkupLine("Up to [bold]20,000[/] yen of points per person: 25 % of charges and purchases up to 5,000, "
+                           + "7,500 for the health-insurance registration, 7,500 for a public-fund receipt account.");
+        console.WriteLine();
+
+        var definition = CampaignFile.LoadDefault();
+        console.Write(new Rule("1. The campaign (data/campaigns/mynapoint.json)").LeftJustified());
+        CampaignView.Render(console, definition, instant);
+        console.WriteLine();
+
+        console.Write(new Rule("2. My Number Cards and card authentication").LeftJustified());
+        var cards = DemoCards.Run(context, Path.Combine(dataDirectory, "demo"));
+        console.WriteLine();
+
+        console.Write(new Rule("3. What the rules say about the demo people").LeftJustified());
+        DemoPeople.Run(context, definition, instant, cards);
+        console.WriteLine();
+
+        console.Write(new Rule("Next").LeftJustified());
+        console.MarkupLine("The platform service (reservation, applications, operators, settlement) is not built yet: "
+                           + "see docs/architecture.md. Try [bold]kangen rules explain data/cases/phase1-carryover.json[/] "
+                           + $"and [bold]kangen card info {Markup.Escape(cards[0].CardFile)}[/].");
+        return cards.All(c => c.Authenticated) ? ExitCodes.Ok : ExitCodes.Failure;
     }
 }

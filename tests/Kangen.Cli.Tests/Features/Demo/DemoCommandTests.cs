@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace Kangen.Cli.Tests.Features.Demo;
+
+public sealed class DemoCommandTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("kangen-demo-").FullName;
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    [Fact]
+    public async Task Demo_authenticates_every_card_refuses_the_revoked_one_and_applies_the_rules()
+    {
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "demo", "--data", _data);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Contains("mynapoint-phase2", output);
+        Assert.Equal(3, CountOf(output, "authenticated"));
+        Assert.Contains("certificate revoked", output);
+        Assert.Contains("2 tries left", output);
+        Assert.Contains("6,000 -> 5,000", output);
+        Assert.Contains("grant.exceeds-cap", output);
+        Assert.Contains("application.representative-required", output);
+        Assert.Contains("application.account-same-as-representative", output);
+        Assert.Contains("recorded", output);
+        Assert.True(File.Exists(Path.Combine(_data, "demo", "issuer", "auth.crl")));
+    }
+
+    [Fact]
+    public async Task Demo_runs_again_on_the_same_data_folder()
+    {
+        Assert.Equal(ExitCodes.Ok, (await CliRun.RunAsync(TimeProvider.System, "demo", "--data", _data)).ExitCode);
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "demo", "--data", _data);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(3, CountOf(output, "authenticated"));
+    }
+
+    [Fact]
+    public async Task Demo_refuses_a_malformed_instant_as_a_usage_error()
+    {
+        var (code, output) = await CliRun.RunAsync(new FakeTimeProvider(), "demo", "--data", _data, "--at", "yesterday");
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--at", output);
+        Assert.False(Directory.Exists(Path.Combine(_data, "demo")));
+    }
+
+    private static int CountOf(string text, string word) =>
+        System.Text.RegularExpressions.Regex.Matches(text, $@"\b{word}\b").Count;
+}
