@@ -24,24 +24,21 @@ public static class CampaignFile
     public static Result<CampaignDefinition> Parse(Stream utf8Json)
     {
         ArgumentNullException.ThrowIfNull(utf8Json);
-        try
-        {
-            using var document = JsonDocument.Parse(utf8Json, DocumentOptions);
-            return Parse(document.RootElement);
-        }
-        catch (JsonException e)
-        {
-            return Result<CampaignDefinition>.Failure(RuleCodes.CampaignInvalid, e.Path ?? "$", "not valid JSON: " + e.Message);
-        }
+        return ParseDocument(() => JsonDocument.Parse(utf8Json, DocumentOptions));
     }
 
     /// <summary>Parses a campaign file from JSON text.</summary>
     public static Result<CampaignDefinition> Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        return ParseDocument(() => JsonDocument.Parse(json, DocumentOptions));
+    }
+
+    private static Result<CampaignDefinition> ParseDocument(Func<JsonDocument> parse)
+    {
         try
         {
-            using var document = JsonDocument.Parse(json, DocumentOptions);
+            using var document = parse();
             return Parse(document.RootElement);
         }
         catch (JsonException e)
