@@ -15,6 +15,7 @@ public static class KangenCli
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(CardCommand.Create(context));
         root.Subcommands.Add(Features.Rules.RulesCommand.Create(context));
+        root.Subcommands.Add(Features.Spots.SpotsCommand.Create(context));
         return root;
     }
 

@@ -50,8 +50,7 @@ public static class SpotGenerator
         var random = new SplitMix64(seed);
         var units = municipalities.All.Where(m => m.HasCounter).ToArray();
         var postalCounts = postalCodes.CountByMunicipality();
-        // Postal codes per municipality stand in for size (no population package is pinned): at least 1.
-        var weights = units.Select(u => (double)Math.Max(1, postalCounts.GetValueOrDefault(u.Code))).ToArray();
+        var weights = Weights(units, postalCounts);
         var spots = new List<Spot>(90_000);
 
         foreach (var unit in units)
@@ -78,6 +77,28 @@ public static class SpotGenerator
             }
         }
         return spots;
+    }
+
+    /// <summary>
+    /// Rough mean population per kind of place (order of magnitude of the 2020 census: special wards
+    /// ~420,000, designated-city wards ~160,000, cities ~95,000, towns ~15,000, villages ~5,000). No
+    /// population package is pinned, so these set the share of each kind, and within a kind the number
+    /// of postal codes (square-rooted, relative to the kind's mean) tells bigger places from smaller.
+    /// </summary>
+    private static double MeanPopulation(MunicipalityKind kind) => kind switch
+    {
+        MunicipalityKind.SpecialWard => 420_000,
+        MunicipalityKind.Ward => 160_000,
+        MunicipalityKind.City => 95_000,
+        MunicipalityKind.Town => 15_000,
+        _ => 5_000,
+    };
+
+    private static double[] Weights(Municipality[] units, IReadOnlyDictionary<string, int> postalCounts)
+    {
+        var postal = units.Select(u => (double)Math.Max(1, postalCounts.GetValueOrDefault(u.Code))).ToArray();
+        var meanByKind = units.Select((u, i) => (u.Kind, Postal: postal[i])).GroupBy(x => x.Kind).ToDictionary(g => g.Key, g => g.Average(x => x.Postal));
+        return units.Select((u, i) => MeanPopulation(u.Kind) * Math.Sqrt(postal[i] / meanByKind[u.Kind])).ToArray();
     }
 
     private static (SpotOperations, OpeningHours) Profile(SpotKind kind, SplitMix64 random) => kind switch
