@@ -9,13 +9,32 @@ root=$(pwd)
 command -v dotnet >/dev/null || { echo "test.sh: the .NET SDK (dotnet) is not on PATH" >&2; exit 1; }
 
 # PC/SC stack for the card interoperability tests: pcscd, vsmartcard-vpcd, OpenSC.
+# One EXIT trap stops only what this script started.
+started_pcscd=0
+started_postgres=0
+cleanup() {
+  if [ "$started_postgres" -eq 1 ]; then scripts/postgres.sh stop || true; fi
+  if [ "$started_pcscd" -eq 1 ]; then scripts/pcsc.sh stop || true; fi
+}
+trap cleanup EXIT
+
 scripts/pcsc.sh install
 if scripts/pcsc.sh status >/dev/null 2>&1; then
   echo "test.sh: using the pcscd that is already running"
 else
   scripts/pcsc.sh start
-  trap 'scripts/pcsc.sh stop || true' EXIT
+  started_pcscd=1
 fi
+
+# A throwaway PostgreSQL 15 for the platform's integration suite (each test fixture makes its own database).
+scripts/postgres.sh install
+if scripts/postgres.sh status >/dev/null 2>&1; then
+  echo "test.sh: using the throwaway PostgreSQL that is already running"
+else
+  scripts/postgres.sh start
+  started_postgres=1
+fi
+export KANGEN_TEST_POSTGRES="$(scripts/postgres.sh url)"
 
 results="$root/artifacts/test-results"
 rm -rf "$results"

@@ -1,11 +1,7 @@
-using Kangen.Platform.Features.Spots;
+using Kangen.Platform;
 
-// The platform host. Until the Platform identity issue lands it serves only its liveness probe.
-var builder = WebApplication.CreateBuilder(args);
-builder.AddSpots();
-var app = builder.Build();
-app.MapGet("/health", () => TypedResults.Text("ok"));
-app.MapSpots();
+// The platform host: everything is registered by PlatformHost so the CLI can host the same application.
+var app = PlatformHost.Build(args);
 app.Run();
 
 /// <summary>Entry point, public so integration tests can host it.</summary>

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL 15 cluster for the platform's integration tests.
+#   scripts/postgres.sh install   install postgresql-15 from Debian if initdb is missing (apt-get update only then)
+#   scripts/postgres.sh start     initdb a fresh cluster in $KANGEN_PG_DIR (default /tmp/kangen-pg) as the
+#                                 postgres OS user, trust auth on 127.0.0.1, port $KANGEN_PG_PORT (55432); wait until ready
+#   scripts/postgres.sh stop      stop it and remove its directory
+#   scripts/postgres.sh status    say whether it is running
+#   scripts/postgres.sh url       print the connection string tests use (KANGEN_TEST_POSTGRES)
+# Idempotent; exits non-zero with a message on failure. Needs root (or sudo) for install and to run as postgres.
+set -euo pipefail
+
+BIN=/usr/lib/postgresql/15/bin
+DIR=${KANGEN_PG_DIR:-/tmp/kangen-pg}
+PORT=${KANGEN_PG_PORT:-55432}
+WAIT_SECONDS=${KANGEN_PG_WAIT_SECONDS:-30}
+
+die() { echo "postgres.sh: $*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root (or sudo) for: $*"; fi
+}
+
+as_postgres() {
+  if [ "$(id -un)" = postgres ]; then "$@"
+  elif [ "$(id -u)" -eq 0 ]; then
+    if command -v runuser >/dev/null; then runuser -u postgres -- "$@"; else su postgres -s /bin/sh -c "$(printf '%q ' "$@")"; fi
+  else sudo -u postgres "$@"; fi
+}
+
+running() { [ -f "$DIR/data/postmaster.pid" ] && as_postgres "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; }
+
+cmd_install() {
+  if [ -x "$BIN/initdb" ]; then
+    echo "postgres.sh: PostgreSQL 15 is installed"
+    return 0
+  fi
+  echo "postgres.sh: installing postgresql-15"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+  [ -x "$BIN/initdb" ] || die "postgresql-15 installed but $BIN/initdb is missing"
+}
+
+cmd_start() {
+  [ -x "$BIN/initdb" ] || die "PostgreSQL 15 is not installed: run scripts/postgres.sh install"
+  if running; then
+    echo "postgres.sh: already running on 127.0.0.1:$PORT ($DIR)"
+    return 0
+  fi
+  as_root rm -rf "$DIR"
+  as_root mkdir -p "$DIR"
+  as_root chown postgres: "$DIR"
+  as_postgres "$BIN/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
+    || { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
+  as_postgres "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t "$WAIT_SECONDS" \
+    -o "-h 127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null \
+    || { cat "$DIR/server.log" >&2 || true; die "pg_ctl start failed"; }
+  local i
+  for ((i = 0; i < WAIT_SECONDS * 4; i++)); do
+    if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
+      echo "postgres.sh: running on 127.0.0.1:$PORT ($DIR)"
+      return 0
+    fi
+    sleep 0.25
+  done
+  die "PostgreSQL did not become ready within ${WAIT_SECONDS}s (see $DIR/server.log)"
+}
+
+cmd_stop() {
+  if running; then
+    as_postgres "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null || true
+  fi
+  as_root rm -rf "$DIR"
+  echo "postgres.sh: stopped"
+}
+
+cmd_status() {
+  if running; then echo "postgres.sh: running on 127.0.0.1:$PORT ($DIR)"; else echo "postgres.sh: not running"; return 1; fi
+}
+
+case "${1:-}" in
+  install) cmd_install ;;
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  url) echo "Host=127.0.0.1;Port=$PORT;Username=postgres;Database=postgres" ;;
+  *) echo "usage: scripts/postgres.sh install|start|stop|status|url" >&2; exit 2 ;;
+esac

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Kangen.Platform.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Kangen.Platform.Features.Audit;
+
+/// <summary>
+/// The hash chain of the audit log. Every state change appends one entry inside the transaction that
+/// makes the change; the entry's hash covers all its fields and the previous entry's hash, so editing,
+/// removing or reordering any entry breaks the chain at that point.
+/// </summary>
+public static class AuditChain
+{
+    /// <summary>The "previous hash" of the first entry.</summary>
+    public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>
+    /// The canonical hash of an entry: SHA-256 over the UTF-8 of
+    /// <c>kangen-audit-v1</c> followed by, for each of sequence, at (Unix milliseconds), actor, action,
+    /// subject, data and previous hash, <c>"\n" + length + ":" + value</c>. Length prefixes make the
+    /// encoding unambiguous whatever the values contain. Lower-case hex.
+    /// </summary>
+    public static string ComputeHash(long sequence, DateTimeOffset at, string actor, string action, string subject, string data, string previousHash)
+    {
+        var text = new StringBuilder("kangen-audit-v1");
+        foreach (var field in new[]
+                 {
+                     sequence.ToString(CultureInfo.InvariantCulture),
+                     at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+                     actor, action, subject, data, previousHash,
+                 })
+            text.Append('\n').Append(field.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(field);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    /// <summary>The hash <paramref name="entry"/> should carry.</summary>
+    public static string ComputeHash(AuditEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return ComputeHash(entry.Sequence, entry.At, entry.Actor, entry.Action, entry.Subject, entry.Data, entry.PreviousHash);
+    }
+
+    /// <summary>
+    /// Appends an entry. Call inside the transaction of the change it records, after the change itself:
+    /// it locks the chain head (PostgreSQL: <c>SELECT ... FOR UPDATE</c>; SQLite: the transaction already
+    /// holds the database's write lock), so concurrent writers, in any number of replicas, keep one chain.
+    /// The entry is saved with the caller's next <c>SaveChanges</c>.
+    /// </summary>
+    public static async Task<AuditEntry> AppendAsync(
+        KangenDbContext db, DateTimeOffset now, string actor, string action, string subject, object? data, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (db.Database.CurrentTransaction is null)
+            throw new InvalidOperationException("Audit entries are appended inside the transaction of the change they record.");
+        var head = db.Provider == StorageProvider.Postgres
+            ? await db.AuditHead.FromSqlRaw("SELECT * FROM audit_head WHERE id = 1 FOR UPDATE").SingleAsync(cancellationToken)
+            : await db.AuditHead.SingleAsync(h => h.Id == 1, cancellationToken);
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
+        var json = data is null ? "{}" : JsonSerializer.Serialize(data, JsonOptions);
+        var entry = new AuditEntry
+        {
+            Sequence = head.Sequence + 1,
+            At = at,
+            Actor = actor,
+            Action = action,
+            Subject = subject,
+            Data = json,
+            PreviousHash = head.Hash,
+            Hash = "",
+        };
+        entry.Hash = ComputeHash(entry);
+        head.Sequence = entry.Sequence;
+        head.Hash = entry.Hash;
+        db.AuditLog.Add(entry);
+        return entry;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}

@@ -1,0 +1,17 @@
+using Kangen.Platform.Storage;
+
+namespace Kangen.Platform.Features.Audit;
+
+/// <summary>An audit entry to append once the change it records has been saved in the same transaction.</summary>
+public sealed record AuditIntent(string Actor, string Action, string Subject, object? Data)
+{
+    /// <summary>Appends the intents in order and saves them (the head is locked only for this last step).</summary>
+    public static async Task AppendAllAsync(KangenDbContext db, DateTimeOffset now, IEnumerable<AuditIntent> intents, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(intents);
+        foreach (var intent in intents)
+            await AuditChain.AppendAsync(db, now, intent.Actor, intent.Action, intent.Subject, intent.Data, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}

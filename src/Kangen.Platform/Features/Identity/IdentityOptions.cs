@@ -1,0 +1,44 @@
+namespace Kangen.Platform.Features.Identity;
+
+/// <summary>Configuration section <c>Kangen:Challenges</c>.</summary>
+public sealed class ChallengeOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Kangen:Challenges";
+
+    /// <summary>How long a challenge may be used after it is issued (default 120 s).</summary>
+    public int LifetimeSeconds { get; set; } = 120;
+
+    /// <summary>The HMAC key (base64, at least 32 bytes); give every replica the same one. Default: <c>&lt;data&gt;/platform/challenge.key</c>.</summary>
+    public string? Key { get; set; }
+}
+
+/// <summary>Configuration section <c>Kangen:Sessions</c>.</summary>
+public sealed class SessionOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Kangen:Sessions";
+
+    /// <summary>How long a session lasts (default 15 minutes): short, so a shared terminal left alone soon forgets.</summary>
+    public int LifetimeMinutes { get; set; } = 15;
+}
+
+/// <summary>
+/// Where trust comes from (section <c>Kangen:Trust</c>, beside the verifier's own refresh settings).
+/// With nothing configured the platform trusts the emulated-card issuer in <c>&lt;data&gt;/issuer</c> (created
+/// there if missing) and follows its CRL and renewal links. In production list the anchors, CRLs and link files.
+/// </summary>
+public sealed class TrustSourceOptions
+{
+    /// <summary>An issuer folder in the published layout (<c>auth-ca.cer</c>, <c>auth.crl</c>, <c>renewals.jsonl</c>); used when <see cref="Anchors"/> is empty.</summary>
+    public string? IssuerDirectory { get; set; }
+
+    /// <summary>Trust anchor certificate files (DER or PEM).</summary>
+    public List<string> Anchors { get; set; } = [];
+
+    /// <summary>CRL files of the anchors (DER), re-read in the background.</summary>
+    public List<string> Crls { get; set; } = [];
+
+    /// <summary>Renewal link files (JSON lines <c>{"kind":"authentication","oldSerial":..,"newSerial":..}</c>).</summary>
+    public List<string> RenewalLinks { get; set; } = [];
+}

@@ -1,0 +1,128 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using Kangen.Platform.Features.Audit;
+using Kangen.Platform.Features.Identity.Certificates;
+using Kangen.Platform.Features.Identity.Challenges;
+using Kangen.Platform.Features.Reservation;
+using Kangen.Platform.Observability;
+using Kangen.Platform.Problems;
+using Kangen.Platform.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Kangen.Platform.Features.Identity.Sessions;
+
+/// <summary>The body of <c>POST /api/v1/sessions</c>.</summary>
+/// <param name="Challenge">The challenge text exactly as issued.</param>
+/// <param name="Certificate">The card's user-authentication certificate (EF 000A), DER, base64.</param>
+/// <param name="Signature">The card's signature (SIGN with the authentication key over the SHA-256 DigestInfo of the challenge's UTF-8 bytes), base64.</param>
+public sealed record SessionRequest(string? Challenge, string? Certificate, string? Signature);
+
+/// <summary>A session that was opened.</summary>
+/// <param name="Token">The bearer token (shown once; only its hash is stored).</param>
+/// <param name="ExpiresAt">When the session ends by itself.</param>
+/// <param name="MyKeyId">The person's My Key ID.</param>
+/// <param name="Serial">The certificate serial the session is bound to.</param>
+/// <param name="PersonCreated">True when this was the person's first authentication.</param>
+/// <param name="LinkedByRenewal">True when this certificate was linked now as a renewal of an earlier one.</param>
+public sealed record OpenedSession(string Token, DateTimeOffset ExpiresAt, string MyKeyId, string Serial, bool PersonCreated, bool LinkedByRenewal);
+
+/// <summary>
+/// Flow 1. Checks, in order and before writing anything: the request's shape, the challenge (MAC, purpose,
+/// expiry), the certificate (the verifier: anchors, validity, policy, key usage, revocation) and the signature.
+/// Then one transaction consumes the challenge nonce, resolves the person (flow 2), opens the session and
+/// appends the audit entries; a replay fails on the nonce's primary key and writes nothing.
+/// </summary>
+public sealed class Authenticator(
+    KangenDbContext db, ChallengeCodec challenges, CardCertificateVerifier verifier, TrustStore trust,
+    WriteGate gate, TimeProvider time, IOptions<SessionOptions> options, PlatformMetrics metrics)
+{
+    /// <summary>Largest accepted base64 field (a certificate is about 1.5 KB; the verifier caps DER at 8 KB).</summary>
+    public const int MaxFieldLength = 16 * 1024;
+
+    private const int MaxAttempts = 5;
+
+    /// <summary>Opens a session, or says why not.</summary>
+    public async Task<(OpenedSession? Session, PlatformProblem? Problem)> OpenAsync(SessionRequest? request, CancellationToken cancellationToken)
+    {
+        var (session, problem) = await OpenCoreAsync(request, cancellationToken);
+        if (problem is not null)
+            metrics.AuthenticationRefused(problem.Code);
+        else
+            metrics.SessionCreated();
+        return (session, problem);
+    }
+
+    private async Task<(OpenedSession?, PlatformProblem?)> OpenCoreAsync(SessionRequest? request, CancellationToken cancellationToken)
+    {
+        if (request is null)
+            return (null, IdentityProblems.RequestInvalid("body", "a JSON object with challenge, certificate and signature is required"));
+        if (string.IsNullOrEmpty(request.Challenge))
+            return (null, IdentityProblems.RequestInvalid("challenge", "missing"));
+        if (DecodeBase64(request.Certificate) is not { } certificate)
+            return (null, IdentityProblems.RequestInvalid("certificate", "base64 of the DER certificate is required"));
+        if (DecodeBase64(request.Signature) is not { } signature)
+            return (null, IdentityProblems.RequestInvalid("signature", "base64 of the card's signature is required"));
+
+        var (challenge, challengeProblem) = challenges.Validate(request.Challenge, ChallengePurposes.Session);
+        if (challengeProblem is not null)
+            return (null, challengeProblem);
+        var check = verifier.Check(certificate);
+        if (!check.IsValid)
+            return (null, IdentityProblems.Certificate(check.ErrorCode!, check.Detail));
+        var cert = check.Certificate!;
+        if (!verifier.VerifySignature(cert, ChallengeCodec.SignedBytes(request.Challenge), signature))
+            return (null, IdentityProblems.SignatureInvalid);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            using var _ = await gate.EnterAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+            var now = time.GetUtcNow();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (await db.ConsumedChallenges.AnyAsync(c => c.Nonce == challenge!.Nonce, cancellationToken))
+                return (null, IdentityProblems.ChallengeUsed);
+            db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = challenge!.Nonce, Purpose = challenge.Purpose, ConsumedAt = now, ExpiresAt = challenge.ExpiresAt });
+            var (resolution, audit) = await PersonDirectory.ResolveAsync(db, trust, cert.Serial, now, cancellationToken);
+            var person = resolution.Person;
+            var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+            var tokenHash = HashToken(token);
+            var expires = now.AddMinutes(options.Value.LifetimeMinutes);
+            db.Sessions.Add(new Session { TokenHash = tokenHash, PersonId = person.Id, Serial = cert.Serial, CreatedAt = now, ExpiresAt = expires });
+            var actor = "person:" + person.Id;
+            var intents = audit.Append(new AuditIntent(actor, "session.created", SessionSubject(tokenHash), new { serial = cert.Serial, expiresAt = expires }));
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                await AuditIntent.AppendAllAsync(db, now, intents, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e) && attempt < MaxAttempts)
+            {
+                // A concurrent first login of the same card (serial), a replay racing this one (nonce) or a
+                // My Key ID collision: start again; the re-read finds what the other writer committed.
+                continue;
+            }
+            if (resolution.Created)
+                metrics.PersonCreated();
+            if (resolution.LinkedByRenewal)
+                metrics.RenewalLinked();
+            return (new OpenedSession(token, expires, person.MyKeyId, cert.Serial, resolution.Created, resolution.LinkedByRenewal), null);
+        }
+    }
+
+    /// <summary>The stored form of a bearer token: SHA-256, lower-case hex.</summary>
+    public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    /// <summary>How the audit log names a session: a prefix of its token hash (not enough to use it).</summary>
+    public static string SessionSubject(string tokenHash) => "session:" + tokenHash[..16];
+
+    private static byte[]? DecodeBase64(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Length > MaxFieldLength)
+            return null;
+        var buffer = new byte[text.Length * 3 / 4 + 3];
+        return Convert.TryFromBase64String(text.Trim(), buffer, out var written) && written > 0 ? buffer[..written] : null;
+    }
+}

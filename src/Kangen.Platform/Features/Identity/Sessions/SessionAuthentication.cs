@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Kangen.Platform.Problems;
+using Kangen.Platform.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Kangen.Platform.Features.Identity.Sessions;
+
+/// <summary>The signed-in session of a request, read from its claims.</summary>
+/// <param name="PersonId">The person.</param>
+/// <param name="Serial">The certificate serial the session is bound to.</param>
+/// <param name="TokenHash">The stored hash of the bearer token.</param>
+/// <param name="ExpiresAt">When it ends by itself.</param>
+public sealed record CurrentSession(Guid PersonId, string Serial, string TokenHash, DateTimeOffset ExpiresAt)
+{
+    internal const string PersonClaim = "kangen:person";
+    internal const string SerialClaim = "kangen:serial";
+    internal const string SessionClaim = "kangen:session";
+    internal const string ExpiresClaim = "kangen:expires";
+
+    /// <summary>The session of an authenticated principal.</summary>
+    public static CurrentSession From(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return new(
+            Guid.Parse(user.FindFirstValue(PersonClaim)!),
+            user.FindFirstValue(SerialClaim)!,
+            user.FindFirstValue(SessionClaim)!,
+            DateTimeOffset.Parse(user.FindFirstValue(ExpiresClaim)!, CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>
+/// Bearer authentication by session token: the token's hash is looked up on every request, so ending a
+/// session takes effect at once on every replica. Refusals answer with problem details
+/// (<c>auth.session-required</c>, <c>auth.session-invalid</c>, <c>auth.session-expired</c>).
+/// </summary>
+public sealed class SessionAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KangenDbContext db, TimeProvider time)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    /// <summary>The scheme name.</summary>
+    public const string SchemeName = "KangenSession";
+
+    private PlatformProblem _problem = IdentityProblems.SessionRequired;
+
+    /// <inheritdoc />
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return AuthenticateResult.NoResult();
+        var token = header["Bearer ".Length..].Trim();
+        if (token.Length is 0 or > 128)
+        {
+            _problem = IdentityProblems.SessionInvalid;
+            return AuthenticateResult.Fail(_problem.Code);
+        }
+        var hash = Authenticator.HashToken(token);
+        var session = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.TokenHash == hash, Context.RequestAborted);
+        if (session is null || session.EndedAt is not null)
+        {
+            _problem = IdentityProblems.SessionInvalid;
+            return AuthenticateResult.Fail(_problem.Code);
+        }
+        if (time.GetUtcNow() >= session.ExpiresAt)
+        {
+            _problem = IdentityProblems.SessionExpired;
+            return AuthenticateResult.Fail(_problem.Code);
+        }
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(CurrentSession.PersonClaim, session.PersonId.ToString()),
+            new Claim(CurrentSession.SerialClaim, session.Serial),
+            new Claim(CurrentSession.SessionClaim, session.TokenHash),
+            new Claim(CurrentSession.ExpiresClaim, session.ExpiresAt.ToString("O", CultureInfo.InvariantCulture)),
+        ], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    /// <inheritdoc />
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await ProblemResults.From(_problem).ExecuteAsync(Context);
+    }
+}

@@ -1,0 +1,179 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Kangen.Platform.Storage;
+
+/// <summary>Creating contexts, applying migrations and recognising provider errors, for the host and the CLI alike.</summary>
+public static class KangenStorage
+{
+    /// <summary>Configures <paramref name="options"/> for the provider and connection string.</summary>
+    public static void Configure(DbContextOptionsBuilder options, StorageProvider provider, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (provider == StorageProvider.Sqlite)
+            options.UseSqlite(Sqlite(connectionString), o => o.MigrationsHistoryTable("__ef_migrations"));
+        else
+            options.UseNpgsql(connectionString, o => o.MigrationsHistoryTable("__ef_migrations"));
+    }
+
+    /// <summary>A context outside dependency injection (CLI admin commands, tests).</summary>
+    public static KangenDbContext CreateContext(StorageProvider provider, string connectionString)
+    {
+        if (provider == StorageProvider.Sqlite)
+        {
+            var builder = new DbContextOptionsBuilder<SqliteKangenDbContext>();
+            Configure(builder, provider, connectionString);
+            return new SqliteKangenDbContext(builder.Options);
+        }
+        var pg = new DbContextOptionsBuilder<PostgresKangenDbContext>();
+        Configure(pg, provider, connectionString);
+        return new PostgresKangenDbContext(pg.Options);
+    }
+
+    /// <summary>
+    /// Applies pending migrations. For SQLite it first creates the folder and switches the file to WAL
+    /// (persistent in the file), so readers never block the single writer.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> MigrateAsync(KangenDbContext db, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (db.Provider == StorageProvider.Sqlite)
+        {
+            var source = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+            if (!string.IsNullOrEmpty(source) && source != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(source)) is { } dir)
+                Directory.CreateDirectory(dir);
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToArray();
+        if (pending.Length > 0)
+            await db.Database.MigrateAsync(cancellationToken);
+        return pending;
+    }
+
+    /// <summary>True when the failure is a unique or primary key violation (a concurrent writer got there first).</summary>
+    public static bool IsUniqueViolation(DbUpdateException exception) => exception?.InnerException switch
+    {
+        SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode is 1555 or 2067,
+        PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
+        _ => false,
+    };
+
+    /// <summary>True when a provider exception means the row was already there (for raw commands).</summary>
+    public static bool IsUniqueViolation(DbException exception) => exception switch
+    {
+        SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode is 1555 or 2067,
+        PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
+        _ => false,
+    };
+
+    private static string Sqlite(string connectionString)
+    {
+        // A generous busy timeout: writers queue on SQLite's single write lock instead of failing.
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (builder.DefaultTimeout == 30)
+            builder.DefaultTimeout = 60;
+        return builder.ToString();
+    }
+}
+
+/// <summary>Registers the database for the provider chosen by <c>Kangen:Storage:Provider</c>.</summary>
+public static class StorageRegistration
+{
+    /// <summary>Adds <see cref="KangenDbContext"/> (as the provider's derived context), the write gate and start-up migration.</summary>
+    public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
+        var options = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var provider = options.ParsedProvider;
+        var connection = options.ResolveConnectionString(PlatformData.Resolve(builder.Configuration));
+        if (provider == StorageProvider.Sqlite)
+            builder.Services.AddDbContext<KangenDbContext, SqliteKangenDbContext>(o => KangenStorage.Configure(o, provider, connection));
+        else
+            builder.Services.AddDbContext<KangenDbContext, PostgresKangenDbContext>(o => KangenStorage.Configure(o, provider, connection));
+        builder.Services.AddSingleton(new WriteGate(provider));
+        builder.Services.AddHostedService<MigrateOnStart>();
+        return builder;
+    }
+}
+
+/// <summary>
+/// Serialises writers inside one process for SQLite, whose single write lock would otherwise be fought
+/// over by busy-waiting connections; PostgreSQL needs no gate (row locks do the work, across replicas too).
+/// </summary>
+public sealed class WriteGate(StorageProvider provider)
+{
+    private readonly SemaphoreSlim? _gate = provider == StorageProvider.Sqlite ? new SemaphoreSlim(1, 1) : null;
+
+    /// <summary>Waits for the gate; dispose the result to release it.</summary>
+    public async ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken)
+    {
+        if (_gate is null)
+            return NoGate.Instance;
+        await _gate.WaitAsync(cancellationToken);
+        return new Release(_gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+                gate.Release();
+        }
+    }
+
+    private sealed class NoGate : IDisposable
+    {
+        public static readonly NoGate Instance = new();
+        public void Dispose() { }
+    }
+}
+
+/// <summary>Applies migrations before anything else starts (so before Kestrel accepts a request).</summary>
+internal sealed class MigrateOnStart(IServiceScopeFactory scopes, IOptions<StorageOptions> options, ILogger<MigrateOnStart> log) : IHostedLifecycleService
+{
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.MigrateOnStart)
+            return;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<KangenDbContext>();
+        var applied = await KangenStorage.MigrateAsync(db, cancellationToken);
+        if (applied.Count > 0)
+            log.LogInformation("Applied {Count} migration(s) on {Provider}: {Migrations}", applied.Count, db.Provider, string.Join(", ", applied));
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Design-time factory for <c>dotnet ef migrations add --context SqliteKangenDbContext</c>.</summary>
+internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteKangenDbContext>
+{
+    public SqliteKangenDbContext CreateDbContext(string[] args) =>
+        (SqliteKangenDbContext)KangenStorage.CreateContext(StorageProvider.Sqlite, "Data Source=design-time.db");
+}
+
+/// <summary>Design-time factory for <c>dotnet ef migrations add --context PostgresKangenDbContext</c>.</summary>
+internal sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresKangenDbContext>
+{
+    public PostgresKangenDbContext CreateDbContext(string[] args) =>
+        (PostgresKangenDbContext)KangenStorage.CreateContext(StorageProvider.Postgres, "Host=127.0.0.1;Database=kangen_design_time");
+}
