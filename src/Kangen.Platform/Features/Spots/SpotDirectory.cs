@@ -122,10 +122,11 @@ public sealed class SpotDirectory
     /// <summary>The k nearest spots passing the filters, nearest first.</summary>
     public IReadOnlyList<SpotMatch> Nearest(GeoPoint origin, int k, SpotKind? kind = null, SpotOperations? operation = null, DateTimeOffset? openAt = null)
     {
-        var filter = Filter(operation, openAt);
+        var required = operation ?? SpotOperations.None;
+        JapanMoment? moment = openAt is { } at ? JapanMoment.Of(at, _holidays) : null;
         if (kind is { } only)
-            return _byKind.TryGetValue(only, out var index) ? index.Nearest(origin, k, filter) : [];
-        return _all.Nearest(origin, k, filter);
+            return _byKind.TryGetValue(only, out var index) ? index.Nearest(origin, k, required, moment) : [];
+        return _all.Nearest(origin, k, required, moment);
     }
 
     /// <summary>The predicate a search applies to each candidate; null when there is nothing to filter.</summary>

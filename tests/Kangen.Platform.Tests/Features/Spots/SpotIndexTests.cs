@@ -70,6 +70,32 @@ public class SpotIndexTests
     }
 
     [Fact]
+    public void A_list_with_more_hour_profiles_than_mask_bits_still_matches_brute_force()
+    {
+        // 120 distinct opening times: profiles beyond 63 share the overflow bit and are checked one by one.
+        var random = new Random(3);
+        var spots = Spots.Spots.Where((_, i) => i % 30 == 0).Select((s, i) => s with
+        {
+            Hours = OpeningHours.Parse($"Mon-Sun {6 + i % 120 / 10:00}:{i % 10 * 5:00}-{18 + i % 5:00}:00"),
+        }).ToArray();
+        var index = new SpotIndex(spots);
+        for (var round = 0; round < 100; round++)
+        {
+            var origin = GeoPoint.TryCreate(30 + random.NextDouble() * 14, 129 + random.NextDouble() * 16)!.Value;
+            var at = new DateTimeOffset(2022, 7, 1, 0, 0, 0, TimeSpan.FromHours(9)).AddMinutes(random.Next(0, 7 * 24 * 60));
+            var moment = JapanMoment.Of(at, Spots.Holidays);
+            var required = random.Next(2) == 0 ? SpotOperations.HealthInsurance : SpotOperations.Apply;
+            var k = random.Next(1, 30);
+            var expected = spots.Where(s => (s.Operations & required) == required && s.Hours.IsOpen(moment))
+                .Select(s => origin.DistanceMeters(s.Point)).Order().Take(k).ToArray();
+            var found = index.Nearest(origin, k, required, moment);
+            Assert.Equal(expected.Length, found.Count);
+            for (var i = 0; i < expected.Length; i++)
+                Assert.Equal(expected[i], found[i].DistanceMeters, 0.01);
+        }
+    }
+
+    [Fact]
     public void A_filter_nothing_passes_gives_an_empty_list()
     {
         var index = new SpotIndex(Spots.Spots.Take(500));
