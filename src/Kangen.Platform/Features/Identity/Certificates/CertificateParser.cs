@@ -277,7 +277,7 @@ internal static class CertificateParser
             {
                 if (count == pieces.Length)
                     return Fallback(nameDer);
-                var set = rdns.ReadSequence(Asn1Tag.SetOf);
+                var set = rdns.ReadSetOf();
                 var attribute = set.ReadSequence();
                 if (set.HasData)
                     return Fallback(nameDer);

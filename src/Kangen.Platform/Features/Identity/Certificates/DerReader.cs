@@ -39,6 +39,14 @@ internal ref struct DerReader
         return inner;
     }
 
+    public DerReader ReadSetOf()
+    {
+        AsnDecoder.ReadSetOf(_data, AsnEncodingRules.DER, out var offset, out var length, out var consumed);
+        var inner = new DerReader(_data.Slice(offset, length));
+        _data = _data[consumed..];
+        return inner;
+    }
+
     /// <summary>The contents of an explicitly tagged (constructed) value.</summary>
     public DerReader ReadExplicit(Asn1Tag tag)
     {

@@ -69,10 +69,14 @@ public sealed class TrustStore
     /// Runs a first <see cref="Refresh"/>; its problems (e.g. no CRL published yet) are in <see cref="LastResult"/>.
     /// </summary>
     /// <exception cref="FileNotFoundException">There is no <c>auth-ca.cer</c> in the folder.</exception>
+    /// <exception cref="System.Security.Cryptography.CryptographicException"><c>auth-ca.cer</c> is not a certificate.</exception>
     public static TrustStore FromIssuerDirectory(string issuerDirectory, TimeProvider time)
     {
         ArgumentException.ThrowIfNullOrEmpty(issuerDirectory);
-        var anchor = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(issuerDirectory, AuthenticationCaFile));
+        var anchorPath = Path.Combine(issuerDirectory, AuthenticationCaFile);
+        if (!File.Exists(anchorPath))
+            throw new FileNotFoundException($"No user-authentication CA certificate ({AuthenticationCaFile}) in '{issuerDirectory}'.", anchorPath);
+        var anchor = X509CertificateLoader.LoadCertificateFromFile(anchorPath);
         var store = Create([anchor], time);
         store.AddCrlSource(Path.Combine(issuerDirectory, AuthenticationCrlFile));
         store.AddRenewalLinkSource(Path.Combine(issuerDirectory, RenewalsFile));
