@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Kangen.Platform;
 using Kangen.Platform.Features.ReferenceData;
 using Kangen.Platform.Features.Spots;
 using Spectre.Console;
@@ -10,8 +11,12 @@ namespace Kangen.Cli.Features.Spots;
 /// <summary><c>kangen spots ...</c>: find procedure spots, and import, export and count spot lists.</summary>
 public static class SpotsCommand
 {
-    /// <summary>Where an imported spot list is kept, relative to the working directory, unless <c>--store</c> says otherwise.</summary>
-    public const string DefaultStore = "kangen-data/spots.csv";
+    /// <summary>
+    /// Where an imported spot list is kept unless <c>--store</c> says otherwise: <c>spots.csv</c> in the
+    /// platform's data folder ($KANGEN_DATA, else ./kangen-data), which is where the platform looks for it too.
+    /// </summary>
+    public static string DefaultStore() =>
+        Path.Combine(PlatformData.Resolve(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()), SpotsOptions.StoreFileName);
 
     /// <summary>The <c>spots</c> command group.</summary>
     public static Command Create(CliContext context)
@@ -26,8 +31,8 @@ public static class SpotsCommand
 
     private static Option<FileInfo> StoreOption() => new("--store")
     {
-        Description = $"The spot list in use: an imported CSV. When the file does not exist, the generated list is used. Default {DefaultStore}.",
-        DefaultValueFactory = _ => new FileInfo(DefaultStore),
+        Description = "The spot list in use: an imported CSV. When the file does not exist, the generated list is used. Default: spots.csv in $KANGEN_DATA, else in ./kangen-data.",
+        DefaultValueFactory = _ => new FileInfo(DefaultStore()),
     };
 
     private static SpotDirectory? Load(CliContext context, FileInfo store)

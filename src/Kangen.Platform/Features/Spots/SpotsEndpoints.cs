@@ -4,11 +4,29 @@ using Microsoft.Extensions.Options;
 
 namespace Kangen.Platform.Features.Spots;
 
-/// <summary>Configuration of the spots feature (section <c>Spots</c>).</summary>
+/// <summary>Configuration of the spots feature (section <c>Kangen:Spots</c>).</summary>
 public sealed class SpotsOptions
 {
-    /// <summary>A CSV spot list to serve (see docs/spots.md); when empty, the generated list is served.</summary>
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Kangen:Spots";
+
+    /// <summary>The file name of an imported spot list inside the data folder (<c>kangen spots import</c> writes it).</summary>
+    public const string StoreFileName = "spots.csv";
+
+    /// <summary>
+    /// A CSV spot list to serve (see docs/spots.md). When empty, <c>spots.csv</c> in the data folder
+    /// (<c>Kangen:Data</c>) is served if it exists, else the generated list.
+    /// </summary>
     public string? File { get; set; }
+
+    /// <summary>The spot list file in use, or null for the generated list.</summary>
+    public static string? ResolveFile(string? configuredFile, string dataFolder)
+    {
+        if (!string.IsNullOrWhiteSpace(configuredFile))
+            return Path.GetFullPath(configuredFile);
+        var store = Path.Combine(dataFolder, StoreFileName);
+        return System.IO.File.Exists(store) ? store : null;
+    }
 }
 
 /// <summary>One spot in a search response.</summary>
@@ -25,22 +43,24 @@ public sealed record SpotSearchResponse(SpotOriginResponse Origin, string Source
 /// <summary>Registration and routes of the spots feature.</summary>
 public static class SpotsEndpoints
 {
-    /// <summary>Registers the spot directory (generated, or the CSV named by <c>Spots:File</c>) and the reference data.</summary>
+    /// <summary>Registers the spot directory (an imported CSV, else the generated list; see <see cref="SpotsOptions"/>) and the reference data.</summary>
     public static IHostApplicationBuilder AddSpots(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddReferenceData();
-        builder.Services.AddOptions<SpotsOptions>().BindConfiguration("Spots");
+        builder.Services.AddOptions<SpotsOptions>().BindConfiguration(SpotsOptions.Section);
         builder.Services.AddSingleton(services =>
         {
-            var file = services.GetRequiredService<IOptions<SpotsOptions>>().Value.File;
-            if (string.IsNullOrWhiteSpace(file))
+            var file = SpotsOptions.ResolveFile(
+                services.GetRequiredService<IOptions<SpotsOptions>>().Value.File,
+                PlatformData.Resolve(services.GetRequiredService<IConfiguration>()));
+            if (file is null)
                 return SpotDirectory.CreateGenerated();
             var (spots, errors) = SpotCsv.ReadFile(file, ReferenceDataSet.Municipalities);
             // A broken configured list is an operator's mistake at start-up, not a request outcome.
             return errors.Count == 0
                 ? SpotDirectory.Create(spots, file)
-                : throw new InvalidOperationException($"Spots:File {file} is invalid: " + string.Join("; ", errors.Take(5)));
+                : throw new InvalidOperationException($"The spot list {file} is invalid: " + string.Join("; ", errors.Take(5)));
         });
         return builder;
     }

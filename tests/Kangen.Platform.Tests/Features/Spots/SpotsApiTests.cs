@@ -5,7 +5,23 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Kangen.Platform.Tests.Features.Spots;
 
-public class SpotsApiTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
+/// <summary>The platform with its data folder (SQLite file, spot store) in a temporary directory.</summary>
+public sealed class SpotsPlatformFactory : WebApplicationFactory<Program>
+{
+    public string DataFolder { get; } = Directory.CreateTempSubdirectory("kangen-spots-api-").FullName;
+
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder) =>
+        builder.UseSetting("Kangen:Data", DataFolder);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(DataFolder, recursive: true);
+    }
+}
+
+public class SpotsApiTests(SpotsPlatformFactory factory) : IClassFixture<SpotsPlatformFactory>
 {
     private async Task<(HttpStatusCode Status, string? ContentType, JsonElement Body)> GetAsync(string query)
     {
@@ -102,22 +118,33 @@ public class SpotsApiTests(WebApplicationFactory<Program> factory) : IClassFixtu
     [Fact]
     public async Task A_configured_spot_file_replaces_the_generated_list()
     {
-        var file = Path.GetTempFileName();
+        var file = Path.Combine(factory.DataFolder, "real-spots.csv");
+        await File.WriteAllTextAsync(file, SpotCsv.Header + "\n" +
+            "R-1,千代田区役所,municipal-counter,131016,35.694,139.7536,reserve|apply,\"Mon-Fri 08:30-17:15; Hol closed\",false\n");
+        using var custom = factory.WithWebHostBuilder(b => b.UseSetting("Kangen:Spots:File", file));
+        using var client = custom.CreateClient();
+        var body = JsonDocument.Parse(await client.GetStringAsync("/api/v1/spots?lat=35&lng=139&k=10")).RootElement;
+        var spot = Assert.Single(body.GetProperty("spots").EnumerateArray());
+        Assert.Equal("R-1", spot.GetProperty("id").GetString());
+        Assert.False(spot.GetProperty("generated").GetBoolean());
+        Assert.Equal(file, body.GetProperty("source").GetString());
+    }
+
+    [Fact]
+    public void An_imported_list_in_the_data_folder_is_found_without_configuration()
+    {
+        var folder = Directory.CreateTempSubdirectory("kangen-spots-store-").FullName;
         try
         {
-            await File.WriteAllTextAsync(file, SpotCsv.Header + "\n" +
-                "R-1,千代田区役所,municipal-counter,131016,35.694,139.7536,reserve|apply,\"Mon-Fri 08:30-17:15; Hol closed\",false\n");
-            using var custom = factory.WithWebHostBuilder(b => b.UseSetting("Spots:File", file));
-            using var client = custom.CreateClient();
-            var body = JsonDocument.Parse(await client.GetStringAsync("/api/v1/spots?lat=35&lng=139&k=10")).RootElement;
-            var spot = Assert.Single(body.GetProperty("spots").EnumerateArray());
-            Assert.Equal("R-1", spot.GetProperty("id").GetString());
-            Assert.False(spot.GetProperty("generated").GetBoolean());
-            Assert.Equal(file, body.GetProperty("source").GetString());
+            Assert.Null(SpotsOptions.ResolveFile(null, folder));
+            var store = Path.Combine(folder, SpotsOptions.StoreFileName);
+            File.WriteAllText(store, SpotCsv.Header + "\n");
+            Assert.Equal(store, SpotsOptions.ResolveFile(null, folder));
+            Assert.Equal(Path.GetFullPath("other.csv"), SpotsOptions.ResolveFile("other.csv", folder));
         }
         finally
         {
-            File.Delete(file);
+            Directory.Delete(folder, recursive: true);
         }
     }
 }
