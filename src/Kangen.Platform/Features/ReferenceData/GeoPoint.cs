@@ -33,6 +33,10 @@ public readonly record struct GeoPoint
             ? TryCreate(la, lo)
             : null;
 
+    /// <summary>True when <paramref name="text"/> is an invariant-culture number within <paramref name="limit"/> in absolute value.</summary>
+    public static bool IsCoordinate(string? text, double limit) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && Math.Abs(v) <= limit;
+
     /// <summary>Great-circle (haversine) distance in metres.</summary>
     public double DistanceMeters(GeoPoint other)
     {

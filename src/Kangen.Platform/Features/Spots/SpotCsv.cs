@@ -102,8 +102,10 @@ public static class SpotCsv
         if (municipality is null || municipality.Kind == MunicipalityKind.Prefecture)
             errors.Add(SpotError.UnknownMunicipality("municipality", f[3]) with { Line = n });
         var point = GeoPoint.TryParse(f[4], f[5]);
-        if (point is null)
-            errors.Add(SpotError.InvalidCoordinates("lat,lng", $"'{f[4]}','{f[5]}'") with { Line = n });
+        if (point is null && !GeoPoint.IsCoordinate(f[4], 90))
+            errors.Add(SpotError.InvalidCoordinates("lat", $"'{f[4]}'") with { Line = n });
+        if (point is null && !GeoPoint.IsCoordinate(f[5], 180))
+            errors.Add(SpotError.InvalidCoordinates("lng", $"'{f[5]}'") with { Line = n });
         var operations = SpotOperations.None;
         foreach (var slug in f[6].Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {

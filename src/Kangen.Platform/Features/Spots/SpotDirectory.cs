@@ -155,7 +155,10 @@ public sealed class SpotDirectory
             var point = GeoPoint.TryParse(r.Lat, r.Lng);
             if (point is null)
             {
-                errors.Add(SpotError.InvalidCoordinates("lat,lng", $"lat '{r.Lat}', lng '{r.Lng}'"));
+                if (!GeoPoint.IsCoordinate(r.Lat, 90))
+                    errors.Add(SpotError.InvalidCoordinates("lat", $"lat '{r.Lat}'"));
+                if (!GeoPoint.IsCoordinate(r.Lng, 180))
+                    errors.Add(SpotError.InvalidCoordinates("lng", $"lng '{r.Lng}'"));
                 return null;
             }
             return new SpotOrigin(point.Value, null, null);

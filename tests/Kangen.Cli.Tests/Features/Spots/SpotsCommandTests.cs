@@ -87,7 +87,7 @@ public sealed class SpotsCommandTests : IDisposable
         var (code, output) = await CliRun.RunAsync("spots", "import", bad, "--store", Store);
         Assert.Equal(ExitCodes.Failure, code);
         Assert.Contains("nothing was imported", output, StringComparison.Ordinal);
-        Assert.Contains("line 3: lat,lng", output, StringComparison.Ordinal);
+        Assert.Contains("line 3: lng", output, StringComparison.Ordinal);
         Assert.Contains("line 4: operations", output, StringComparison.Ordinal);
         Assert.Equal(before, await File.ReadAllBytesAsync(Store));
 

@@ -78,9 +78,11 @@ public class SpotsApiTests(SpotsPlatformFactory factory) : IClassFixture<SpotsPl
     }
 
     [Theory]
-    [InlineData("lat=95&lng=139", "spots.invalid-coordinates", "lat,lng")]
-    [InlineData("lat=abc&lng=139", "spots.invalid-coordinates", "lat,lng")]
-    [InlineData("lat=35", "spots.invalid-coordinates", "lat,lng")]
+    [InlineData("lat=95&lng=139", "spots.invalid-coordinates", "lat")]
+    [InlineData("lat=abc&lng=139", "spots.invalid-coordinates", "lat")]
+    [InlineData("lat=35&lng=180.5", "spots.invalid-coordinates", "lng")]
+    [InlineData("lat=35&lng=NaN", "spots.invalid-coordinates", "lng")]
+    [InlineData("lat=35", "spots.invalid-coordinates", "lng")]
     [InlineData("", "spots.origin-required", "origin")]
     [InlineData("lat=35&lng=139&municipality=131016", "spots.origin-required", "origin")]
     [InlineData("municipality=999999", "spots.unknown-municipality", "municipality")]
