@@ -3,7 +3,6 @@
 // municipalities, random kind/operation/opening time, k = 10. Run: dotnet run -c Release scripts/spot-search-p99.cs
 #:project ../src/Kangen.Platform/Kangen.Platform.csproj
 #:property Optimize=true
-#:property TreatWarningsAsErrors=false
 using System.Diagnostics;
 using Kangen.Platform.Features.ReferenceData;
 using Kangen.Platform.Features.Spots;

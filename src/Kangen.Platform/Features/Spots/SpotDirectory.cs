@@ -129,7 +129,10 @@ public sealed class SpotDirectory
         return _all.Nearest(origin, k, required, moment);
     }
 
-    /// <summary>The predicate a search applies to each candidate; null when there is nothing to filter.</summary>
+    /// <summary>
+    /// The filters of a search as a plain predicate over spots (null when there is nothing to filter), for
+    /// callers that filter whole lists; <see cref="Nearest"/> applies the same rules through the index.
+    /// </summary>
     public Func<Spot, bool>? Filter(SpotOperations? operation, DateTimeOffset? openAt)
     {
         var required = operation ?? SpotOperations.None;

@@ -7,7 +7,7 @@ namespace Kangen.Platform.Features.Spots;
 /// vectors on the sphere: the straight-line (chord) distance between unit vectors grows monotonically
 /// with the great-circle distance, so ordinary Euclidean pruning gives exact great-circle neighbours
 /// with no latitude distortion. The tree is implicit (node = middle of its range), built once;
-/// a search allocates only its result.
+/// a search allocates only small per-query state (k distances and indexes) and its result.
 /// </summary>
 public sealed class SpotIndex
 {
