@@ -96,17 +96,23 @@ public static class StorageRegistration
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
-        var options = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        var provider = options.ParsedProvider;
-        var connection = options.ResolveConnectionString(PlatformData.Resolve(builder.Configuration));
-        if (provider == StorageProvider.Sqlite)
-            builder.Services.AddDbContext<KangenDbContext, SqliteKangenDbContext>(o => KangenStorage.Configure(o, provider, connection));
-        else
-            builder.Services.AddDbContext<KangenDbContext, PostgresKangenDbContext>(o => KangenStorage.Configure(o, provider, connection));
-        builder.Services.AddSingleton(new WriteGate(provider));
+        // Resolved lazily from the final configuration, so hosts and tests can set it up to the last moment.
+        builder.Services.AddDbContext<SqliteKangenDbContext>((sp, o) => KangenStorage.Configure(o, StorageProvider.Sqlite, ConnectionString(sp)));
+        builder.Services.AddDbContext<PostgresKangenDbContext>((sp, o) => KangenStorage.Configure(o, StorageProvider.Postgres, ConnectionString(sp)));
+        builder.Services.AddScoped<KangenDbContext>(sp => Provider(sp) == StorageProvider.Sqlite
+            ? sp.GetRequiredService<SqliteKangenDbContext>()
+            : sp.GetRequiredService<PostgresKangenDbContext>());
+        builder.Services.AddSingleton(sp => new WriteGate(Provider(sp)));
         builder.Services.AddHostedService<MigrateOnStart>();
         return builder;
     }
+
+    private static StorageProvider Provider(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<StorageOptions>>().Value.ParsedProvider;
+
+    private static string ConnectionString(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveConnectionString(
+            PlatformData.Resolve(services.GetRequiredService<IConfiguration>()));
 }
 
 /// <summary>

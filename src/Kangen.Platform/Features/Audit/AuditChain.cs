@@ -47,7 +47,7 @@ public static class AuditChain
     /// Appends an entry. Call inside the transaction of the change it records, after the change itself:
     /// it locks the chain head (PostgreSQL: <c>SELECT ... FOR UPDATE</c>; SQLite: the transaction already
     /// holds the database's write lock), so concurrent writers, in any number of replicas, keep one chain.
-    /// The entry is saved with the caller's next <c>SaveChanges</c>.
+    /// The head moves at once; the entry is saved with the caller's next <c>SaveChanges</c>.
     /// </summary>
     public static async Task<AuditEntry> AppendAsync(
         KangenDbContext db, DateTimeOffset now, string actor, string action, string subject, object? data, CancellationToken cancellationToken)
@@ -56,8 +56,8 @@ public static class AuditChain
         if (db.Database.CurrentTransaction is null)
             throw new InvalidOperationException("Audit entries are appended inside the transaction of the change they record.");
         var head = db.Provider == StorageProvider.Postgres
-            ? await db.AuditHead.FromSqlRaw("SELECT * FROM audit_head WHERE id = 1 FOR UPDATE").SingleAsync(cancellationToken)
-            : await db.AuditHead.SingleAsync(h => h.Id == 1, cancellationToken);
+            ? await db.AuditHead.FromSqlRaw("SELECT * FROM audit_head WHERE id = 1 FOR UPDATE").AsNoTracking().SingleAsync(cancellationToken)
+            : await db.AuditHead.AsNoTracking().SingleAsync(h => h.Id == 1, cancellationToken);
         var at = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
         var json = data is null ? "{}" : JsonSerializer.Serialize(data, JsonOptions);
         var entry = new AuditEntry
@@ -72,8 +72,9 @@ public static class AuditChain
             Hash = "",
         };
         entry.Hash = ComputeHash(entry);
-        head.Sequence = entry.Sequence;
-        head.Hash = entry.Hash;
+        // Read untracked and moved at once, so a second append in the same transaction (or context) sees the new head.
+        await db.AuditHead.Where(h => h.Id == 1)
+            .ExecuteUpdateAsync(u => u.SetProperty(h => h.Sequence, entry.Sequence).SetProperty(h => h.Hash, entry.Hash), cancellationToken);
         db.AuditLog.Add(entry);
         return entry;
     }

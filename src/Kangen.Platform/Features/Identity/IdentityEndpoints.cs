@@ -49,17 +49,19 @@ public static class IdentityEndpoints
         builder.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .Validate(o => o.LifetimeMinutes is > 0 and <= 24 * 60, "Kangen:Sessions:LifetimeMinutes must be 1..1440.");
         builder.Services.AddOptions<TrustSourceOptions>().BindConfiguration(TrustOptions.Section);
-        var data = PlatformData.Resolve(builder.Configuration);
         builder.Services.AddSingleton(sp => new ChallengeCodec(
-            ChallengeKey.Load(sp.GetRequiredService<IOptions<ChallengeOptions>>().Value.Key, data),
+            ChallengeKey.Load(sp.GetRequiredService<IOptions<ChallengeOptions>>().Value.Key, Data(sp)),
             sp.GetRequiredService<TimeProvider>()));
-        builder.AddCardCertificates(sp => CreateTrustStore(sp.GetRequiredService<IOptions<TrustSourceOptions>>().Value, data, sp.GetRequiredService<TimeProvider>()));
+        builder.AddCardCertificates(sp => CreateTrustStore(
+            sp.GetRequiredService<IOptions<TrustSourceOptions>>().Value, Data(sp), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddScoped<Authenticator>();
         builder.Services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         return builder;
     }
+
+    private static string Data(IServiceProvider services) => PlatformData.Resolve(services.GetRequiredService<IConfiguration>());
 
     /// <summary>
     /// The trust store from configuration: explicit anchors with their CRLs and link files; else an issuer

@@ -59,7 +59,7 @@ public static class ReservationEndpoints
         var session = CurrentSession.From(http.User);
         var person = await db.Persons.AsNoTracking().SingleAsync(p => p.Id == session.PersonId, cancellationToken);
         var certificates = await db.Certificates.AsNoTracking().Where(c => c.PersonId == person.Id)
-            .OrderBy(c => c.LinkedAt).ThenBy(c => c.Serial)
+            .OrderBy(c => c.LinkedAt).ThenBy(c => c.PredecessorSerial != null).ThenBy(c => c.Serial)
             .Select(c => new LinkedCertificateResponse(c.Serial, c.LinkedAt, c.How, c.PredecessorSerial, c.Serial == session.Serial))
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new MeResponse(person.MyKeyId, person.RegenerationsUsed,

@@ -1,0 +1,93 @@
+using Kangen.Platform.Features.Identity.Certificates;
+using Kangen.Platform.Storage;
+using Kangen.SmartCard;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Kangen.Platform.Tests.Platform;
+
+/// <summary>
+/// The platform over HTTP on a real database with real emulated cards: one issuer in the fixture's data
+/// folder (the platform trusts it by default, as <c>kangen serve</c> does), a second issuer the platform does
+/// not trust, and a fake clock shared by the issuer and the server.
+/// </summary>
+public abstract class PlatformFixture(StorageProvider provider) : IAsyncLifetime
+{
+    public const string Pin = "1234";
+    public static readonly DateTimeOffset Start = new(2026, 4, 1, 3, 0, 0, TimeSpan.Zero);
+    private static readonly CardHolder Holder = new("見本 花子", new DateOnly(1990, 6, 15), CardHolderSex.Female, "東京都千代田区霞が関2-1-2");
+
+    private WebApplicationFactory<Program>? _factory;
+    private TestDatabase? _database;
+
+    public StorageProvider Provider { get; } = provider;
+    public FakeTimeProvider Time { get; } = new(Start);
+    public string Root { get; } = Directory.CreateTempSubdirectory("kangen-platform-tests-").FullName;
+    public string DataDirectory => System.IO.Path.Combine(Root, "data");
+    public CardIssuer Issuer { get; private set; } = null!;
+    public CardIssuer OtherIssuer { get; private set; } = null!;
+    public TestDatabase Database => _database!;
+    public WebApplicationFactory<Program> Factory => _factory!;
+    public TrustStore Trust => Factory.Services.GetRequiredService<TrustStore>();
+
+    public async Task InitializeAsync()
+    {
+        Issuer = CardIssuer.Open(DataDirectory, Time);
+        OtherIssuer = CardIssuer.Open(System.IO.Path.Combine(Root, "other-issuer"), Time);
+        _database = await TestDatabase.CreateAsync(Provider, Provider == StorageProvider.Sqlite ? DataDirectory : null);
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseSetting("Kangen:Data", DataDirectory);
+            web.UseSetting("Kangen:Storage:Provider", Provider.ToString().ToLowerInvariant());
+            web.UseSetting("Kangen:Storage:ConnectionString", _database.ConnectionString);
+            web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
+        });
+        _ = _factory.Server; // start: migrations run before the first request
+        await using var db = NewContext();
+        await db.AuditHead.CountAsync();
+    }
+
+    public HttpClient CreateClient() => Factory.CreateClient();
+
+    public KangenDbContext NewContext() => Database.NewContext();
+
+    /// <summary>A card of its own from the trusted issuer (or the untrusted one).</summary>
+    public TestCard IssueCard(bool trusted = true, DateOnly? validUntil = null)
+    {
+        var path = System.IO.Path.Combine(Root, "cards", Guid.NewGuid().ToString("N") + ".card.json");
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var issued = (trusted ? Issuer : OtherIssuer).Issue(path, Holder, Pin, validUntil: validUntil);
+        return new TestCard(path, Pin, issued.AuthenticationSerial);
+    }
+
+    /// <summary>Row counts of every identity table and the audit log.</summary>
+    public async Task<Counts> CountAsync()
+    {
+        await using var db = NewContext();
+        return new Counts(
+            await db.Persons.CountAsync(), await db.Certificates.CountAsync(), await db.Sessions.CountAsync(),
+            await db.ConsumedChallenges.CountAsync(), await db.AuditLog.CountAsync());
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_factory is not null)
+            await _factory.DisposeAsync();
+        Issuer?.Dispose();
+        OtherIssuer?.Dispose();
+        if (_database is not null)
+            await _database.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+public sealed record Counts(int Persons, int Certificates, int Sessions, int ConsumedChallenges, int Audit);
+
+public sealed class SqlitePlatformFixture() : PlatformFixture(StorageProvider.Sqlite);
+
+public sealed class PostgresPlatformFixture() : PlatformFixture(StorageProvider.Postgres);
