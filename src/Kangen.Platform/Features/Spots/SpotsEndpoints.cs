@@ -70,7 +70,9 @@ public static class SpotsEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         var group = app.MapGroup("/api/v1/spots").WithTags("Spots");
-        group.MapGet("/", Search);
+        group.MapGet("/", Search)
+            .WithName("FindSpots")
+            .WithSummary("The k nearest procedure spots to a point, municipality or postal code, filtered by kind, operation and opening time.");
         return app;
     }
 
