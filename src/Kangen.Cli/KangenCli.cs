@@ -16,6 +16,9 @@ public static class KangenCli
         root.Subcommands.Add(CardCommand.Create(context));
         root.Subcommands.Add(Features.Rules.RulesCommand.Create(context));
         root.Subcommands.Add(Features.Spots.SpotsCommand.Create(context));
+        root.Subcommands.Add(Features.Serve.ServeCommand.Create(context));
+        root.Subcommands.Add(Features.Admin.AdminCommand.Create(context));
+        root.Subcommands.Add(Features.Reserve.ReserveCommand.Create(context));
         return root;
     }
 
