@@ -54,6 +54,7 @@ public static class IdentityEndpoints
             sp.GetRequiredService<TimeProvider>()));
         builder.AddCardCertificates(sp => CreateTrustStore(
             sp.GetRequiredService<IOptions<TrustSourceOptions>>().Value, Data(sp), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<TrustFreshness>();
         builder.Services.AddScoped<Authenticator>();
         builder.Services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);

@@ -39,6 +39,12 @@ public sealed class TrustSourceOptions
     /// <summary>CRL files of the anchors (DER), re-read in the background.</summary>
     public List<string> Crls { get; set; } = [];
 
+    /// <summary>
+    /// An authentication that finds the trust store older than this many seconds refreshes it first (default 10),
+    /// so renewals and revocations published since the last background refresh are seen.
+    /// </summary>
+    public int MaxAgeSeconds { get; set; } = 10;
+
     /// <summary>Renewal link files (JSON lines <c>{"kind":"authentication","oldSerial":..,"newSerial":..}</c>).</summary>
     public List<string> RenewalLinks { get; set; } = [];
 }

@@ -35,7 +35,7 @@ public sealed record OpenedSession(string Token, DateTimeOffset ExpiresAt, strin
 /// appends the audit entries; a replay fails on the nonce's primary key and writes nothing.
 /// </summary>
 public sealed class Authenticator(
-    KangenDbContext db, ChallengeCodec challenges, CardCertificateVerifier verifier, TrustStore trust,
+    KangenDbContext db, ChallengeCodec challenges, CardCertificateVerifier verifier, TrustStore trust, TrustFreshness freshness,
     WriteGate gate, TimeProvider time, IOptions<SessionOptions> options, PlatformMetrics metrics)
 {
     /// <summary>Largest accepted base64 field (a certificate is about 1.5 KB; the verifier caps DER at 8 KB).</summary>
@@ -74,6 +74,8 @@ public sealed class Authenticator(
         var cert = check.Certificate!;
         if (!verifier.VerifySignature(cert, ChallengeCodec.SignedBytes(request.Challenge), signature))
             return (null, IdentityProblems.SignatureInvalid);
+        if (freshness.EnsureFresh() && trust.IsRevoked(cert.Serial))
+            return (null, IdentityProblems.Certificate(CertificateErrorCodes.Revoked, "revoked since the last background refresh"));
 
         for (var attempt = 1; ; attempt++)
         {

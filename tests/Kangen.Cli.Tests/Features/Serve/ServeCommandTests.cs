@@ -1,0 +1,41 @@
+using System.Net;
+
+namespace Kangen.Cli.Tests.Features.Serve;
+
+public class ServeCommandTests(ServedPlatform platform) : IClassFixture<ServedPlatform>
+{
+    [Fact]
+    public async Task Serve_answers_health_readiness_openapi_and_the_reference_page()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(platform.Url) };
+        Assert.Equal("Healthy", await http.GetStringAsync("/health"));
+        Assert.Equal("Healthy", await http.GetStringAsync("/ready"));
+        var openApi = await http.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/api/v1/sessions", openApi);
+        Assert.Contains("/api/v1/me/my-key-id", openApi);
+        using var scalar = await http.GetAsync("/scalar/");
+        Assert.Equal(HttpStatusCode.OK, scalar.StatusCode);
+        Assert.Contains(platform.Url, platform.ServeConsole.Output);
+        // Migrations ran at start: the SQLite file is in the data folder, next to the issuer it trusts.
+        Assert.True(File.Exists(Path.Combine(platform.Data, "kangen.db")));
+        Assert.True(File.Exists(Path.Combine(platform.Data, "issuer", "auth-ca.cer")));
+    }
+
+    [Fact]
+    public async Task Serve_stops_cleanly_when_cancelled()
+    {
+        await using var other = new ServedPlatform();
+        await other.InitializeAsync();
+        Assert.Equal(0, await other.StopAsync());
+        using var http = new HttpClient { BaseAddress = new Uri(other.Url) };
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("/health"));
+    }
+
+    [Fact]
+    public async Task Postgres_without_a_connection_string_is_a_usage_error()
+    {
+        var (code, output) = await platform.RunAsync("serve", "--data", platform.Data, "--provider", "postgres", "--urls", "http://127.0.0.1:1");
+        Assert.Equal(2, code);
+        Assert.Contains("--connection", output);
+    }
+}
