@@ -8,7 +8,6 @@ root=$(pwd)
 
 command -v dotnet >/dev/null || { echo "test.sh: the .NET SDK (dotnet) is not on PATH" >&2; exit 1; }
 
-# PC/SC stack for the card interoperability tests: pcscd, vsmartcard-vpcd, OpenSC.
 # One EXIT trap stops only what this script started.
 started_pcscd=0
 started_postgres=0
@@ -18,6 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# PC/SC stack for the card interoperability tests: pcscd, vsmartcard-vpcd, OpenSC.
 scripts/pcsc.sh install
 if scripts/pcsc.sh status >/dev/null 2>&1; then
   echo "test.sh: using the pcscd that is already running"
