@@ -6,7 +6,7 @@ namespace Kangen.Platform.Features.Identity.Certificates;
 /// <summary>
 /// An RSA public key held as plain numbers, verified in managed code. Importing a key into an OpenSSL
 /// object per request is what made the naive X509 path slow and serial on Debian 12's OpenSSL 3, so a
-/// card's key never goes there: s^e mod n, then the whole expected PKCS#1 v1.5 block is rebuilt and
+/// card's key never goes there: s^e mod n (<see cref="Montgomery"/>), then the whole expected PKCS#1 v1.5 block is rebuilt and
 /// compared in constant time (never parsed, which is how the Bleichenbacher-2006 forgeries got in).
 /// </summary>
 internal sealed class RsaPublicKey
@@ -20,14 +20,14 @@ internal sealed class RsaPublicKey
         0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
     ];
 
-    private readonly BigInteger _modulus;
-    private readonly BigInteger _exponent;
+    private readonly byte[] _modulus;
+    private readonly Montgomery _arithmetic;
 
-    private RsaPublicKey(BigInteger modulus, BigInteger exponent, int modulusBytes, int bits, long exponentValue)
+    private RsaPublicKey(byte[] modulus, int bits, long exponentValue)
     {
         _modulus = modulus;
-        _exponent = exponent;
-        ModulusBytes = modulusBytes;
+        _arithmetic = new Montgomery(modulus);
+        ModulusBytes = modulus.Length;
         Bits = bits;
         Exponent = exponentValue;
     }
@@ -83,9 +83,7 @@ internal sealed class RsaPublicKey
             return null;
         }
         problem = null;
-        return new RsaPublicKey(
-            new BigInteger(modulus, isUnsigned: true, isBigEndian: true),
-            new BigInteger(e), modulus.Length, bits, e);
+        return new RsaPublicKey(modulus.ToArray(), bits, e);
     }
 
     /// <summary>RSASSA-PKCS1-v1_5 verification of a signature over a SHA-256 hash.</summary>
@@ -93,15 +91,8 @@ internal sealed class RsaPublicKey
     {
         if (sha256Hash.Length != 32 || signature.Length != ModulusBytes)
             return false;
-        var s = new BigInteger(signature, isUnsigned: true, isBigEndian: true);
-        if (s >= _modulus)
-            return false;
-        var m = BigInteger.ModPow(s, _exponent, _modulus);
-
         Span<byte> actual = stackalloc byte[ModulusBytes];
-        actual.Clear();
-        var length = m.GetByteCount(isUnsigned: true);
-        if (length > ModulusBytes || !m.TryWriteBytes(actual[(ModulusBytes - length)..], out _, isUnsigned: true, isBigEndian: true))
+        if (!_arithmetic.ModPow(signature, Exponent, actual))
             return false;
 
         // EM = 00 01 FF..FF 00 || DigestInfo(SHA-256, hash), rebuilt in full (RFC 8017, 8.2.2 step 3).
@@ -121,7 +112,7 @@ internal sealed class RsaPublicKey
     {
         var rsa = RSA.Create();
         var exponent = new BigInteger(Exponent).ToByteArray(isUnsigned: true, isBigEndian: true);
-        rsa.ImportParameters(new RSAParameters { Modulus = _modulus.ToByteArray(isUnsigned: true, isBigEndian: true), Exponent = exponent });
+        rsa.ImportParameters(new RSAParameters { Modulus = _modulus, Exponent = exponent });
         return rsa;
     }
 }
