@@ -94,20 +94,9 @@ public static class SpotsEndpoints
         return TypedResults.Ok(new SpotSearchResponse(origin, directory.Source, spots.Length, spots));
     }
 
-    /// <summary>RFC 7807 problem: the first error's code and title, field errors, and every message in ja/zh/en.</summary>
-    internal static ProblemHttpResult Problem(IReadOnlyList<SpotError> errors)
-    {
-        var first = errors[0];
-        return TypedResults.Problem(
-            title: first.En,
-            detail: first.Detail,
-            statusCode: StatusCodes.Status400BadRequest,
-            type: "https://kangen.dev/problems/" + first.Code,
-            extensions: new Dictionary<string, object?>
-            {
-                ["code"] = first.Code,
-                ["errors"] = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.En).ToArray()),
-                ["problems"] = errors.Select(e => new { code = e.Code, field = e.Field, ja = e.Ja, zh = e.Zh, en = e.En, detail = e.Detail }).ToArray(),
-            });
-    }
+    /// <summary>RFC 9457 problem through the platform's one mapping (<see cref="Problems.ProblemResults"/>): the first error's code and title, field errors, and every message in ja/zh/en.</summary>
+    internal static ProblemHttpResult Problem(IReadOnlyList<SpotError> errors) =>
+        Problems.ProblemResults.From(errors
+            .Select(e => new Problems.PlatformProblem(e.Code, StatusCodes.Status400BadRequest, e.Ja, e.Zh, e.En, e.Detail, e.Field))
+            .ToArray());
 }
