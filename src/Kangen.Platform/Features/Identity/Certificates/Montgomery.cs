@@ -62,12 +62,12 @@ internal sealed class Montgomery
 
         Span<ulong> aMont = stackalloc ulong[k];
         Span<ulong> x = stackalloc ulong[k];
-        Span<ulong> scratch = stackalloc ulong[k + 2];
+        Span<ulong> scratch = stackalloc ulong[2 * k + 2];
         Multiply(a, _r2, aMont, scratch);
         aMont.CopyTo(x);
         for (var bit = 62 - BitOperations.LeadingZeroCount((ulong)exponent); bit >= 0; bit--)
         {
-            Multiply(x, x, x, scratch);
+            Square(x, scratch);
             if (((exponent >> bit) & 1) != 0)
                 Multiply(x, aMont, x, scratch);
         }
@@ -155,6 +155,111 @@ internal sealed class Montgomery
             }
         }
         words.CopyTo(result);
+    }
+
+    /// <summary>
+    /// x = x * x * R^-1 mod n. Squaring needs each cross product once (then doubled): k(k+1)/2 word products
+    /// instead of k^2 before the reduction, and 16 of the 19 products of a verification with e = 65537 are squares.
+    /// </summary>
+    private void Square(Span<ulong> x, Span<ulong> scratch)
+    {
+        var k = _n.Length;
+        ref var n = ref MemoryMarshal.GetArrayDataReference(_n);
+        ref var a = ref MemoryMarshal.GetReference(x);
+        ref var t = ref MemoryMarshal.GetReference(scratch);
+        scratch[..(2 * k + 1)].Clear();
+
+        // Cross products a[i] * a[j], i < j.
+        for (var i = 0; i < k - 1; i++)
+        {
+            var ai = Unsafe.Add(ref a, i);
+            ulong carry = 0;
+            for (var j = i + 1; j < k; j++)
+            {
+                ref var tij = ref Unsafe.Add(ref t, i + j);
+                var hi = Math.BigMul(ai, Unsafe.Add(ref a, j), out var lo);
+                lo += tij;
+                hi += lo < tij ? 1UL : 0UL;
+                lo += carry;
+                hi += lo < carry ? 1UL : 0UL;
+                tij = lo;
+                carry = hi;
+            }
+            Unsafe.Add(ref t, i + k) = carry;
+        }
+
+        // Double them and add the squares a[i]^2 on the diagonal.
+        ulong shiftCarry = 0;
+        ulong addCarry = 0;
+        for (var i = 0; i < k; i++)
+        {
+            ref var low = ref Unsafe.Add(ref t, 2 * i);
+            ref var high = ref Unsafe.Add(ref t, 2 * i + 1);
+            var l = low;
+            var h = high;
+            var doubledLow = (l << 1) | shiftCarry;
+            var doubledHigh = (h << 1) | (l >> 63);
+            shiftCarry = h >> 63;
+
+            var squareHigh = Math.BigMul(Unsafe.Add(ref a, i), Unsafe.Add(ref a, i), out var squareLow);
+            var sumLow = doubledLow + squareLow;
+            var c1 = sumLow < squareLow ? 1UL : 0UL;
+            var sumLow2 = sumLow + addCarry;
+            c1 += sumLow2 < addCarry ? 1UL : 0UL;
+            var sumHigh = doubledHigh + squareHigh;
+            var c2 = sumHigh < squareHigh ? 1UL : 0UL;
+            var sumHigh2 = sumHigh + c1;
+            c2 += sumHigh2 < c1 ? 1UL : 0UL;
+            low = sumLow2;
+            high = sumHigh2;
+            addCarry = c2;
+        }
+
+        // Montgomery reduction of the 2k-word square: k rows of m * n, each clearing the lowest word.
+        ulong topCarry = 0;
+        for (var i = 0; i < k; i++)
+        {
+            var m = Unsafe.Add(ref t, i) * _n0;
+            ulong carry = 0;
+            for (var j = 0; j < k; j++)
+            {
+                ref var tij = ref Unsafe.Add(ref t, i + j);
+                var hi = Math.BigMul(m, Unsafe.Add(ref n, j), out var lo);
+                lo += tij;
+                hi += lo < tij ? 1UL : 0UL;
+                lo += carry;
+                hi += lo < carry ? 1UL : 0UL;
+                tij = lo;
+                carry = hi;
+            }
+            ref var next = ref Unsafe.Add(ref t, i + k);
+            var sum = next + carry;
+            var c = sum < carry ? 1UL : 0UL;
+            var sum2 = sum + topCarry;
+            c += sum2 < topCarry ? 1UL : 0UL;
+            next = sum2;
+            topCarry = c;
+        }
+
+        // The result is t[k .. 2k) plus topCarry * R, below 2n: one conditional subtraction.
+        var words = scratch.Slice(k, k);
+        if (topCarry != 0 || Compare(words, _n) >= 0)
+        {
+            ulong borrow = 0;
+            ref var w = ref Unsafe.Add(ref t, k);
+            for (var j = 0; j < k; j++)
+            {
+                ref var wj = ref Unsafe.Add(ref w, j);
+                var nj = Unsafe.Add(ref n, j);
+                var d = wj - nj;
+                var b1 = wj < nj ? 1UL : 0UL;
+                var d2 = d - borrow;
+                var b2 = d < borrow ? 1UL : 0UL;
+                wj = d2;
+                borrow = b1 | b2;
+            }
+        }
+        words.CopyTo(x);
     }
 
     private static int Compare(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
