@@ -9,6 +9,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Scalar.AspNetCore;
 
 namespace Kangen.Platform;
@@ -46,10 +47,12 @@ public static class PlatformHost
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(OpenApiSecurity.Configure);
         builder.Services.AddSingleton<PlatformMetrics>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(PlatformMetrics.MeterName)
-            .AddAspNetCoreInstrumentation()
-            .AddPrometheusExporter());
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("kangen-platform"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(PlatformMetrics.MeterName)
+                .AddAspNetCoreInstrumentation()
+                .AddPrometheusExporter());
         builder.AddStorage();
         builder.AddIdentity();
         builder.Services.AddHostedService<Housekeeping>();

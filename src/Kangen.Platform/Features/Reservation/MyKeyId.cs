@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 
 namespace Kangen.Platform.Features.Reservation;
@@ -25,9 +24,9 @@ public readonly record struct MyKeyId
     public static MyKeyId Generate() => new(RandomNumberGenerator.GetString(GeneratedAlphabet, Length));
 
     /// <summary>Parses a chosen ID: exactly 8 of A-Z / a-z / 0-9, upper-cased.</summary>
-    public static bool TryParse(string? text, [NotNullWhen(true)] out MyKeyId? id)
+    public static bool TryParse(string? text, out MyKeyId id)
     {
-        id = null;
+        id = default;
         if (text is null || text.Length != Length)
             return false;
         foreach (var c in text)
@@ -36,6 +35,11 @@ public readonly record struct MyKeyId
         id = new MyKeyId(text.ToUpperInvariant());
         return true;
     }
+
+    /// <summary>Parses an ID known to be valid (stored values, tests); a bad one is a bug.</summary>
+    /// <exception cref="FormatException">Not 8 characters of A-Z 0-9.</exception>
+    public static MyKeyId Parse(string text) =>
+        TryParse(text, out var id) ? id : throw new FormatException($"'{text}' is not a My Key ID (8 characters of A-Z 0-9).");
 
     /// <inheritdoc />
     public override string ToString() => Value;

@@ -75,7 +75,7 @@ public static class ReservationEndpoints
             return ProblemResults.From(ReservationProblems.MyKeyIdInvalid(null).WithDetail(readProblem.Detail));
         if (!MyKeyId.TryParse(body?.MyKeyId, out var chosen))
             return ProblemResults.From(ReservationProblems.MyKeyIdInvalid(body?.MyKeyId));
-        var wanted = chosen.Value.Value;
+        var wanted = chosen.Value;
 
         using var _ = await gate.EnterAsync(cancellationToken);
         db.ChangeTracker.Clear();

@@ -23,7 +23,8 @@ public class MyKeyIdTests
     public void A_chosen_id_may_use_all_of_a_to_z_and_0_to_9(string text, string expected)
     {
         Assert.True(MyKeyId.TryParse(text, out var id));
-        Assert.Equal(expected, id.Value.Value);
+        Assert.Equal(expected, id.Value);
+        Assert.Equal(id, MyKeyId.Parse(text));
     }
 
     [Theory]
@@ -35,5 +36,10 @@ public class MyKeyIdTests
     [InlineData("ABCD 123")]
     [InlineData("ＡＢＣＤ１２３４")]
     [InlineData("ÄBCD1234")]
-    public void Anything_else_is_not_a_my_key_id(string? text) => Assert.False(MyKeyId.TryParse(text, out _));
+    public void Anything_else_is_not_a_my_key_id(string? text)
+    {
+        Assert.False(MyKeyId.TryParse(text, out _));
+        if (text is not null)
+            Assert.Throws<FormatException>(() => MyKeyId.Parse(text));
+    }
 }
