@@ -53,6 +53,32 @@ public partial class ReserveCommandTests(ServedPlatform platform) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_locked_pin_sends_the_citizen_to_the_municipal_office()
+    {
+        var card = await platform.IssueCardAsync();
+        for (var i = 0; i < 2; i++)
+            Assert.Equal(1, (await platform.RunAsync("reserve", "--card", card, "--pin", "9999", "--server", platform.Url)).ExitCode);
+
+        var (code, output) = await platform.RunAsync("reserve", "--card", card, "--pin", "9999", "--server", platform.Url);
+
+        Assert.Equal(1, code);
+        Assert.Contains("municipal office", output);
+    }
+
+    [Fact]
+    public async Task A_card_from_another_issuer_is_refused_with_the_problem_code()
+    {
+        var path = Path.Combine(platform.Root, "stranger.card.json");
+        var (issued, issueOutput) = await platform.RunAsync("card", "issue", "--data", Path.Combine(platform.Root, "elsewhere"), "--out", path, "--pin", "1234");
+        Assert.True(issued == 0, issueOutput);
+
+        var (code, output) = await platform.RunAsync("reserve", "--card", path, "--pin", "1234", "--server", platform.Url);
+
+        Assert.Equal(1, code);
+        Assert.Contains("auth.certificate-untrusted", output);
+    }
+
+    [Fact]
     public async Task A_revoked_card_is_refused_with_the_problem_code()
     {
         var card = await platform.IssueCardAsync();
