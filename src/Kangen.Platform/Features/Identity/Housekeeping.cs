@@ -1,6 +1,7 @@
 using Kangen.Platform.Features.Audit;
 using Kangen.Platform.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Kangen.Platform.Features.Identity;
 
@@ -8,13 +9,13 @@ namespace Kangen.Platform.Features.Identity;
 /// Deletes consumed challenges once they could no longer be replayed anyway (their expiry has passed, so the
 /// MAC check refuses them first) and sessions a day after they expired, so these tables stay small.
 /// </summary>
-internal sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time, ILogger<Housekeeping> log) : BackgroundService
+internal sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time, IOptions<SessionOptions> options, ILogger<Housekeeping> log) : BackgroundService
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
+        if (options.Value.PruneEveryMinutes <= 0)
+            return;
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.Value.PruneEveryMinutes), time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             await using var scope = scopes.CreateAsyncScope();

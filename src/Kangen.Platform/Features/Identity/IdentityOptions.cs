@@ -21,6 +21,9 @@ public sealed class SessionOptions
 
     /// <summary>How long a session lasts (default 15 minutes): short, so a shared terminal left alone soon forgets.</summary>
     public int LifetimeMinutes { get; set; } = 15;
+
+    /// <summary>Minutes between prunings of expired challenge nonces and sessions (default 5; 0 turns pruning off).</summary>
+    public int PruneEveryMinutes { get; set; } = 5;
 }
 
 /// <summary>
