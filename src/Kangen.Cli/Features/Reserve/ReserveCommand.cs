@@ -21,7 +21,7 @@ public static class ReserveCommand
         var pin = CardCli.PinOption();
         var server = new Option<string>("--server")
         {
-            Description = $"The platform's base URL (kangen serve); default {Serve.ServeCommand.DefaultUrls}.",
+            Description = "The platform's base URL (where kangen serve listens).",
             DefaultValueFactory = _ => Serve.ServeCommand.DefaultUrls,
         };
         var command = new Command("reserve", "Reserve (or look up) the My Key ID of a card: card authentication against a running platform.")

@@ -18,7 +18,7 @@ public static class ServeCommand
     public static Command Create(CliContext context)
     {
         var data = CardCli.DataOption();
-        var urls = new Option<string>("--urls") { Description = $"Where to listen (default {DefaultUrls}; ';'-separated list).", DefaultValueFactory = _ => DefaultUrls };
+        var urls = new Option<string>("--urls") { Description = "Where to listen (a ';'-separated list of URLs).", DefaultValueFactory = _ => DefaultUrls };
         var provider = PlatformCli.ProviderOption();
         var connection = PlatformCli.ConnectionOption();
         var command = new Command("serve",
