@@ -35,7 +35,8 @@ public sealed class TrustStore
     private readonly List<string> _linkSources = [];
     private volatile HashSet<string> _revoked = new(StringComparer.Ordinal);
     private volatile Dictionary<string, string> _predecessors = new(StringComparer.Ordinal);
-    private DateTimeOffset? _lastRefreshed;
+    private volatile TrustRefreshResult? _lastResult;
+    private readonly Dictionary<string, (FileStamp Stamp, Dictionary<string, string> Links, List<string> Problems)> _linkCache = new(StringComparer.Ordinal);
 
     private TrustStore(IReadOnlyList<TrustAnchor> anchors, TimeProvider time)
     {
@@ -54,14 +55,11 @@ public sealed class TrustStore
     /// <summary>Number of authentication renewal links in force.</summary>
     public int RenewalLinkCount => _predecessors.Count;
 
-    /// <summary>When <see cref="Refresh"/> last ran (null before the first).</summary>
-    public DateTimeOffset? LastRefreshed
-    {
-        get { lock (_refreshGate) return _lastRefreshed; }
-    }
+    /// <summary>When <see cref="Refresh"/> last ran (null before the first). Never waits for a running refresh.</summary>
+    public DateTimeOffset? LastRefreshed => _lastResult?.At;
 
     /// <summary>The result of the last <see cref="Refresh"/> (null before the first).</summary>
-    public TrustRefreshResult? LastResult { get; private set; }
+    public TrustRefreshResult? LastResult => _lastResult;
 
     /// <summary>
     /// Trust as a <see cref="CardIssuer"/> publishes it in <c>&lt;data&gt;/issuer</c>: the anchor
@@ -115,7 +113,9 @@ public sealed class TrustStore
     /// <summary>
     /// Re-reads every CRL and link file and swaps the new sets in. A CRL that is unreadable, badly
     /// signed, not from an anchor, or older than the one in force is refused and that source keeps its
-    /// previous serials; the problem is reported. Runs off the request path (a background service calls it).
+    /// previous serials; the problem is reported. A file whose size and modification time are unchanged
+    /// is not parsed again, so a refresh with nothing new costs a few stat calls whatever the CRL's size.
+    /// Readers never wait for a refresh; refreshes run one at a time.
     /// </summary>
     public TrustRefreshResult Refresh()
     {
@@ -136,15 +136,23 @@ public sealed class TrustStore
                     revoked.UnionWith(source.Serials);
             }
 
-            var predecessors = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var path in _linkSources)
-                ReadLinks(path, predecessors, problems);
+            Dictionary<string, string> predecessors;
+            if (_linkSources.Count == 1)
+                predecessors = Links(_linkSources[0], problems);
+            else
+            {
+                predecessors = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var path in _linkSources)
+                {
+                    foreach (var (newSerial, oldSerial) in Links(path, problems))
+                        predecessors[newSerial] = oldSerial;
+                }
+            }
 
             _revoked = revoked;
             _predecessors = predecessors;
-            _lastRefreshed = now;
             var result = new TrustRefreshResult(now, revoked.Count, predecessors.Count, problems);
-            LastResult = result;
+            _lastResult = result;
             return result;
         }
     }
@@ -162,6 +170,24 @@ public sealed class TrustStore
         }
         oldSerialUpperHex = "";
         return false;
+    }
+
+    /// <summary>The links of one file, parsed again only when the file changed.</summary>
+    private Dictionary<string, string> Links(string path, List<string> problems)
+    {
+        var stamp = FileStamp.Of(path);
+        if (stamp is { } known && _linkCache.TryGetValue(path, out var cached) && cached.Stamp == known)
+        {
+            problems.AddRange(cached.Problems);
+            return cached.Links;
+        }
+        var links = new Dictionary<string, string>(StringComparer.Ordinal);
+        var fileProblems = new List<string>();
+        ReadLinks(path, links, fileProblems);
+        problems.AddRange(fileProblems);
+        if (stamp is { } s)
+            _linkCache[path] = (s, links, fileProblems);
+        return links;
     }
 
     private static void ReadLinks(string path, Dictionary<string, string> predecessors, List<string> problems)
@@ -213,16 +239,35 @@ public sealed class TrustStore
 
     private sealed record LinkLine(string? Kind, string? OldSerial, string? NewSerial);
 
+    /// <summary>Size and modification time: the issuer replaces CRLs by rename and appends links, both of which change it.</summary>
+    private readonly record struct FileStamp(long Length, DateTime LastWriteUtc)
+    {
+        public static FileStamp? Of(string path)
+        {
+            var info = new FileInfo(path);
+            return info.Exists ? new FileStamp(info.Length, info.LastWriteTimeUtc) : null;
+        }
+    }
+
     /// <summary>One CRL file and the serials last accepted from it.</summary>
     private sealed class CrlSource(string path)
     {
         private System.Numerics.BigInteger? _number;
         private DateTimeOffset? _thisUpdate;
+        private DateTimeOffset? _nextUpdate;
+        private FileStamp? _stamp;
 
         public HashSet<string> Serials { get; private set; } = new(StringComparer.Ordinal);
 
         public void Reload(IReadOnlyList<TrustAnchor> anchors, DateTimeOffset now, List<string> problems)
         {
+            var stamp = FileStamp.Of(path);
+            if (stamp is not null && stamp == _stamp)
+            {
+                if (_nextUpdate is { } due && due < now)
+                    problems.Add($"{path}: CRL is stale (next update was due {due:O}); using it until a newer one is published.");
+                return;
+            }
             byte[] der;
             try
             {
@@ -268,6 +313,8 @@ public sealed class TrustStore
                 problems.Add($"{path}: CRL is stale (next update was due {next:O}); using it until a newer one is published.");
             _number = list.Number;
             _thisUpdate = list.ThisUpdate;
+            _nextUpdate = list.NextUpdate;
+            _stamp = stamp;
             Serials = list.RevokedSerials as HashSet<string> ?? new HashSet<string>(list.RevokedSerials, StringComparer.Ordinal);
         }
     }

@@ -95,6 +95,30 @@ public sealed class TrustStoreTests(CardCertificateFixture cards) : IDisposable
     }
 
     [Fact]
+    public void Readers_see_the_last_refresh_and_an_unchanged_source_keeps_its_set()
+    {
+        var time = new FakeTimeProvider(CardCertificateFixture.Now);
+        var (trust, crlPath) = StoreWithOwnCrl(time);
+        using var ca = cards.AuthenticationCaWithKey();
+        File.WriteAllBytes(crlPath, BuildCrl(ca, 1, CardCertificateFixture.Now, [cards.Second.AuthenticationSerial]));
+        Assert.Null(trust.LastRefreshed);
+
+        var first = trust.Refresh();
+        time.Advance(TimeSpan.FromMinutes(1));
+        var second = trust.Refresh();
+
+        Assert.Equal(first.At, CardCertificateFixture.Now);
+        Assert.Equal(CardCertificateFixture.Now.AddMinutes(1), trust.LastRefreshed);
+        Assert.Same(second, trust.LastResult);
+        Assert.Equal(1, second.RevokedCount);
+        Assert.True(trust.IsRevoked(cards.Second.AuthenticationSerial));
+
+        File.WriteAllBytes(crlPath, BuildCrl(ca, 2, CardCertificateFixture.Now.AddMinutes(1), []));
+        Assert.True(trust.Refresh().Succeeded);
+        Assert.False(trust.IsRevoked(cards.Second.AuthenticationSerial));
+    }
+
+    [Fact]
     public void A_missing_crl_is_reported()
     {
         var (trust, _) = StoreWithOwnCrl(new FakeTimeProvider(CardCertificateFixture.Now));
@@ -112,8 +136,10 @@ public sealed class TrustStoreTests(CardCertificateFixture cards) : IDisposable
         var (trust, crlPath) = StoreWithOwnCrl(time);
         using var ca = cards.AuthenticationCaWithKey();
         File.WriteAllBytes(crlPath, BuildCrl(ca, 1, CardCertificateFixture.Now, [cards.Second.AuthenticationSerial]));
+        Assert.True(trust.Refresh().Succeeded);
         time.Advance(TimeSpan.FromDays(8));
 
+        // The file is unchanged, so it is not parsed again; its staleness is still reported.
         var result = trust.Refresh();
 
         Assert.Contains(result.Problems, p => p.Contains("stale", StringComparison.Ordinal));
