@@ -10,12 +10,33 @@ namespace Kangen.Platform.Storage;
 /// <summary>Creating contexts, applying migrations and recognising provider errors, for the host and the CLI alike.</summary>
 public static class KangenStorage
 {
-    /// <summary>Configures <paramref name="options"/> for the provider and connection string.</summary>
-    public static void Configure(DbContextOptionsBuilder options, StorageProvider provider, string connectionString)
+    /// <summary>
+    /// Configures <paramref name="options"/> for the provider and connection string. For SQLite,
+    /// <paramref name="sqliteSynchronous"/> <c>normal</c> sets <c>PRAGMA synchronous=NORMAL</c> on every connection
+    /// (in WAL mode: no fsync per commit; a power loss may undo the last commits, an application crash does not).
+    /// </summary>
+    public static void Configure(DbContextOptionsBuilder options, StorageProvider provider, string connectionString, string? sqliteSynchronous = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // A unique violation is an expected outcome here (a racing first login or replay, handled by retrying);
+        // the exception still reaches the caller, so EF's own error log lines would only be noise.
+        options.ConfigureWarnings(w => w.Log(
+            (Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.SaveChangesFailed, LogLevel.Debug),
+            (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandError, LogLevel.Debug)));
         if (provider == StorageProvider.Sqlite)
+        {
             options.UseSqlite(Sqlite(connectionString), o => o.MigrationsHistoryTable("__ef_migrations"));
+            switch (sqliteSynchronous?.Trim().ToLowerInvariant())
+            {
+                case null or "" or "full":
+                    break;
+                case "normal":
+                    options.AddInterceptors(SynchronousNormal.Instance);
+                    break;
+                default:
+                    throw new InvalidOperationException($"{StorageOptions.Section}:SqliteSynchronous must be 'full' or 'normal', not '{sqliteSynchronous}'.");
+            }
+        }
         else
             options.UseNpgsql(connectionString, o => o.MigrationsHistoryTable("__ef_migrations"));
     }
@@ -78,6 +99,25 @@ public static class KangenStorage
         _ => false,
     };
 
+    private sealed class SynchronousNormal : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
+    {
+        public static readonly SynchronousNormal Instance = new();
+
+        public override void ConnectionOpened(DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA synchronous=NORMAL;";
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA synchronous=NORMAL;";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
     private static string Sqlite(string connectionString)
     {
         // A generous busy timeout: writers queue on SQLite's single write lock instead of failing.
@@ -97,7 +137,8 @@ public static class StorageRegistration
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
         // Resolved lazily from the final configuration, so hosts and tests can set it up to the last moment.
-        builder.Services.AddDbContext<SqliteKangenDbContext>((sp, o) => KangenStorage.Configure(o, StorageProvider.Sqlite, ConnectionString(sp)));
+        builder.Services.AddDbContext<SqliteKangenDbContext>((sp, o) => KangenStorage.Configure(o, StorageProvider.Sqlite, ConnectionString(sp),
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.SqliteSynchronous));
         builder.Services.AddDbContext<PostgresKangenDbContext>((sp, o) => KangenStorage.Configure(o, StorageProvider.Postgres, ConnectionString(sp)));
         builder.Services.AddScoped<KangenDbContext>(sp => Provider(sp) == StorageProvider.Sqlite
             ? sp.GetRequiredService<SqliteKangenDbContext>()

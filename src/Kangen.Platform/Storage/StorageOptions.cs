@@ -22,6 +22,12 @@ public sealed class StorageOptions
     /// <summary>The connection string; for SQLite the default is <c>Data Source=&lt;data&gt;/kangen.db</c>.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// SQLite only: <c>full</c> (default: every commit is fsynced, durable across power loss) or <c>normal</c>
+    /// (WAL without an fsync per commit: much faster on slow disks; a power loss may undo the last commits).
+    /// </summary>
+    public string SqliteSynchronous { get; set; } = "full";
+
     /// <summary>Apply pending migrations when the host starts (default true).</summary>
     public bool MigrateOnStart { get; set; } = true;
 

@@ -39,6 +39,22 @@ public class MigrationTests
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
     }
 
+    [Theory]
+    [InlineData(null, 2L)]
+    [InlineData("normal", 1L)]
+    public async Task Sqlite_commits_are_fsynced_unless_configured_otherwise(string? synchronous, long expected)
+    {
+        await using var database = await TestDatabase.CreateAsync(StorageProvider.Sqlite);
+        var options = new DbContextOptionsBuilder<SqliteKangenDbContext>();
+        KangenStorage.Configure(options, StorageProvider.Sqlite, database.ConnectionString, synchronous);
+        await using var db = new SqliteKangenDbContext(options.Options);
+
+        await db.Database.OpenConnectionAsync();
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "PRAGMA synchronous;";
+        Assert.Equal(expected, (long)(await command.ExecuteScalarAsync())!);
+    }
+
     [Fact]
     public void The_model_has_no_column_for_personal_data()
     {
