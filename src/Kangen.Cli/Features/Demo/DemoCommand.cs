@@ -9,8 +9,9 @@ namespace Kangen.Cli.Features.Demo;
 
 /// <summary>
 /// <c>kangen demo</c>: runs what exists of the product in one process on the embedded default. Today that is
-/// the campaign and its rules, and emulated My Number Cards from their issuing authority going through the
-/// challenge-response a relying service performs. The platform service joins it when the Platform issue lands.
+/// the campaign and its rules, emulated My Number Cards from their issuing authority going through the
+/// challenge-response a relying service performs, and the platform service hosted in-process on loopback,
+/// where the cards reserve their My Key IDs over HTTP and the audit chain is verified.
 /// </summary>
 public static class DemoCommand
 {
@@ -24,11 +25,11 @@ public static class DemoCommand
         {
             Description = "The instant the rules are judged at, ISO 8601 with offset (default 2022-07-01T10:00:00+09:00).",
         };
-        var command = new Command("demo", "Run the whole product in one process on the embedded default: the campaign, its rules and demo My Number Cards.")
+        var command = new Command("demo", "Run the whole product in one process on the embedded default: the campaign and its rules, demo My Number Cards, and the platform (SQLite) reserving their My Key IDs over HTTP.")
         {
             data, at,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var instant = DefaultInstant;
             if (parse.GetValue(at) is { } text && !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out instant))
@@ -36,12 +37,12 @@ public static class DemoCommand
                 context.Error($"--at must be an instant such as 2022-07-01T10:00:00+09:00; got '{text}'.");
                 return ExitCodes.Usage;
             }
-            return Run(context, CardCli.DataDirectory(parse, data), instant);
+            return await RunAsync(context, Path.GetFullPath(CardCli.DataDirectory(parse, data)), instant, cancellationToken);
         });
         return command;
     }
 
-    private static int Run(CliContext context, string dataDirectory, DateTimeOffset instant)
+    private static async Task<int> RunAsync(CliContext context, string dataDirectory, DateTimeOffset instant, CancellationToken cancellationToken)
     {
         var console = context.Console;
         console.Write(new Rule("[bold]Kangen demo: Mynapoint Phase 2 / マイナポイント第2弾 / 个人编号积分第2轮[/]"));
@@ -62,10 +63,15 @@ public static class DemoCommand
         DemoPeople.Run(context, definition, instant, cards);
         console.WriteLine();
 
+        console.Write(new Rule("4. The platform: My Key ID reservation over HTTP").LeftJustified());
+        var reserved = await DemoPlatform.RunAsync(context, Path.Combine(dataDirectory, "demo"), cards, instant, cancellationToken);
+        console.WriteLine();
+
         console.Write(new Rule("Next").LeftJustified());
-        console.MarkupLine("The platform service (reservation, applications, operators, settlement) is not built yet: "
-                           + "see docs/architecture.md. Try [bold]kangen rules explain data/cases/phase1-carryover.json[/] "
-                           + $"and [bold]kangen card info {Markup.Escape(cards[0].CardFile)}[/].");
-        return cards.All(c => c.Authenticated) ? ExitCodes.Ok : ExitCodes.Failure;
+        console.MarkupLine("Applications, operators and settlement are not built yet: see docs/architecture.md. Try "
+                           + $"[bold]kangen serve --data {Markup.Escape(Path.Combine(dataDirectory, "demo"))}[/] and "
+                           + $"[bold]kangen reserve --card {Markup.Escape(cards[0].CardFile)} --pin {cards[0].Pin}[/], "
+                           + "or [bold]kangen rules explain data/cases/phase1-carryover.json[/].");
+        return cards.All(c => c.Authenticated) && reserved ? ExitCodes.Ok : ExitCodes.Failure;
     }
 }

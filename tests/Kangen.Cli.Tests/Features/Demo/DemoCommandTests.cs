@@ -24,6 +24,16 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Contains("application.account-same-as-representative", output);
         Assert.Contains("recorded", output);
         Assert.True(File.Exists(Path.Combine(_data, "demo", "issuer", "auth.crl")));
+
+        // The platform part: three reservations, the same My Key ID on a second login, the revoked card refused.
+        var ids = System.Text.RegularExpressions.Regex.Matches(output, @"My Key ID: ([A-Z0-9]{8})").Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(4, ids.Length);
+        Assert.Equal(3, ids.Distinct().Count());
+        Assert.Equal(ids[0], ids[3]);
+        Assert.Contains("already reserved", output);
+        Assert.Contains("auth.certificate-revoked", output);
+        Assert.Contains("Audit log intact", output);
+        Assert.True(File.Exists(Path.Combine(_data, "demo", "kangen.db")));
     }
 
     [Fact]
