@@ -169,20 +169,47 @@ public static class IdentityEndpoints
         return TypedResults.NoContent();
     }
 
+    /// <summary>Largest accepted request body; a session request is about 2.5 KB.</summary>
+    internal const int MaxBodyBytes = 64 * 1024;
+
     /// <summary>
     /// Reads a JSON body ourselves so that malformed JSON gets our problem code (<c>auth.request-invalid</c>)
-    /// instead of the framework's generic 400.
+    /// instead of the framework's generic 400. The size limit is enforced while reading, not only from
+    /// <c>Content-Length</c>: a chunked body has none, and would otherwise be buffered up to the server's
+    /// 30 MB limit (past which Kestrel's exception escaped as a 500).
     /// </summary>
     internal static async Task<(T? Body, PlatformProblem? Problem)> ReadJsonAsync<T>(HttpRequest request, bool allowEmpty, CancellationToken cancellationToken)
         where T : class
     {
         if (request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any()))
             return allowEmpty ? (null, null) : (null, IdentityProblems.RequestInvalid("body", "a JSON body is required"));
-        if (request.ContentLength > 64 * 1024)
-            return (null, IdentityProblems.RequestInvalid("body", "the body is larger than 64 KB"));
+        var tooLarge = IdentityProblems.RequestInvalid("body", "the body is larger than 64 KB");
+        if (request.ContentLength > MaxBodyBytes)
+            return (null, tooLarge);
+        byte[] bytes;
         try
         {
-            var body = await JsonSerializer.DeserializeAsync<T>(request.Body, JsonOptions, cancellationToken);
+            using var buffer = new MemoryStream();
+            var chunk = new byte[8192];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > MaxBodyBytes)
+                    return (null, tooLarge);
+                buffer.Write(chunk, 0, read);
+            }
+            bytes = buffer.ToArray();
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's own refusals while reading (bad chunked framing, its size limit): bad input, not a bug.
+            return (null, IdentityProblems.RequestInvalid("body", e.Message));
+        }
+        if (bytes.Length == 0)
+            return allowEmpty ? (null, null) : (null, IdentityProblems.RequestInvalid("body", "a JSON body is required"));
+        try
+        {
+            var body = JsonSerializer.Deserialize<T>(bytes, JsonOptions);
             return body is null && !allowEmpty ? (null, IdentityProblems.RequestInvalid("body", "a JSON object is required")) : (body, null);
         }
         catch (JsonException e)

@@ -219,6 +219,24 @@ public abstract class CardAuthenticationTests<TFixture>(TFixture fixture) where 
     }
 
     [Fact]
+    public async Task A_chunked_body_over_64_KB_is_refused_as_too_large_and_writes_nothing()
+    {
+        using var client = Fixture.CreateClient();
+        var before = await Fixture.CountAsync();
+        var json = System.Text.Json.JsonSerializer.Serialize(new { challenge = "kc1.x", certificate = new string('A', 100_000), signature = "AAAA" });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sessions") { Content = new UnknownLengthContent(Encoding.UTF8.GetBytes(json)) };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await client.SendAsync(request);
+        var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        var reply = new Reply(response.StatusCode, response.Content.Headers.ContentType?.MediaType, body);
+
+        await AssertRefusedAsync(reply, HttpStatusCode.BadRequest, "auth.request-invalid", before);
+        Assert.True(reply.Body.GetProperty("errors").TryGetProperty("body", out _), reply.Body.ToString());
+        Assert.Contains("64 KB", reply.Text("detail"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_garbage_certificate_is_refused_as_malformed_and_writes_nothing()
     {
         using var client = Fixture.CreateClient();
@@ -341,6 +359,26 @@ public abstract class CardAuthenticationTests<TFixture>(TFixture fixture) where 
         Assert.Equal(HttpStatusCode.Unauthorized, me.Status);
         Assert.Equal("application/problem+json", me.ContentType);
         Assert.Equal(code, me.Code);
+    }
+}
+
+/// <summary>A JSON body sent without Content-Length, as a chunked upload is.</summary>
+internal sealed class UnknownLengthContent : HttpContent
+{
+    private readonly byte[] _bytes;
+
+    public UnknownLengthContent(byte[] bytes)
+    {
+        _bytes = bytes;
+        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+    }
+
+    protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => stream.WriteAsync(_bytes).AsTask();
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
     }
 }
 
