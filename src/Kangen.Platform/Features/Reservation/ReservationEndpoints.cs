@@ -77,31 +77,53 @@ public static class ReservationEndpoints
             return ProblemResults.From(ReservationProblems.MyKeyIdInvalid(body?.MyKeyId));
         var wanted = chosen.Value;
 
-        using var _ = await gate.EnterAsync(cancellationToken);
-        db.ChangeTracker.Clear();
-        var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var person = await db.Persons.SingleAsync(p => p.Id == session.PersonId, cancellationToken);
-        var previous = person.MyKeyId;
-        if (previous == wanted)
+        for (var attempt = 1; ; attempt++)
+        {
+            using var _ = await gate.EnterAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+            var now = time.GetUtcNow();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var person = await ReadForUpdateAsync(db, session.PersonId, cancellationToken);
+            var previous = person.MyKeyId;
+            if (previous == wanted)
+                return TypedResults.Ok(new MyKeyIdResponse(wanted, previous, person.RegenerationsUsed, ReservationProblems.MaxRegenerations - person.RegenerationsUsed));
+            if (await db.Persons.AnyAsync(p => p.MyKeyId == wanted, cancellationToken))
+                return ProblemResults.From(ReservationProblems.MyKeyIdTaken(wanted));
+            int updated;
+            try
+            {
+                // Conditional on the ID just read, as regeneration is: a concurrent change (another tab, another
+                // replica) makes this update miss, and the re-read records the ID really replaced.
+                updated = await db.Persons.Where(p => p.Id == person.Id && p.MyKeyId == previous)
+                    .ExecuteUpdateAsync(u => u.SetProperty(p => p.MyKeyId, wanted), cancellationToken);
+            }
+            catch (System.Data.Common.DbException e) when (KangenStorage.IsUniqueViolation(e))
+            {
+                // Someone took it between the check and the write (another replica): the unique index decides.
+                return ProblemResults.From(ReservationProblems.MyKeyIdTaken(wanted));
+            }
+            if (updated == 0)
+            {
+                if (attempt >= MaxAttempts)
+                    throw new InvalidOperationException("The person kept changing during the My Key ID change.");
+                continue; // changed concurrently: read again
+            }
+            var actor = "person:" + person.Id;
+            await AuditIntent.AppendAllAsync(db, now, [new AuditIntent(actor, "my-key-id.changed", actor, new { from = previous, to = wanted })], cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             return TypedResults.Ok(new MyKeyIdResponse(wanted, previous, person.RegenerationsUsed, ReservationProblems.MaxRegenerations - person.RegenerationsUsed));
-        if (await db.Persons.AnyAsync(p => p.MyKeyId == wanted, cancellationToken))
-            return ProblemResults.From(ReservationProblems.MyKeyIdTaken(wanted));
-        person.MyKeyId = wanted;
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e))
-        {
-            // Someone took it between the check and the write (another replica): the unique index decides.
-            return ProblemResults.From(ReservationProblems.MyKeyIdTaken(wanted));
-        }
-        var actor = "person:" + person.Id;
-        await AuditIntent.AppendAllAsync(db, now, [new AuditIntent(actor, "my-key-id.changed", actor, new { from = previous, to = wanted })], cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Ok(new MyKeyIdResponse(wanted, previous, person.RegenerationsUsed, ReservationProblems.MaxRegenerations - person.RegenerationsUsed));
     }
+
+    /// <summary>
+    /// The person, with their row locked until the transaction ends on PostgreSQL (SQLite: the write gate already
+    /// serialises writers). Concurrent changes of one person (two tabs) then queue instead of missing each other's
+    /// conditional update until their retries run out.
+    /// </summary>
+    private static Task<Person> ReadForUpdateAsync(KangenDbContext db, Guid personId, CancellationToken cancellationToken) =>
+        db.Provider == StorageProvider.Postgres
+            ? db.Persons.FromSqlInterpolated($"SELECT * FROM persons WHERE id = {personId} FOR UPDATE").AsNoTracking().SingleAsync(cancellationToken)
+            : db.Persons.AsNoTracking().SingleAsync(p => p.Id == personId, cancellationToken);
 
     private static async Task<Results<Ok<MyKeyIdResponse>, ProblemHttpResult>> Regenerate(
         HttpContext http, KangenDbContext db, WriteGate gate, TimeProvider time, CancellationToken cancellationToken)
@@ -113,7 +135,7 @@ public static class ReservationEndpoints
             db.ChangeTracker.Clear();
             var now = time.GetUtcNow();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var person = await db.Persons.SingleAsync(p => p.Id == session.PersonId, cancellationToken);
+            var person = await ReadForUpdateAsync(db, session.PersonId, cancellationToken);
             var previous = person.MyKeyId;
             var fresh = MyKeyId.Generate().Value;
             int updated;

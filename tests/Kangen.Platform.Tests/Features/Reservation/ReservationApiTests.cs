@@ -115,6 +115,36 @@ public abstract class ReservationApiTests<TFixture>(TFixture fixture) where TFix
         Assert.All(replies.Where(r => r.Status != HttpStatusCode.OK), r => Assert.Equal("reservation.regeneration-limit", r.Code));
         Assert.Equal(ReservationProblems.MaxRegenerations, (await SendAsync(client, HttpMethod.Get, "/api/v1/me", token: token)).Body.GetProperty("regenerationsUsed").GetInt32());
     }
+
+    [Fact]
+    public async Task Concurrent_changes_leave_an_unbroken_trail_of_ids_in_the_audit_log()
+    {
+        using var client = Fixture.CreateClient();
+        var (token, original) = await LoginOkAsync(client, Fixture.IssueCard());
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => i % 3 == 2
+            ? SendAsync(client, HttpMethod.Post, "/api/v1/me/my-key-id/regenerate", token: token)
+            : SendAsync(client, HttpMethod.Put, "/api/v1/me/my-key-id", new { myKeyId = UniqueChoice() }, token)));
+
+        Assert.All(replies, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        // Every change names the ID it replaced: the one the previous change set, never a stale read.
+        await using var db = Fixture.NewContext();
+        var actor = (await db.AuditLog.Where(a => a.Action == "person.created" && a.Data.Contains(original)).SingleAsync()).Subject;
+        var trail = await db.AuditLog.Where(a => a.Actor == actor && (a.Action == "my-key-id.changed" || a.Action == "my-key-id.regenerated"))
+            .OrderBy(a => a.Sequence).Select(a => a.Data).ToListAsync();
+        Assert.Equal(replies.Length, trail.Count);
+        var current = original;
+        foreach (var data in trail)
+        {
+            var change = System.Text.Json.JsonDocument.Parse(data).RootElement;
+            Assert.Equal(current, change.GetProperty("from").GetString());
+            current = change.GetProperty("to").GetString()!;
+        }
+        var me = await SendAsync(client, HttpMethod.Get, "/api/v1/me", token: token);
+        Assert.Equal(current, me.Text("myKeyId"));
+        // Each answer's "previous" is what was really replaced, so the answers chain too.
+        Assert.Equal(replies.Select(r => r.Text("previous")).Order(), trail.Select(d => System.Text.Json.JsonDocument.Parse(d).RootElement.GetProperty("from").GetString()!).Order());
+    }
 }
 
 public sealed class SqliteReservationApiTests(SqlitePlatformFixture fixture)
