@@ -72,31 +72,29 @@ public static class IdentityEndpoints
     public static TrustStore CreateTrustStore(TrustSourceOptions sources, string dataDirectory, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(sources);
+        TrustStore store;
         if (sources.Anchors.Count > 0)
         {
             var anchors = sources.Anchors.Select(path => System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(path)).ToArray();
-            var store = TrustStore.Create(anchors, time);
-            foreach (var crl in sources.Crls)
-                store.AddCrlSource(crl);
-            foreach (var links in sources.RenewalLinks)
-                store.AddRenewalLinkSource(links);
-            store.Refresh();
-            return store;
+            store = TrustStore.Create(anchors, time);
         }
-        var issuer = sources.IssuerDirectory;
-        if (string.IsNullOrWhiteSpace(issuer))
+        else
         {
-            if (!CardIssuer.Exists(dataDirectory))
-                CardIssuer.Open(dataDirectory, time);
-            issuer = Path.Combine(dataDirectory, "issuer");
+            var issuer = sources.IssuerDirectory;
+            if (string.IsNullOrWhiteSpace(issuer))
+            {
+                if (!CardIssuer.Exists(dataDirectory))
+                    CardIssuer.Open(dataDirectory, time);
+                issuer = Path.Combine(dataDirectory, "issuer");
+            }
+            store = TrustStore.FromIssuerDirectory(issuer, time);
         }
-        var fromIssuer = TrustStore.FromIssuerDirectory(issuer, time);
         foreach (var crl in sources.Crls)
-            fromIssuer.AddCrlSource(crl);
+            store.AddCrlSource(crl);
         foreach (var links in sources.RenewalLinks)
-            fromIssuer.AddRenewalLinkSource(links);
-        fromIssuer.Refresh();
-        return fromIssuer;
+            store.AddRenewalLinkSource(links);
+        store.Refresh();
+        return store;
     }
 
     /// <summary>Maps <c>/api/v1/challenges</c> and <c>/api/v1/sessions</c>.</summary>

@@ -140,20 +140,7 @@ internal sealed class Montgomery
         // t < 2n: one conditional subtraction brings it below n.
         var words = scratch[..k];
         if (scratch[k] != 0 || Compare(words, _n) >= 0)
-        {
-            ulong borrow = 0;
-            for (var j = 0; j < k; j++)
-            {
-                ref var tj = ref Unsafe.Add(ref t, j);
-                var nj = Unsafe.Add(ref n, j);
-                var d = tj - nj;
-                var b1 = tj < nj ? 1UL : 0UL;
-                var d2 = d - borrow;
-                var b2 = d < borrow ? 1UL : 0UL;
-                tj = d2;
-                borrow = b1 | b2;
-            }
-        }
+            SubtractModulus(words);
         words.CopyTo(result);
     }
 
@@ -244,22 +231,28 @@ internal sealed class Montgomery
         // The result is t[k .. 2k) plus topCarry * R, below 2n: one conditional subtraction.
         var words = scratch.Slice(k, k);
         if (topCarry != 0 || Compare(words, _n) >= 0)
-        {
-            ulong borrow = 0;
-            ref var w = ref Unsafe.Add(ref t, k);
-            for (var j = 0; j < k; j++)
-            {
-                ref var wj = ref Unsafe.Add(ref w, j);
-                var nj = Unsafe.Add(ref n, j);
-                var d = wj - nj;
-                var b1 = wj < nj ? 1UL : 0UL;
-                var d2 = d - borrow;
-                var b2 = d < borrow ? 1UL : 0UL;
-                wj = d2;
-                borrow = b1 | b2;
-            }
-        }
+            SubtractModulus(words);
         words.CopyTo(x);
+    }
+
+    /// <summary>words -= n (the caller knows words, with any carry above it, is at least n and below 2n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SubtractModulus(Span<ulong> words)
+    {
+        ref var n = ref MemoryMarshal.GetArrayDataReference(_n);
+        ref var w = ref MemoryMarshal.GetReference(words);
+        ulong borrow = 0;
+        for (var j = 0; j < _n.Length; j++)
+        {
+            ref var wj = ref Unsafe.Add(ref w, j);
+            var nj = Unsafe.Add(ref n, j);
+            var d = wj - nj;
+            var b1 = wj < nj ? 1UL : 0UL;
+            var d2 = d - borrow;
+            var b2 = d < borrow ? 1UL : 0UL;
+            wj = d2;
+            borrow = b1 | b2;
+        }
     }
 
     private static int Compare(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
