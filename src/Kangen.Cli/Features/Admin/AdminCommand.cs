@@ -60,6 +60,13 @@ public static class AdminCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (folder, chosen, cs) = PlatformCli.Resolve(parse, data, provider, connection);
+            // Opening a missing SQLite file creates an empty one: a check must not leave that behind.
+            var defaultFile = Path.Combine(folder, "kangen.db");
+            if (chosen == StorageProvider.Sqlite && cs is null && !File.Exists(defaultFile))
+            {
+                context.Error($"データベースがありません / 没有数据库 / No platform database at {defaultFile} (kangen serve or kangen admin migrate creates it).");
+                return ExitCodes.Failure;
+            }
             await using var db = PlatformCli.Open(context, folder, chosen, cs);
             if (db is null)
                 return ExitCodes.Usage;

@@ -45,6 +45,18 @@ public class AdminCommandTests
     }
 
     [Fact]
+    public async Task Audit_verify_of_a_folder_without_a_database_fails_and_creates_nothing()
+    {
+        var data = Directory.CreateTempSubdirectory("kangen-admin-tests-").FullName;
+
+        var (code, output) = await CliRun.RunAsync("admin", "audit", "verify", "--data", data);
+
+        Assert.Equal(1, code);
+        Assert.Contains("kangen.db", output);
+        Assert.Empty(Directory.GetFileSystemEntries(data));
+    }
+
+    [Fact]
     public async Task Audit_verify_passes_an_intact_log_and_fails_an_edited_one()
     {
         var data = await MigratedDataFolderAsync();
@@ -97,7 +109,7 @@ public class AdminCommandTests
         var root = Directory.CreateTempSubdirectory("kangen-admin-tests-").FullName;
         var (code, output) = await CliRun.RunAsync("admin", "audit", "verify", "--data", Path.Combine(root, "data"));
         Assert.Equal(1, code);
-        Assert.Contains("Database error", output);
+        Assert.Contains("No platform database", output);
     }
 
     [Fact]
