@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Kangen.SmartCard.Internal;
 
 namespace Kangen.SmartCard;
 
@@ -130,8 +131,8 @@ public sealed class JpkiClient
     {
         if (sha256Hash.Length != SHA256.HashSizeInBytes)
             throw new ArgumentException("A SHA-256 hash is 32 bytes.", nameof(sha256Hash));
-        // SEQUENCE { SEQUENCE { OID sha256, NULL }, OCTET STRING (32) } (RFC 8017, section 9.2 note 1).
-        ReadOnlySpan<byte> prefix = [0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20];
+        // The same prefix the emulated card recognises when it signs.
+        var prefix = DigestInfos.Sha256Prefix;
         var digestInfo = new byte[prefix.Length + sha256Hash.Length];
         prefix.CopyTo(digestInfo);
         sha256Hash.CopyTo(digestInfo.AsSpan(prefix.Length));
