@@ -38,11 +38,9 @@ public static class SpotsCommand
     private static SpotDirectory? Load(CliContext context, FileInfo store)
     {
         store.Refresh();
-        if (!store.Exists)
-            return SpotDirectory.CreateGenerated();
-        var (spots, errors) = SpotCsv.ReadFile(store.FullName, ReferenceDataSet.Municipalities);
-        if (errors.Count == 0)
-            return SpotDirectory.Create(spots, store.FullName);
+        var (directory, errors) = SpotDirectory.Load(store.Exists ? store.FullName : null);
+        if (directory is not null)
+            return directory;
         context.Error($"the spot store {store.FullName} is invalid (re-import a list or delete the file to use the generated one):");
         foreach (var e in errors.Take(20))
             context.Console.WriteLine("  " + e);

@@ -76,6 +76,18 @@ public sealed class SpotDirectory
     public static SpotDirectory Create(IReadOnlyList<Spot> spots, string source) =>
         new(spots, source, ReferenceDataSet.Municipalities, ReferenceDataSet.PostalCodes, ReferenceDataSet.Holidays);
 
+    /// <summary>
+    /// The list in use: the spot CSV at <paramref name="file"/>, or the generated list when <paramref name="file"/>
+    /// is null. An invalid file gives no directory and all its errors (the platform and the CLI report them their own way).
+    /// </summary>
+    public static (SpotDirectory? Directory, IReadOnlyList<SpotError> Errors) Load(string? file)
+    {
+        if (file is null)
+            return (CreateGenerated(), []);
+        var (spots, errors) = SpotCsv.ReadFile(file, ReferenceDataSet.Municipalities);
+        return errors.Count == 0 ? (Create(spots, file), errors) : (null, errors);
+    }
+
     /// <summary>Validates a typed-in request and runs it.</summary>
     public SpotSearchOutcome Search(SpotSearchRequest request)
     {

@@ -54,13 +54,9 @@ public static class SpotsEndpoints
             var file = SpotsOptions.ResolveFile(
                 services.GetRequiredService<IOptions<SpotsOptions>>().Value.File,
                 PlatformData.Resolve(services.GetRequiredService<IConfiguration>()));
-            if (file is null)
-                return SpotDirectory.CreateGenerated();
-            var (spots, errors) = SpotCsv.ReadFile(file, ReferenceDataSet.Municipalities);
+            var (directory, errors) = SpotDirectory.Load(file);
             // A broken configured list is an operator's mistake at start-up, not a request outcome.
-            return errors.Count == 0
-                ? SpotDirectory.Create(spots, file)
-                : throw new InvalidOperationException($"The spot list {file} is invalid: " + string.Join("; ", errors.Take(5)));
+            return directory ?? throw new InvalidOperationException($"The spot list {file} is invalid: " + string.Join("; ", errors.Take(5)));
         });
         return builder;
     }
