@@ -206,12 +206,7 @@ public sealed class CardIssuer : IDisposable
     {
         if (!PinRules.IsValidAuthenticationPin(newPin))
             throw new ArgumentException("The user-authentication PIN must be exactly 4 digits.", nameof(newPin));
-        lock (_gate)
-        {
-            var image = ReadOwnCard(cardFilePath);
-            image.Authentication.Secret = StoredSecret.Create(newPin, PinRules.AuthenticationPinMaxTries);
-            CardFile.Write(cardFilePath, image);
-        }
+        ReplaceSecret(cardFilePath, image => image.Authentication, newPin, PinRules.AuthenticationPinMaxTries);
     }
 
     /// <summary>As <see cref="ResetPin"/>, for the signing password (5 tries restored).</summary>
@@ -219,10 +214,15 @@ public sealed class CardIssuer : IDisposable
     {
         if (!PinRules.IsValidSigningPassword(newPassword))
             throw new ArgumentException("The signing password must be 6-16 characters of A-Z and 0-9 with at least one letter and one digit.", nameof(newPassword));
+        ReplaceSecret(cardFilePath, image => image.Signing, newPassword, PinRules.SigningPasswordMaxTries);
+    }
+
+    private void ReplaceSecret(string cardFilePath, Func<CardImage, KeySlot> slot, string secret, int maxTries)
+    {
         lock (_gate)
         {
             var image = ReadOwnCard(cardFilePath);
-            image.Signing.Secret = StoredSecret.Create(newPassword, PinRules.SigningPasswordMaxTries);
+            slot(image).Secret = StoredSecret.Create(secret, maxTries);
             CardFile.Write(cardFilePath, image);
         }
     }
