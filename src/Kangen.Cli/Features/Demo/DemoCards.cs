@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Kangen.Cli.Features.Card;
+using Kangen.Platform.Features.Identity;
+using Kangen.Platform.Features.Identity.Certificates;
 using Kangen.SmartCard;
 using Spectre.Console;
 
@@ -12,8 +14,8 @@ internal sealed record DemoCard(string Label, CardHolder Holder, string CardFile
 /// <summary>
 /// The card part of the demo: the issuing authority issues cards, each card goes through the
 /// challenge-response a relying service performs (read certificate, VERIFY, SIGN a fresh challenge;
-/// check chain, policy, validity, CRL and signature), a wrong PIN shows the tries left, and a card
-/// reported lost is revoked and refused.
+/// the platform's verifier checks chain, policy, validity, CRL and signature), a wrong PIN shows the
+/// tries left, and a card reported lost is revoked and refused.
 /// </summary>
 internal static class DemoCards
 {
@@ -51,15 +53,15 @@ internal static class DemoCards
         var lost = issued.Single(c => c.Label == "lost");
         issuer.Revoke(lost.Card.CardFilePath, X509RevocationReason.KeyCompromise);
         console.MarkupLineInterpolated($"The card of {lost.Holder.Name} was reported lost: certificate {lost.Card.AuthenticationSerial} revoked, CRL published.");
-        var crl = RevocationList.Load(File.ReadAllBytes(issuer.CrlPath(CertificateKind.Authentication)), issuer.AuthenticationCaCertificate);
-        using var trustAnchor = issuer.AuthenticationCaCertificate;
+        // The relying side is the platform's own verifier, trusting this issuer and following its CRL.
+        var verifier = new CardCertificateVerifier(TrustStore.FromIssuerDirectory(issuer.IssuerDirectory, context.Time), context.Time);
 
         var table = new Table().Title("Card authentication: server challenge, card VERIFY + SIGN, server checks")
             .AddColumns("Card", "Certificate serial", "Valid until (JST)", "PIN tries", "Result");
         var results = new List<DemoCard>();
         foreach (var (label, holder, pin, card) in issued)
         {
-            var outcome = Authenticate(card.CardFilePath, pin, trustAnchor, crl, context.Time.GetUtcNow());
+            var outcome = Authenticate(card.CardFilePath, pin, verifier);
             table.AddRow(Markup.Escape(label), card.AuthenticationSerial, CardCli.Jst(card.NotAfter),
                 $"{EmulatedCard.Load(card.CardFilePath).AuthPinTriesLeft}/{PinRules.AuthenticationPinMaxTries}",
                 outcome is null ? "[green]authenticated[/]" : $"[red]refused[/]: {Markup.Escape(outcome)}");
@@ -88,37 +90,23 @@ internal static class DemoCards
         return results;
     }
 
-    /// <summary>One challenge-response, as a relying service runs it; null when authenticated, else the reason for refusal.</summary>
-    private static string? Authenticate(string cardFile, string pin, X509Certificate2 trustAnchor, RevocationList crl, DateTimeOffset now)
+    /// <summary>
+    /// One challenge-response: the card half as <c>kangen reserve</c> runs it, the server half by the platform's
+    /// verifier (chain, validity, policy, key usage, CRL, signature). Null when authenticated, else the refusal code.
+    /// </summary>
+    private static string? Authenticate(string cardFile, string pin, CardCertificateVerifier verifier)
     {
         var challenge = RandomNumberGenerator.GetBytes(32);
-        byte[] certificateDer;
-        byte[] signature;
+        byte[] certificate, signature;
         using (var transport = new InProcessTransport(EmulatedCard.Load(cardFile)))
         {
             var client = new JpkiClient(transport);
             client.SelectJpkiAp();
-            certificateDer = client.ReadAuthenticationCertificate();
-            client.VerifyAuthPin(pin);
-            signature = client.SignWithAuthenticationKey(JpkiClient.CreateSha256DigestInfo(challenge));
+            (certificate, signature) = CardCli.SignWithCard(client, pin, challenge);
         }
-
-        using var certificate = X509CertificateLoader.LoadCertificate(certificateDer);
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(trustAnchor);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck; // checked below against the issuer's CRL
-        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-        if (!chain.Build(certificate))
-            return "certificate does not chain to the issuer: " + string.Join(", ", chain.ChainStatus.Select(s => s.Status));
-        if (!CardCli.Policies(certificate).Split(", ").Contains(Jpki.AuthenticationPolicyOid))
-            return "not a user-authentication certificate (policy)";
-        if (certificate.Extensions.OfType<X509KeyUsageExtension>().SingleOrDefault() is not { } usage
-            || !usage.KeyUsages.HasFlag(X509KeyUsageFlags.DigitalSignature))
-            return "key usage does not allow signatures";
-        if (crl.IsRevoked(certificate.SerialNumber))
-            return "certificate revoked";
-        using var key = certificate.GetRSAPublicKey()!;
-        return key.VerifyData(challenge, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1) ? null : "signature does not verify";
+        var check = verifier.Check(certificate);
+        if (!check.IsValid)
+            return check.ErrorCode;
+        return verifier.VerifySignature(check.Certificate!, challenge, signature) ? null : IdentityProblems.SignatureInvalid.Code;
     }
 }

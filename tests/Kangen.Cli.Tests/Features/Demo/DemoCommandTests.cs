@@ -16,7 +16,7 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Contains("mynapoint-phase2", output);
         Assert.Equal(3, CountOf(output, "authenticated"));
-        Assert.Contains("certificate revoked", output);
+        Assert.Contains("refused: auth.certificate-revoked", output);
         Assert.Contains("2 tries left", output);
         Assert.Contains("6,000 -> 5,000", output);
         Assert.Contains("grant.exceeds-cap", output);
