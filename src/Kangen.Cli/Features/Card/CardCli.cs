@@ -74,6 +74,22 @@ internal static class CardCli
         return null;
     }
 
+    /// <summary>
+    /// <see cref="Pin"/> checked for shape: the PIN, or null with <paramref name="exitCode"/> set
+    /// (usage when none could be had, failure when it is not 4 digits, so no try is spent on it).
+    /// </summary>
+    public static string? CheckedPin(CliContext context, ParseResult parse, Option<string?> option, out int exitCode, string prompt = "PIN (4 digits):")
+    {
+        exitCode = ExitCodes.Ok;
+        if (Pin(context, parse, option, prompt) is not { } pin)
+            exitCode = ExitCodes.Usage;
+        else if (!CheckPinFormat(context, pin))
+            exitCode = ExitCodes.Failure;
+        else
+            return pin;
+        return null;
+    }
+
     public static bool CheckPinFormat(CliContext context, string pin)
     {
         if (PinRules.IsValidAuthenticationPin(pin))
@@ -135,6 +151,17 @@ internal static class CardCli
     {
         var transport = new InProcessTransport(EmulatedCard.Load(cardFile));
         return (transport, new JpkiClient(transport));
+    }
+
+    /// <summary>
+    /// What a client does with the card to prove it is present: read the user-authentication certificate,
+    /// VERIFY the PIN, and SIGN the SHA-256 DigestInfo of <paramref name="data"/>.
+    /// </summary>
+    public static (byte[] Certificate, byte[] Signature) SignWithCard(JpkiClient client, string pin, ReadOnlySpan<byte> data)
+    {
+        var certificate = client.ReadAuthenticationCertificate();
+        client.VerifyAuthPin(pin);
+        return (certificate, client.SignWithAuthenticationKey(JpkiClient.CreateSha256DigestInfo(data)));
     }
 
     public static string Jst(DateTime utc) => new DateTimeOffset(utc.ToUniversalTime(), TimeSpan.Zero).ToOffset(JstOffset).ToString("yyyy-MM-dd HH:mm:ss 'JST'");

@@ -17,11 +17,8 @@ public static class PinCommands
         {
             if (!CardCli.CheckCardSource(context, parse, cardFile, reader))
                 return ExitCodes.Usage;
-            var value = CardCli.Pin(context, parse, pin);
-            if (value is null)
-                return ExitCodes.Usage;
-            if (!CardCli.CheckPinFormat(context, value))
-                return ExitCodes.Failure;
+            if (CardCli.CheckedPin(context, parse, pin, out var exit) is not { } value)
+                return exit;
             return CardCli.Guard(context, () =>
             {
                 var (scope, _, client) = CardCli.Open(parse, cardFile, reader);
@@ -47,11 +44,8 @@ public static class PinCommands
         };
         command.SetAction(parse =>
         {
-            var value = CardCli.Pin(context, parse, newPin, "New PIN (4 digits):");
-            if (value is null)
-                return ExitCodes.Usage;
-            if (!CardCli.CheckPinFormat(context, value))
-                return ExitCodes.Failure;
+            if (CardCli.CheckedPin(context, parse, newPin, out var exit, "New PIN (4 digits):") is not { } value)
+                return exit;
             return CardCli.Guard(context, () =>
             {
                 using var issuer = CardIssuer.Open(CardCli.DataDirectory(parse, data), context.Time);

@@ -30,20 +30,16 @@ public static class SignCommand
                 context.Error("Give exactly one of --data <text> and --data-file <path>.");
                 return ExitCodes.Usage;
             }
-            var value = CardCli.Pin(context, parse, pin);
-            if (value is null)
-                return ExitCodes.Usage;
-            if (!CardCli.CheckPinFormat(context, value))
-                return ExitCodes.Failure;
+            if (CardCli.CheckedPin(context, parse, pin, out var exit) is not { } value)
+                return exit;
             return CardCli.Guard(context, () =>
             {
                 var message = parse.GetValue(dataFile) is { } file ? File.ReadAllBytes(file.FullName) : Encoding.UTF8.GetBytes(parse.GetValue(data)!);
                 var (scope, _, client) = CardCli.Open(parse, cardFile, reader);
                 using (scope)
                 {
-                    using var certificate = X509CertificateLoader.LoadCertificate(client.ReadAuthenticationCertificate());
-                    client.VerifyAuthPin(value);
-                    var signature = client.SignWithAuthenticationKey(Kangen.SmartCard.JpkiClient.CreateSha256DigestInfo(message));
+                    var (der, signature) = CardCli.SignWithCard(client, value, message);
+                    using var certificate = X509CertificateLoader.LoadCertificate(der);
                     using var key = certificate.GetRSAPublicKey()!;
                     if (!key.VerifyData(message, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
                     {

@@ -30,11 +30,8 @@ public static class ReserveCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var given = CardCli.Pin(context, parse, pin);
-            if (given is null)
-                return ExitCodes.Usage;
-            if (!CardCli.CheckPinFormat(context, given))
-                return ExitCodes.Failure;
+            if (CardCli.CheckedPin(context, parse, pin, out var exit) is not { } given)
+                return exit;
             var url = parse.GetValue(server)!;
             if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
             {
@@ -76,9 +73,7 @@ public static class ReserveCommand
             var (transport, client) = CardCli.Open(cardFile);
             using (transport)
             {
-                certificate = client.ReadAuthenticationCertificate();
-                client.VerifyAuthPin(pin);
-                signature = client.SignWithAuthenticationKey(JpkiClient.CreateSha256DigestInfo(Encoding.UTF8.GetBytes(challenge)));
+                (certificate, signature) = CardCli.SignWithCard(client, pin, Encoding.UTF8.GetBytes(challenge));
             }
             return ExitCodes.Ok;
         });
