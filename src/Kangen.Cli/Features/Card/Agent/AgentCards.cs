@@ -89,7 +89,7 @@ public sealed class PcscAgentCard(string id, string reader) : AgentCard(id, read
         try
         {
             using var context = PcscContext.Establish();
-            return context.GetStatus([Reader]) is [{ IsCardPresent: true, IsMute: false }];
+            return HoldsCard(context);
         }
         catch (SmartCardException)
         {
@@ -102,10 +102,13 @@ public sealed class PcscAgentCard(string id, string reader) : AgentCard(id, read
     {
         using (var context = PcscContext.Establish())
         {
-            if (context.GetStatus([Reader]) is not [{ IsCardPresent: true, IsMute: false }])
+            if (!HoldsCard(context))
                 return null;
         }
         // Present a moment ago; if it is pulled out now, Connect throws a transient SmartCardException.
         return PcscTransport.Connect(Reader, PcscProtocols.Any);
     }
+
+    // A mute card (inserted but not answering) counts as absent.
+    private bool HoldsCard(PcscContext context) => context.GetStatus([Reader]) is [{ IsCardPresent: true, IsMute: false }];
 }
