@@ -202,6 +202,28 @@ public class CardIssuerTests(IssuerFixture fixture)
     }
 
     [Fact]
+    public void The_signing_password_reset_unblocks_the_signing_key_with_a_new_password()
+    {
+        var path = fixture.CopyOfTemplate();
+        using (var transport = new InProcessTransport(EmulatedCard.Load(path)))
+        {
+            var client = new JpkiClient(transport);
+            for (var i = 0; i < 5; i++)
+                Assert.Throws<SmartCardException>(() => client.VerifySigningPassword("ZZZ999"));
+            Assert.Equal(0, client.GetSigningPasswordTriesLeft());
+        }
+
+        fixture.Issuer.ResetSigningPassword(path, "NEW2468");
+
+        using var again = new InProcessTransport(EmulatedCard.Load(path));
+        var reloaded = new JpkiClient(again);
+        Assert.Equal(5, reloaded.GetSigningPasswordTriesLeft());
+        Assert.Equal(4, Assert.Throws<SmartCardException>(() => reloaded.VerifySigningPassword(IssuerFixture.SigningPassword)).TriesLeft);
+        reloaded.VerifySigningPassword("NEW2468");
+        Assert.Equal(3, reloaded.GetAuthPinTriesLeft());
+    }
+
+    [Fact]
     public void A_card_from_another_issuer_is_refused_by_administrative_acts()
     {
         var otherData = fixture.NewDirectory();
