@@ -29,11 +29,8 @@ public static class IssueCommand
             if (!CardCli.TryParseDate(context, parse.GetValue(birthDate), "--birth-date", out var birth)
                 || !CardCli.TryParseDate(context, parse.GetValue(validUntil), "--valid-until", out var until))
                 return ExitCodes.Usage;
-            var pinValue = CardCli.Pin(context, parse, pin);
-            if (pinValue is null)
-                return ExitCodes.Usage;
-            if (!CardCli.CheckPinFormat(context, pinValue))
-                return ExitCodes.Failure;
+            if (CardCli.CheckedPin(context, parse, pin, out var exit) is not { } pinValue)
+                return exit;
             var passwordValue = parse.GetValue(password);
             if (passwordValue is not null && !PinRules.IsValidSigningPassword(passwordValue))
             {
