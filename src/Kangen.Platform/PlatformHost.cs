@@ -1,6 +1,7 @@
 using Kangen.Platform.Features.Identity;
 using Kangen.Platform.Features.Identity.Certificates;
 using Kangen.Platform.Features.Reservation;
+using Kangen.Platform.Features.Secrets;
 using Kangen.Platform.Features.Spots;
 using Kangen.Platform.Observability;
 using Kangen.Platform.Storage;
@@ -54,6 +55,7 @@ public static class PlatformHost
                 .AddAspNetCoreInstrumentation()
                 .AddPrometheusExporter());
         builder.AddStorage();
+        builder.AddSecrets();
         builder.AddIdentity();
         builder.Services.AddHostedService<Housekeeping>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: ["ready"]);

@@ -74,6 +74,9 @@ public sealed class Session
 
     /// <summary>When it was ended by its holder, if it was.</summary>
     public DateTimeOffset? EndedAt { get; set; }
+
+    /// <summary>Where the session was opened: <c>web</c>, <c>app</c>, <c>cli</c> or <c>spot</c> (a procedure-spot terminal).</summary>
+    public string Channel { get; set; } = "web";
 }
 
 /// <summary>One entry of the hash-chained audit log.</summary>

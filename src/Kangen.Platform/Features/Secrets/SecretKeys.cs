@@ -1,0 +1,224 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Kangen.Platform.Features.Secrets;
+
+/// <summary>
+/// The platform's data keys: sealing keys (AES-256-GCM; the newest seals, every one still opens what it sealed, so a
+/// key can be rotated without rewriting rows) and one hashing key (HMAC-SHA256 for values that are looked up by hash,
+/// such as the phone's last 4 digits, and so cannot rotate without a rehash). Read from <c>Kangen:Secrets:KeyFile</c>,
+/// else <c>&lt;data&gt;/platform/secrets.json</c>, created on first run (every replica must share the file's content).
+/// </summary>
+public sealed class SecretKeys
+{
+    private readonly Dictionary<string, byte[]> _sealing;
+
+    private SecretKeys(Dictionary<string, byte[]> sealing, string current, string hashId, byte[] hashKey)
+    {
+        _sealing = sealing;
+        CurrentSealingKeyId = current;
+        HashKeyId = hashId;
+        HashKey = hashKey;
+    }
+
+    /// <summary>The id of the key that seals new values.</summary>
+    public string CurrentSealingKeyId { get; }
+
+    /// <summary>The id of the hashing key (prefixes every keyed hash).</summary>
+    public string HashKeyId { get; }
+
+    internal byte[] HashKey { get; }
+
+    internal byte[] CurrentSealingKey => _sealing[CurrentSealingKeyId];
+
+    internal bool TryGetSealingKey(string id, out byte[] key) => _sealing.TryGetValue(id, out key!);
+
+    /// <summary>Fresh keys: one sealing key (<c>s1</c>) and the hashing key (<c>h1</c>).</summary>
+    public static SecretKeys CreateNew() =>
+        new(new Dictionary<string, byte[]> { ["s1"] = RandomNumberGenerator.GetBytes(32) }, "s1", "h1", RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>These keys plus a new sealing key that becomes current (old ones keep opening what they sealed).</summary>
+    public SecretKeys Rotate()
+    {
+        var next = 1 + _sealing.Keys.Select(k => int.TryParse(k.AsSpan(1), out var n) ? n : 0).Max();
+        var sealing = new Dictionary<string, byte[]>(_sealing) { ["s" + next] = RandomNumberGenerator.GetBytes(32) };
+        return new SecretKeys(sealing, "s" + next, HashKeyId, HashKey);
+    }
+
+    /// <summary>Reads the key file, or creates it (mode 0600) when it does not exist.</summary>
+    public static SecretKeys Load(string? configuredPath, string dataDirectory)
+    {
+        var path = string.IsNullOrWhiteSpace(configuredPath) ? DefaultPath(dataDirectory) : configuredPath;
+        if (File.Exists(path))
+            return Parse(File.ReadAllText(path), path);
+        if (!string.IsNullOrWhiteSpace(configuredPath))
+            throw new InvalidOperationException($"Kangen:Secrets:KeyFile names '{configuredPath}', which does not exist.");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var fresh = CreateNew();
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var stream = new FileStream(path, options))
+                stream.Write(Encoding.UTF8.GetBytes(fresh.ToJson()));
+            return fresh;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first: everyone uses that one.
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    return Parse(File.ReadAllText(path), path);
+                }
+                catch (InvalidOperationException) when (attempt < 20)
+                {
+                    Thread.Sleep(50); // still being written
+                }
+            }
+        }
+    }
+
+    /// <summary><c>&lt;data&gt;/platform/secrets.json</c>.</summary>
+    public static string DefaultPath(string dataDirectory) => Path.Combine(dataDirectory, "platform", "secrets.json");
+
+    /// <summary>Writes the keys (for rotation by an administrator) atomically with mode 0600.</summary>
+    public void Save(string path)
+    {
+        var temp = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(temp, options))
+            stream.Write(Encoding.UTF8.GetBytes(ToJson()));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private string ToJson() => JsonSerializer.Serialize(new KeyFile
+    {
+        Current = CurrentSealingKeyId,
+        Sealing = _sealing.ToDictionary(p => p.Key, p => Convert.ToBase64String(p.Value)),
+        HashId = HashKeyId,
+        Hash = Convert.ToBase64String(HashKey),
+    }, FileJson);
+
+    private static SecretKeys Parse(string json, string path)
+    {
+        KeyFile? file;
+        try
+        {
+            file = JsonSerializer.Deserialize<KeyFile>(json, FileJson);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidOperationException($"{path} is not a Kangen key file: {e.Message}");
+        }
+        if (file?.Sealing is not { Count: > 0 } sealing || file.Current is null || !sealing.ContainsKey(file.Current)
+            || string.IsNullOrEmpty(file.HashId) || string.IsNullOrEmpty(file.Hash))
+            throw new InvalidOperationException($"{path} is not a complete Kangen key file (current, sealing, hashId, hash).");
+        var keys = new Dictionary<string, byte[]>();
+        foreach (var (id, text) in sealing)
+        {
+            var key = Convert.FromBase64String(text);
+            if (key.Length != 32 || id.Contains(':', StringComparison.Ordinal))
+                throw new InvalidOperationException($"{path}: sealing key '{id}' must be 32 bytes and its id must not contain ':'.");
+            keys[id] = key;
+        }
+        var hash = Convert.FromBase64String(file.Hash);
+        if (hash.Length < 32)
+            throw new InvalidOperationException($"{path}: the hashing key must be at least 32 bytes.");
+        return new SecretKeys(keys, file.Current, file.HashId, hash);
+    }
+
+    private static readonly JsonSerializerOptions FileJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private sealed class KeyFile
+    {
+        public string? Current { get; set; }
+        public Dictionary<string, string>? Sealing { get; set; }
+        [JsonPropertyName("hashId")] public string? HashId { get; set; }
+        public string? Hash { get; set; }
+    }
+}
+
+/// <summary>
+/// Seals and opens values with the key ring: <c>&lt;key-id&gt;:&lt;base64url(nonce | ciphertext | tag)&gt;</c>, AES-256-GCM with
+/// the purpose as associated data (a value sealed as a service ID does not open as anything else).
+/// Keyed hashes: <c>&lt;hash-key-id&gt;:&lt;hex HMAC-SHA256(purpose "\n" value)&gt;</c>.
+/// </summary>
+public sealed class SecretBox(SecretKeys keys)
+{
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+
+    /// <summary>Seals <paramref name="value"/> for <paramref name="purpose"/> under the current key.</summary>
+    public string Seal(string purpose, string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var plain = Encoding.UTF8.GetBytes(value);
+        var output = new byte[NonceSize + plain.Length + TagSize];
+        var nonce = output.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(keys.CurrentSealingKey, TagSize);
+        aes.Encrypt(nonce, plain, output.AsSpan(NonceSize, plain.Length), output.AsSpan(NonceSize + plain.Length), Encoding.UTF8.GetBytes(purpose));
+        return keys.CurrentSealingKeyId + ":" + Base64Url.EncodeToString(output);
+    }
+
+    /// <summary>Opens a sealed value; false when it is malformed, sealed for another purpose, under an unknown key, or altered.</summary>
+    public bool TryOpen(string purpose, string? sealedValue, out string value)
+    {
+        value = "";
+        if (string.IsNullOrEmpty(sealedValue) || sealedValue.IndexOf(':', StringComparison.Ordinal) is var colon && colon <= 0)
+            return false;
+        if (!keys.TryGetSealingKey(sealedValue[..colon], out var key))
+            return false;
+        var text = sealedValue[(colon + 1)..];
+        if (!Base64Url.IsValid(text))
+            return false;
+        var bytes = Base64Url.DecodeFromChars(text);
+        if (bytes.Length < NonceSize + TagSize)
+            return false;
+        var plain = new byte[bytes.Length - NonceSize - TagSize];
+        using var aes = new AesGcm(key, TagSize);
+        try
+        {
+            aes.Decrypt(bytes.AsSpan(0, NonceSize), bytes.AsSpan(NonceSize, plain.Length), bytes.AsSpan(NonceSize + plain.Length), plain, Encoding.UTF8.GetBytes(purpose));
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return false;
+        }
+        value = Encoding.UTF8.GetString(plain);
+        return true;
+    }
+
+    /// <summary>The keyed hash of <paramref name="value"/> for <paramref name="purpose"/>.</summary>
+    public string Hash(string purpose, string value) =>
+        keys.HashKeyId + ":" + Convert.ToHexStringLower(HMACSHA256.HashData(keys.HashKey, Encoding.UTF8.GetBytes(purpose + "\n" + value)));
+
+    /// <summary>Compares a value with a stored keyed hash in constant time.</summary>
+    public bool HashEquals(string purpose, string value, string? storedHash) =>
+        storedHash is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(purpose, value)), Encoding.ASCII.GetBytes(storedHash));
+}
+
+/// <summary>Registration of the key ring and the box.</summary>
+public static class SecretsRegistration
+{
+    /// <summary>Adds <see cref="SecretKeys"/> (from <c>Kangen:Secrets:KeyFile</c> or the data folder) and <see cref="SecretBox"/>.</summary>
+    public static IHostApplicationBuilder AddSecrets(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton(sp =>
+        {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            return SecretKeys.Load(configuration["Kangen:Secrets:KeyFile"], PlatformData.Resolve(configuration));
+        });
+        builder.Services.AddSingleton<SecretBox>();
+        return builder;
+    }
+}
