@@ -17,7 +17,24 @@ namespace Kangen.Platform.Features.Identity.Sessions;
 /// <param name="Challenge">The challenge text exactly as issued.</param>
 /// <param name="Certificate">The card's user-authentication certificate (EF 000A), DER, base64.</param>
 /// <param name="Signature">The card's signature (SIGN with the authentication key over the SHA-256 DigestInfo of the challenge's UTF-8 bytes), base64.</param>
-public sealed record SessionRequest(string? Challenge, string? Certificate, string? Signature);
+/// <param name="Channel">Where the citizen is: <c>web</c> (default), <c>app</c>, <c>cli</c> or <c>spot</c> (a procedure-spot terminal).</param>
+public sealed record SessionRequest(string? Challenge, string? Certificate, string? Signature, string? Channel = null);
+
+/// <summary>The channels a citizen reaches the platform through.</summary>
+public static class Channels
+{
+    /// <summary>A browser at home.</summary>
+    public const string Web = "web";
+    /// <summary>The smartphone app.</summary>
+    public const string App = "app";
+    /// <summary>The command line.</summary>
+    public const string Cli = "cli";
+    /// <summary>A support terminal at a procedure spot (public-fund accounts cannot be registered there).</summary>
+    public const string Spot = "spot";
+
+    /// <summary>Every channel.</summary>
+    public static readonly IReadOnlyList<string> All = [Web, App, Cli, Spot];
+}
 
 /// <summary>A session that was opened.</summary>
 /// <param name="Token">The bearer token (shown once; only its hash is stored).</param>
@@ -64,6 +81,9 @@ public sealed class Authenticator(
             return (null, IdentityProblems.RequestInvalid("certificate", "base64 of the DER certificate is required"));
         if (DecodeBase64(request.Signature) is not { } signature)
             return (null, IdentityProblems.RequestInvalid("signature", "base64 of the card's signature is required"));
+        var channel = string.IsNullOrEmpty(request.Channel) ? Channels.Web : request.Channel;
+        if (!Channels.All.Contains(channel))
+            return (null, IdentityProblems.RequestInvalid("channel", $"'{request.Channel}' is not one of {string.Join(", ", Channels.All)}"));
 
         var (challenge, challengeProblem) = challenges.Validate(request.Challenge, ChallengePurposes.Session);
         if (challengeProblem is not null)
@@ -91,9 +111,9 @@ public sealed class Authenticator(
             var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
             var tokenHash = HashToken(token);
             var expires = now.AddMinutes(options.Value.LifetimeMinutes);
-            db.Sessions.Add(new Session { TokenHash = tokenHash, PersonId = person.Id, Serial = cert.Serial, CreatedAt = now, ExpiresAt = expires });
+            db.Sessions.Add(new Session { TokenHash = tokenHash, PersonId = person.Id, Serial = cert.Serial, CreatedAt = now, ExpiresAt = expires, Channel = channel });
             var actor = "person:" + person.Id;
-            var intents = audit.Append(new AuditIntent(actor, "session.created", SessionSubject(tokenHash), new { serial = cert.Serial, expiresAt = expires }));
+            var intents = audit.Append(new AuditIntent(actor, "session.created", SessionSubject(tokenHash), new { serial = cert.Serial, expiresAt = expires, channel }));
             try
             {
                 await db.SaveChangesAsync(cancellationToken);

@@ -14,8 +14,10 @@ namespace Kangen.Platform.Features.Identity.Sessions;
 /// <param name="Serial">The certificate serial the session is bound to.</param>
 /// <param name="TokenHash">The stored hash of the bearer token.</param>
 /// <param name="ExpiresAt">When it ends by itself.</param>
-public sealed record CurrentSession(Guid PersonId, string Serial, string TokenHash, DateTimeOffset ExpiresAt)
+/// <param name="Channel">Where it was opened (<see cref="Channels"/>).</param>
+public sealed record CurrentSession(Guid PersonId, string Serial, string TokenHash, DateTimeOffset ExpiresAt, string Channel)
 {
+    internal const string ChannelClaim = "kangen:channel";
     internal const string PersonClaim = "kangen:person";
     internal const string SerialClaim = "kangen:serial";
     internal const string SessionClaim = "kangen:session";
@@ -29,7 +31,8 @@ public sealed record CurrentSession(Guid PersonId, string Serial, string TokenHa
             Guid.Parse(user.FindFirstValue(PersonClaim)!),
             user.FindFirstValue(SerialClaim)!,
             user.FindFirstValue(SessionClaim)!,
-            DateTimeOffset.Parse(user.FindFirstValue(ExpiresClaim)!, CultureInfo.InvariantCulture));
+            DateTimeOffset.Parse(user.FindFirstValue(ExpiresClaim)!, CultureInfo.InvariantCulture),
+            user.FindFirstValue(ChannelClaim)!);
     }
 }
 
@@ -77,6 +80,7 @@ public sealed class SessionAuthenticationHandler(
             new Claim(CurrentSession.SerialClaim, session.Serial),
             new Claim(CurrentSession.SessionClaim, session.TokenHash),
             new Claim(CurrentSession.ExpiresClaim, session.ExpiresAt.ToString("O", CultureInfo.InvariantCulture)),
+            new Claim(CurrentSession.ChannelClaim, session.Channel),
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
