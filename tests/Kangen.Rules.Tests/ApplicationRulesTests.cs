@@ -16,14 +16,15 @@ public class ApplicationRulesTests
     private static readonly AccountRef ParentAccount = AccountRef.Of(Pay, "acct-parent");
 
     private static ApplicationRequest Request(string instant = "2022-07-01", Actor actor = Actor.Self, AgeBand band = AgeBand.Adult,
-        bool ward = false, bool present = false, AccountRef? account = null, AccountRef? own = null, ServiceCode? service = null)
+        bool ward = false, bool present = false, AccountRef? account = null, AccountRef? own = null, ServiceCode? service = null,
+        ProgramKind program = ProgramKind.CardAcquisition)
     {
         var s = service ?? Pay;
-        return new ApplicationRequest(Child, s, account ?? AccountRef.Of(s, "acct-child"), actor, band, ward, present, own, Given.At(instant));
+        return new ApplicationRequest(Child, s, account ?? AccountRef.Of(s, "acct-child"), actor, band, ward, present, own, Given.At(instant), program);
     }
 
-    private static ApplicationRecord Recorded(ServiceCode service, string account) =>
-        new(Given.Default.Id, 1, Child, service, AccountRef.Of(service, account), Actor.Self, Given.At("2022-02-01"));
+    private static ApplicationRecord Recorded(ServiceCode service, string account, ProgramKind program = ProgramKind.CardAcquisition) =>
+        new(Given.Default.Id, 1, Child, service, AccountRef.Of(service, account), Actor.Self, Given.At("2022-02-01"), program);
 
     private static string Decide(ApplicationRequest request, ApplicationRecord[]? existing = null, PersonRef? holder = null)
     {
@@ -58,6 +59,12 @@ public class ApplicationRulesTests
         { "No application from 2023-10-01 JST", Decide(Request("2023-10-01T00:00:00")), "eligibility.window-closed" },
         { "No application with a service closed earlier", Decide(Request("2023-01-01T00:00:00", service: ServiceCode.Parse("demo-card"))), "eligibility.service-closed" },
         { "An account of another service than the one chosen is refused", Decide(Request(account: AccountRef.Of(Ecash, "acct"))), "campaign.invalid" },
+        { "Another program with the service and account already chosen is a new application", Decide(Request(program: ProgramKind.HealthInsurance), [Recorded(Pay, "acct-child")]), "" },
+        { "Another program with another service is refused: the first application fixed the service", Decide(Request(program: ProgramKind.HealthInsurance, service: Ecash), [Recorded(Pay, "acct-child")]), "application.service-fixed" },
+        { "Another program with another account of the same service is refused", Decide(Request(program: ProgramKind.PublicFundAccount, account: AccountRef.Of(Pay, "acct-other")), [Recorded(Pay, "acct-child")]), "application.immutable" },
+        { "The same program twice is refused even after another program", Decide(Request(program: ProgramKind.HealthInsurance), [Recorded(Pay, "acct-child"), Recorded(Pay, "acct-child", ProgramKind.HealthInsurance)]), "application.already-exists" },
+        { "Part 2 opens on 2022-06-30, not before", Decide(Request("2022-06-29T23:59:59", program: ProgramKind.HealthInsurance)), "eligibility.window-not-open" },
+        { "Part 3 is open from 00:00 JST on 2022-06-30", Decide(Request("2022-06-30T00:00:00", program: ProgramKind.PublicFundAccount)), "" },
     };
 
     [Theory]
@@ -72,6 +79,29 @@ public class ApplicationRulesTests
         Assert.Equal(3, result.Value.CampaignVersion);
         Assert.Equal(Given.Default.Id, result.Value.Campaign);
         Assert.Equal(Pay, result.Value.Service);
+    }
+
+    [Fact]
+    public void A_recorded_application_names_its_program()
+    {
+        var result = ApplicationRules.Decide(Given.Default, Request("2022-08-01", program: ProgramKind.PublicFundAccount), [], null);
+        Assert.True(result.IsSuccess);
+        Assert.Equal(ProgramKind.PublicFundAccount, result.Value.Program);
+    }
+
+    [Fact]
+    public void A_shifted_campaign_decides_on_the_new_calendar_as_the_original_did_on_its_own()
+    {
+        var days = CampaignDefinition.DaysToShift(new DateOnly(2022, 10, 15), new DateOnly(2026, 11, 26));
+        var shifted = Given.Default.ShiftedBy(days);
+        var original = ApplicationRules.Decide(Given.Default, Request("2022-10-15T12:00:00"), [], null);
+        var moved = ApplicationRules.Decide(shifted, Request("2026-11-26T12:00:00"), [], null);
+        Assert.True(original.IsSuccess && moved.IsSuccess);
+        Assert.Equal(original.Value.CampaignVersion, moved.Value.CampaignVersion);
+        Assert.Equal(new DateOnly(2022, 12, 31).AddDays(days), shifted.InForceAt(Given.At("2026-11-26T12:00:00")).CardApplicationDeadline);
+        Assert.Equal("eligibility.window-not-open", Given.Codes(ApplicationRules.Decide(shifted, Request("2022-10-15T12:00:00"), [], null).Violations));
+        Assert.Equal("eligibility.service-closed",
+            Given.Codes(ApplicationRules.Decide(shifted, Request("2026-11-26T12:00:00", service: ServiceCode.Parse("demo-card")).WithInstantAfter(new DateOnly(2022, 12, 31).AddDays(days)), [], null).Violations));
     }
 
     [Fact]
@@ -101,4 +131,11 @@ public class ApplicationRulesTests
         var born = DateOnly.ParseExact(birthDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(band == AgeBands.At(born, Given.At(instant), CampaignTimeZone.Japan), rule);
     }
+}
+
+internal static class RequestExtensions
+{
+    /// <summary>The request at 00:00 JST of the day after <paramref name="day"/>.</summary>
+    public static ApplicationRequest WithInstantAfter(this ApplicationRequest request, DateOnly day) =>
+        request with { Instant = CampaignTimeZone.Japan.EndOf(day) };
 }

@@ -59,6 +59,7 @@ public static class AgeBands
 /// <param name="ChildPresent">True when a child aged 15-17 is present while the representative applies.</param>
 /// <param name="RepresentativeOwnAccount">The account the representative or guardian uses for their own points, if any.</param>
 /// <param name="Instant">When the application is made.</param>
+/// <param name="Program">The program applied for (one application per person, campaign and program).</param>
 public sealed record ApplicationRequest(
     PersonRef Person,
     ServiceCode Service,
@@ -68,7 +69,8 @@ public sealed record ApplicationRequest(
     bool IsAdultWard,
     bool ChildPresent,
     AccountRef? RepresentativeOwnAccount,
-    DateTimeOffset Instant);
+    DateTimeOffset Instant,
+    ProgramKind Program = ProgramKind.CardAcquisition);
 
 /// <summary>A recorded application. Never changed once recorded; the service choice is fixed.</summary>
 /// <param name="Campaign">The campaign.</param>
@@ -78,6 +80,7 @@ public sealed record ApplicationRequest(
 /// <param name="Account">The account receiving the points.</param>
 /// <param name="Actor">Who applied.</param>
 /// <param name="RecordedAt">When it was recorded.</param>
+/// <param name="Program">The program applied for.</param>
 public sealed record ApplicationRecord(
     CampaignId Campaign,
     int CampaignVersion,
@@ -85,7 +88,8 @@ public sealed record ApplicationRecord(
     ServiceCode Service,
     AccountRef Account,
     Actor Actor,
-    DateTimeOffset RecordedAt);
+    DateTimeOffset RecordedAt,
+    ProgramKind Program = ProgramKind.CardAcquisition);
 
 /// <summary>The application rules (see <c>docs/rules.md</c>, "Applications").</summary>
 public static class ApplicationRules
@@ -116,18 +120,22 @@ public static class ApplicationRules
         var zone = campaign.TimeZone;
         var when = EligibilityRules.Local(zone, request.Instant);
 
-        if (request.Instant < campaign.ApplicationsOpenAt)
-            violations.Add(new RuleViolation(RuleCodes.EligibilityWindowNotOpen, "instant", $"applications open {EligibilityRules.Local(zone, campaign.ApplicationsOpenAt)}; instant {when}"));
-        else if (request.Instant >= campaign.ApplicationsCloseAt)
-            violations.Add(new RuleViolation(RuleCodes.EligibilityWindowClosed, "instant", $"applications closed {EligibilityRules.Local(zone, campaign.ApplicationsCloseAt)} ({campaign.VersionLabel}); instant {when}"));
+        if (campaign.Program(request.Program) is not { } program)
+            violations.Add(new RuleViolation(RuleCodes.GrantNotEligible, "program", $"{campaign.VersionLabel} does not run {request.Program.ToCode()}"));
+        else if (request.Instant < campaign.OpensAt(program))
+            violations.Add(new RuleViolation(RuleCodes.EligibilityWindowNotOpen, "instant", $"{request.Program.ToCode()} opens {EligibilityRules.Local(zone, campaign.OpensAt(program))}; instant {when}"));
+        else if (request.Instant >= campaign.ClosesAt(program))
+            violations.Add(new RuleViolation(RuleCodes.EligibilityWindowClosed, "instant", $"{request.Program.ToCode()} closed {EligibilityRules.Local(zone, campaign.ClosesAt(program))} ({campaign.VersionLabel}); instant {when}"));
         else if (campaign.ServiceLastDay(request.Service) is { } lastDay && !zone.IsOnOrBefore(request.Instant, lastDay))
             violations.Add(new RuleViolation(RuleCodes.EligibilityServiceClosed, "service", $"{request.Service} last day {lastDay:yyyy-MM-dd}; instant {when}"));
 
+        // One application per program; the first application in the campaign fixes the service and the account for the others.
         var mine = existingForPerson.Where(a => a.Campaign == campaign.Id && a.Person == request.Person).ToArray();
+        if (mine.FirstOrDefault(a => a.Program == request.Program) is { } same)
+            violations.Add(new RuleViolation(RuleCodes.ApplicationAlreadyExists, "person", $"applied for {request.Program.ToCode()} {EligibilityRules.Local(zone, same.RecordedAt)} with {same.Service}"));
         if (mine.Length > 0)
         {
             var existing = mine[0];
-            violations.Add(new RuleViolation(RuleCodes.ApplicationAlreadyExists, "person", $"applied {EligibilityRules.Local(zone, existing.RecordedAt)} with {existing.Service}"));
             if (existing.Service != request.Service)
                 violations.Add(new RuleViolation(RuleCodes.ApplicationServiceFixed, "service", $"chose {existing.Service}; requested {request.Service}"));
             else if (existing.Account != request.Account)
@@ -143,7 +151,7 @@ public static class ApplicationRules
         ActorRules(request, violations);
         return violations.Count > 0
             ? Result<ApplicationRecord>.Failure(violations)
-            : Result<ApplicationRecord>.Success(new ApplicationRecord(campaign.Id, campaign.Version, request.Person, request.Service, request.Account, request.Actor, request.Instant));
+            : Result<ApplicationRecord>.Success(new ApplicationRecord(campaign.Id, campaign.Version, request.Person, request.Service, request.Account, request.Actor, request.Instant, request.Program));
     }
 
     /// <summary>A recorded application is never changed: any change is refused, naming what differs.</summary>

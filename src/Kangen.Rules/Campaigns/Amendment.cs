@@ -69,4 +69,46 @@ public sealed record CampaignDefinition(Campaign Base, IReadOnlyList<Amendment> 
 
     /// <summary>The latest version number.</summary>
     public int LatestVersion => Amendments.Count == 0 ? Base.Version : Amendments[^1].Version;
+
+    /// <summary>
+    /// The same campaign with every date and instant moved by <paramref name="days"/> (windows, deadlines, service
+    /// closings, Phase 1, amendment instants): the rules unchanged on another calendar. A demonstration uses it to run
+    /// the 2022-2023 campaign today; decisions record the same id and versions.
+    /// </summary>
+    public CampaignDefinition ShiftedBy(int days)
+    {
+        if (days == 0)
+            return this;
+        DateOnly D(DateOnly d) => d.AddDays(days);
+        var b = Base;
+        var shifted = b with
+        {
+            Name = b.Name,
+            Programs = b.Programs.Select(p => p with { Window = new DateWindow(D(p.Window.From), p.Window.Until is { } u ? D(u) : null) }).ToArray(),
+            CardApplicationDeadline = D(b.CardApplicationDeadline),
+            PointApplicationDeadline = D(b.PointApplicationDeadline),
+            ServiceClosings = b.ServiceClosings.ToDictionary(p => p.Key, p => D(p.Value)),
+            Phase1 = b.Phase1 with
+            {
+                ApplicationsFrom = D(b.Phase1.ApplicationsFrom),
+                ApplicationDeadline = D(b.Phase1.ApplicationDeadline),
+                PurchasesFrom = D(b.Phase1.PurchasesFrom),
+                PurchasesUntil = D(b.Phase1.PurchasesUntil),
+            },
+        };
+        var amendments = Amendments.Select(a => a with
+        {
+            Effective = a.Effective.AddDays(days),
+            CardApplicationDeadline = a.CardApplicationDeadline is { } c ? D(c) : null,
+            PointApplicationDeadline = a.PointApplicationDeadline is { } p ? D(p) : null,
+            ServiceClosings = a.ServiceClosings.ToDictionary(x => x.Key, x => x.Value is { } v ? D(v) : (DateOnly?)null),
+        }).ToArray();
+        return new CampaignDefinition(shifted, amendments);
+    }
+
+    /// <summary>
+    /// The shift, in days, that puts <paramref name="today"/> on <paramref name="anchor"/> of this campaign's own
+    /// calendar: <c>ShiftedBy(DaysToShift(anchor, today))</c> runs the campaign as if today were the anchor date.
+    /// </summary>
+    public static int DaysToShift(DateOnly anchor, DateOnly today) => today.DayNumber - anchor.DayNumber;
 }
