@@ -2,6 +2,7 @@ using Kangen.Platform.Features.Identity;
 using Kangen.Platform.Features.Identity.Certificates;
 using Kangen.Platform.Features.Reservation;
 using Kangen.Platform.Features.Secrets;
+using Kangen.Platform.Features.Services;
 using Kangen.Platform.Features.Spots;
 using Kangen.Platform.Observability;
 using Kangen.Platform.Storage;
@@ -60,6 +61,7 @@ public static class PlatformHost
         builder.Services.AddHostedService<Housekeeping>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: ["ready"]);
         builder.AddSpots();
+        builder.AddServices();
         return builder;
     }
 
@@ -79,6 +81,7 @@ public static class PlatformHost
         app.MapIdentity();
         app.MapReservation();
         app.MapSpots();
+        app.MapServices();
         return app;
     }
 }

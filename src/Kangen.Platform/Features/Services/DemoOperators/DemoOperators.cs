@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Kangen.Platform.Features.Services;
+
+/// <summary>
+/// In-process stand-ins for every operator of the catalogue. An account exists when its secret fields equal the
+/// published derivation (<see cref="DemoDerivation"/>) of its normalised ID; about 2 % of IDs are closed. Use
+/// <see cref="DemoAccounts"/> to make accounts they accept.
+/// </summary>
+public sealed class DemoOperators : IAccountVerifier
+{
+    private readonly ConcurrentDictionary<string, bool> _down = new(StringComparer.Ordinal);
+
+    /// <summary>Switches an operator off (it answers <see cref="AccountVerification.Unavailable"/>) or back on.</summary>
+    public void SetAvailable(string operatorCode, bool available)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(operatorCode);
+        if (available)
+            _down.TryRemove(operatorCode, out _);
+        else
+            _down[operatorCode] = true;
+    }
+
+    /// <summary>Whether the operator currently answers.</summary>
+    public bool IsAvailable(string operatorCode) => !_down.ContainsKey(operatorCode);
+
+    /// <inheritdoc />
+    public Task<AccountVerification> VerifyAsync(ValidatedFields fields, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Verify(fields));
+    }
+
+    private AccountVerification Verify(ValidatedFields fields)
+    {
+        var service = fields.Service;
+        if (!IsAvailable(service.Operator))
+            return new AccountVerification.Unavailable($"demo operator {service.Operator} is switched off");
+        var id = fields.AccountId;
+        var match = true;
+        foreach (var field in service.Fields.Where(f => f.Secret))
+        {
+            var expected = Encoding.UTF8.GetBytes(DemoDerivation.Secret(service, field, id));
+            var given = fields.Values.TryGetValue(field.Name, out var value)
+                ? Encoding.UTF8.GetBytes(FieldNormalisation.Apply(field.Normalisation, value))
+                : [];
+            // Every field is compared, in constant time, so timing tells nothing about which code was wrong.
+            match &= CryptographicOperations.FixedTimeEquals(expected, given);
+        }
+        if (!match)
+            return new AccountVerification.Rejected(AccountVerification.Rejected.CodesMismatch);
+        if (DemoDerivation.IsClosed(service, id))
+            return new AccountVerification.Rejected(AccountVerification.Rejected.Closed);
+        return new AccountVerification.Verified(DemoDerivation.AccountReference(service, id), DemoDerivation.MaskedHolderName(service, id));
+    }
+}
+
+/// <summary>Demo accounts: field values (as a citizen would type them) that <see cref="DemoOperators"/> accepts or reports closed.</summary>
+public static class DemoAccounts
+{
+    // Multiplier of the candidate scramble: a prime above every class size, so it is coprime to any capacity.
+    private const ulong Scramble = 1_000_000_007;
+    private const int OpenCandidates = 64;
+    private const int ClosedCandidates = 4096;
+
+    /// <summary>The <paramref name="index"/>-th open account of the service (index 0 and up; different indexes, different accounts).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">When the index is negative or beyond what the ID's shape can hold.</exception>
+    /// <exception cref="NotSupportedException">When a field's pattern is outside what the demo sampler understands.</exception>
+    public static IReadOnlyDictionary<string, string> Create(PaymentService service, int index) => Find(service, index, OpenCandidates, closed: false);
+
+    /// <summary>The <paramref name="index"/>-th closed account of the service: codes right, but the operator reports it closed.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">When the index is negative or beyond what the ID's shape can hold.</exception>
+    /// <exception cref="NotSupportedException">When a field's pattern is outside what the demo sampler understands.</exception>
+    public static IReadOnlyDictionary<string, string> CreateClosed(PaymentService service, int index) => Find(service, index, ClosedCandidates, closed: true);
+
+    private static Dictionary<string, string> Find(PaymentService service, int index, int width, bool closed)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        // Each index owns its own run of candidates, so two indexes never produce the same account.
+        for (var attempt = 0; attempt < width; attempt++)
+        {
+            var id = AccountId(service, (ulong)index * (ulong)width + (ulong)attempt);
+            if (DemoDerivation.IsClosed(service, id) == closed)
+                return Fields(service, id);
+        }
+        throw new InvalidOperationException($"No {(closed ? "closed" : "open")} demo account among {width} candidates of {service.Code} #{index}.");
+    }
+
+    private static Dictionary<string, string> Fields(PaymentService service, string id)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var field in service.Fields)
+        {
+            values[field.Name] = field.IsAccountId ? AsTyped(field, id)
+                : field.Secret ? DemoDerivation.Secret(service, field, id)
+                : throw new NotSupportedException($"The demo operators have no rule for the plain field {field.Name} of {service.Code}.");
+        }
+        return values;
+    }
+
+    /// <summary>The normalised account ID of candidate number <paramref name="candidate"/>: a service-wide layout with the scrambled candidate in its trailing positions.</summary>
+    internal static string AccountId(PaymentService service, ulong candidate)
+    {
+        var field = service.AccountIdField;
+        var layout = new DemoStream(DemoDerivation.OperatorKey(service.Operator), $"layout|{service.Code}");
+        var positions = DemoDerivation.Sampler(field).Positions(field.MinLength, field.MaxLength, layout.Next)
+            ?? throw new NotSupportedException($"No length of {service.Code}.{field.Name} fits its pattern.");
+        var chars = positions.Select(p => p[layout.Next(p.Length)]).ToArray();
+        var last = field.CheckDigit == CheckDigitKind.None ? chars.Length : chars.Length - 1;
+        UInt128 capacity = 1;
+        var counters = new List<int>();
+        for (var p = last - 1; p >= 0 && capacity * (ulong)positions[p].Length <= (UInt128)1 << 62; p--)
+        {
+            capacity *= (ulong)positions[p].Length;
+            counters.Add(p);
+        }
+        if (candidate >= capacity)
+            throw new ArgumentOutOfRangeException(nameof(candidate), $"{service.Code} has room for {capacity} demo accounts.");
+        var value = ((UInt128)candidate * Scramble + (ulong)layout.Next(int.MaxValue)) % capacity;
+        foreach (var p in counters)
+        {
+            var size = (ulong)positions[p].Length;
+            chars[p] = positions[p][(int)(value % size)];
+            value /= size;
+        }
+        DemoDerivation.ApplyCheckDigit(field, chars);
+        var id = FieldNormalisation.Apply(field.Normalisation, new string(chars));
+        var (normalised, problem) = FieldValidation.Check(field, id);
+        return problem is null ? normalised! : throw new NotSupportedException($"The demo ID {id} of {service.Code} does not pass its own field: {problem}");
+    }
+
+    // Long IDs are printed in groups of four on cards and screens; the demo types them that way.
+    private static string AsTyped(ServiceField field, string id) =>
+        field.Normalisation is FieldNormalisation.Digits or FieldNormalisation.UpperAlnum && id.Length >= 10
+            ? string.Join('-', id.Chunk(4).Select(c => new string(c)))
+            : id;
+}
