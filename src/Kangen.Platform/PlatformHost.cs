@@ -1,5 +1,7 @@
+using Kangen.Platform.Features.Applications;
 using Kangen.Platform.Features.Identity;
 using Kangen.Platform.Features.Identity.Certificates;
+using Kangen.Platform.Features.Registrations;
 using Kangen.Platform.Features.Reservation;
 using Kangen.Platform.Features.Secrets;
 using Kangen.Platform.Features.Services;
@@ -61,7 +63,9 @@ public static class PlatformHost
         builder.Services.AddHostedService<Housekeeping>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: ["ready"]);
         builder.AddSpots();
+        builder.AddRegistrations();
         builder.AddServices();
+        builder.AddApplications();
         return builder;
     }
 
@@ -81,7 +85,9 @@ public static class PlatformHost
         app.MapIdentity();
         app.MapReservation();
         app.MapSpots();
+        app.MapRegistrations();
         app.MapServices();
+        app.MapApplications();
         return app;
     }
 }

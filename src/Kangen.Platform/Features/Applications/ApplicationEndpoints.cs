@@ -1,0 +1,127 @@
+using Kangen.Platform.Features.Campaigns;
+using Kangen.Platform.Features.Identity;
+using Kangen.Platform.Features.Identity.Sessions;
+using Kangen.Platform.Features.Identity.Certificates;
+using Kangen.Platform.Features.RateLimits;
+using Kangen.Platform.Features.Services;
+using Kangen.Platform.Problems;
+using Kangen.Platform.Storage;
+using Kangen.Rules;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Kangen.Platform.Features.Applications;
+
+/// <summary>Limits of account verification: <c>Kangen:Applications</c>.</summary>
+public sealed class ApplicationOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Kangen:Applications";
+
+    /// <summary>Account verifications a person may ask for per hour (each asks an operator; guessing codes must be slow).</summary>
+    public int VerificationsPerHour { get; set; } = 30;
+}
+
+/// <summary>Registration and routes of flow 3: verify an account with its operator, then submit the signed application.</summary>
+public static class ApplicationEndpoints
+{
+    /// <summary>Adds the campaign, the verification tokens, the age-proof verifier and the recorder.</summary>
+    public static IHostApplicationBuilder AddApplications(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<CampaignOptions>().BindConfiguration(CampaignOptions.Section);
+        builder.Services.AddOptions<ApplicationOptions>().BindConfiguration(ApplicationOptions.Section)
+            .Validate(o => o.VerificationsPerHour > 0, "Kangen:Applications:VerificationsPerHour must be positive.");
+        builder.Services.AddSingleton<CampaignProvider>();
+        builder.Services.AddSingleton<VerificationTokens>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var trust = sp.GetRequiredService<IOptions<TrustSourceOptions>>().Value;
+            var issuer = !string.IsNullOrWhiteSpace(trust.IssuerDirectory) ? trust.IssuerDirectory
+                : trust.Anchors.Count == 0 ? Path.Combine(PlatformData.Resolve(sp.GetRequiredService<IConfiguration>()), "issuer") : null;
+            return new AgeProofVerifier(issuer, sp.GetRequiredService<TimeProvider>());
+        });
+        builder.Services.AddScoped<ApplicationRecorder>();
+        return builder;
+    }
+
+    /// <summary>Maps <c>/api/v1/applications</c>.</summary>
+    public static IEndpointRouteBuilder MapApplications(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var group = app.MapGroup("/api/v1/applications").WithTags("Applications");
+        group.MapPost("/verify-account", VerifyAccount).RequireAuthorization()
+            .Accepts<VerifyAccountRequest>("application/json")
+            .WithSummary("Ask the payment service's operator to confirm the account; returns the masked holder name and a verification token.");
+        group.MapPost("/", Submit)
+            .Accepts<ApplyRequest>("application/json")
+            .WithSummary("Submit the application signed by the card (and the representative's card for a child). Send an Idempotency-Key header to retry safely.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<VerifyAccountResponse>, ProblemHttpResult>> VerifyAccount(
+        HttpContext http, KangenDbContext db, WriteGate gate, TimeProvider time, ServiceCatalogue catalogue, IAccountVerifier operators,
+        VerificationTokens tokens, CampaignProvider campaigns, IOptions<ApplicationOptions> options, CancellationToken cancellationToken)
+    {
+        var session = CurrentSession.From(http.User);
+        var (body, readProblem) = await IdentityEndpoints.ReadJsonAsync<VerifyAccountRequest>(http.Request, allowEmpty: false, cancellationToken);
+        if (readProblem is not null)
+            return ProblemResults.From(ApplicationProblems.RequestInvalid(readProblem.Field ?? "body", readProblem.Detail ?? ""));
+        if (catalogue.Find(body!.Service) is not { } service)
+            return ProblemResults.From(ApplicationProblems.ServiceUnknown(body.Service));
+        var (fields, fieldProblems) = FieldValidation.Validate(service, body.Fields);
+        if (fieldProblems.Count > 0)
+            return ProblemResults.From(fieldProblems);
+
+        // Counted before asking the operator, so a caller guessing codes is slowed whatever the operator answers.
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var (allowed, retryAfter) = await RateWindows.HitAsync(db, "verify:person:" + session.PersonId, TimeSpan.FromHours(1),
+                options.Value.VerificationsPerHour, time.GetUtcNow(), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            if (!allowed)
+            {
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return ProblemResults.From(ApplicationProblems.VerifyRateLimited);
+            }
+        }
+
+        switch (await operators.VerifyAsync(fields!, cancellationToken))
+        {
+            case AccountVerification.Verified verified:
+                var expires = time.GetUtcNow().Add(VerificationTokens.Lifetime);
+                var token = tokens.Issue(new AccountVerificationClaim(session.PersonId, body.ForChild, service.Code.Value, verified.AccountReference,
+                    fields!.AccountId, verified.MaskedHolderName, expires, session.Channel));
+                var terms = service.TermsAt(campaigns.Definition.Base.TimeZone.DateOf(time.GetUtcNow()));
+                return TypedResults.Ok(new VerifyAccountResponse(token, expires, service.Code.Value, service.MaskAccountId(fields.AccountId),
+                    verified.MaskedHolderName, new TermsView(terms.Version, terms.Effective, terms.Summary.Ja, terms.Summary.Zh, terms.Summary.En),
+                    service.Programs.Select(p => p.ToCode()).ToArray()));
+            case AccountVerification.Rejected rejected:
+                return ProblemResults.From(ApplicationProblems.AccountNotVerified(rejected.Reason));
+            case AccountVerification.Unavailable unavailable:
+                http.Response.Headers.RetryAfter = "30";
+                return ProblemResults.From(ApplicationProblems.OperatorUnavailable(unavailable.Detail));
+            default:
+                throw new InvalidOperationException("Unknown verification outcome.");
+        }
+    }
+
+    private static async Task<Results<Created<ApplicationResponse>, Ok<ApplicationResponse>, ProblemHttpResult>> Submit(
+        HttpContext http, ApplicationRecorder recorder, CancellationToken cancellationToken)
+    {
+        var (body, readProblem) = await IdentityEndpoints.ReadJsonAsync<ApplyRequest>(http.Request, allowEmpty: false, cancellationToken);
+        if (readProblem is not null)
+            return ProblemResults.From(ApplicationProblems.RequestInvalid(readProblem.Field ?? "body", readProblem.Detail ?? ""));
+        var key = http.Request.Headers.TryGetValue("Idempotency-Key", out var values) ? values.ToString() : null;
+        var outcome = await recorder.SubmitAsync(body, key, cancellationToken);
+        if (outcome.Application is not { } application)
+            return ProblemResults.From(outcome.Problems);
+        if (outcome.Replayed)
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+            return TypedResults.Ok(application);
+        }
+        return TypedResults.Created("/api/v1/applications/" + application.ApplicationId, application);
+    }
+}

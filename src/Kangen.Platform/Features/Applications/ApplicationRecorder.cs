@@ -1,0 +1,347 @@
+using System.Security.Cryptography;
+using System.Text;
+using Kangen.Platform.Features.Audit;
+using Kangen.Platform.Features.Campaigns;
+using Kangen.Platform.Features.Identity;
+using Kangen.Platform.Features.Identity.Certificates;
+using Kangen.Platform.Features.Identity.Challenges;
+using Kangen.Platform.Features.Registrations;
+using Kangen.Platform.Features.Reservation;
+using Kangen.Platform.Features.Secrets;
+using Kangen.Platform.Features.Services;
+using Kangen.Platform.Problems;
+using Kangen.Platform.Storage;
+using Kangen.Rules;
+using Microsoft.EntityFrameworkCore;
+
+namespace Kangen.Platform.Features.Applications;
+
+/// <summary>The outcome of a submission: the application (new or replayed) or the problems.</summary>
+/// <param name="Application">The recorded application.</param>
+/// <param name="Replayed">True when this was a retry of an application already recorded.</param>
+/// <param name="Problems">Why nothing was recorded.</param>
+public sealed record SubmissionOutcome(ApplicationResponse? Application, bool Replayed, IReadOnlyList<PlatformProblem> Problems);
+
+/// <summary>
+/// Flow 3, the final submission. Every check that needs no database runs first (shape, service, terms, verification
+/// token, challenge, certificates and signatures, age proof); then one transaction replays an idempotent retry, consumes
+/// the challenge, resolves the persons, applies the rules of <c>Kangen.Rules</c> per program, and records the
+/// submission, its program rows, the campaign choice and the account binding with their audit entries. Unique keys
+/// decide races: (campaign, person, program) for invariant 1, (service, account) for invariant 2, the challenge nonce
+/// for replays; a loser retries and then meets the rule that refuses it. A refusal writes nothing.
+/// </summary>
+public sealed class ApplicationRecorder(
+    KangenDbContext db, WriteGate gate, TimeProvider time, CampaignProvider campaigns, ServiceCatalogue catalogue,
+    ChallengeCodec challenges, CardCertificateVerifier verifier, TrustStore trust, TrustFreshness freshness,
+    VerificationTokens tokens, AgeProofVerifier ageProofs, SecretBox box, IRegistrationRegistry registry)
+{
+    private const int MaxAttempts = 5;
+
+    /// <summary>The purpose under which payment service IDs are sealed.</summary>
+    public const string ServiceIdPurpose = "payment-service-id";
+
+    /// <summary>The purpose under which phone digits are hashed.</summary>
+    public const string PhonePurpose = "phone-last4";
+
+    /// <summary>Records the application, replays a retry, or says why not.</summary>
+    public async Task<SubmissionOutcome> SubmitAsync(ApplyRequest? request, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var (checkedRequest, problem) = Check(request, idempotencyKey);
+        if (problem is not null)
+            return Refuse(problem);
+        var c = checkedRequest!;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RecordAsync(c, cancellationToken);
+            }
+            catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e) && attempt < MaxAttempts)
+            {
+                // Another request recorded the same person, program, account or challenge first: read again, and the
+                // rules (or the replay) answer.
+            }
+            catch (System.Data.Common.DbException e) when (KangenStorage.IsUniqueViolation(e) && attempt < MaxAttempts)
+            {
+            }
+        }
+    }
+
+    private sealed record Checked(
+        string Campaign, IReadOnlyList<ProgramKind> Programs, PaymentService Service, string TermsVersion, string Verification,
+        AccountVerificationClaim Claim, string? PhoneLast4, ValidChallenge Challenge, string Statement, string KeyHash, string RequestHash,
+        VerifiedCertificate Card, byte[] CardSignature, VerifiedCertificate? Representative, byte[]? RepresentativeSignature,
+        bool ChildPresent, AgeBand AgeBand);
+
+    private (Checked?, PlatformProblem?) Check(ApplyRequest? request, string? idempotencyKey)
+    {
+        if (request is null)
+            return (null, ApplicationProblems.RequestInvalid("body", "a JSON object is required"));
+        var campaign = campaigns.Definition.Id.Value;
+        if (!string.IsNullOrEmpty(request.Campaign) && request.Campaign != campaign)
+            return (null, ApplicationProblems.RequestInvalid("campaign", $"this platform runs '{campaign}', not '{request.Campaign}'"));
+        if (request.Programs is not { Count: > 0 } || request.Programs.Count > ProgramKinds.All.Count * 2)
+            return (null, ApplicationProblems.RequestInvalid("programs", "one or more of " + string.Join(", ", ProgramKinds.All.Select(p => p.ToCode()))));
+        var programs = new List<ProgramKind>();
+        foreach (var code in request.Programs)
+        {
+            var kind = ProgramKinds.All.FirstOrDefault(p => p.ToCode() == code, (ProgramKind)(-1));
+            if ((int)kind < 0)
+                return (null, ApplicationProblems.RequestInvalid("programs", $"'{code}' is not a program"));
+            if (!programs.Contains(kind))
+                programs.Add(kind);
+        }
+        programs.Sort((a, b) => a.Part().CompareTo(b.Part()));
+        if (catalogue.Find(request.Service) is not { } service)
+            return (null, ApplicationProblems.ServiceUnknown(request.Service));
+        foreach (var program in programs)
+        {
+            if (!service.Accepts(program))
+                return (null, ApplicationProblems.ProgramNotOffered(service.Code.Value, program.ToCode()));
+        }
+        var zone = campaigns.Definition.Base.TimeZone;
+        var current = service.TermsAt(zone.DateOf(time.GetUtcNow()));
+        if (request.TermsVersion != current.Version)
+            return (null, ApplicationProblems.TermsNotCurrent(request.TermsVersion, current.Version));
+        var (claim, claimProblem) = tokens.Read(request.Verification);
+        if (claimProblem is not null)
+            return (null, claimProblem);
+        if (claim!.Service != service.Code.Value)
+            return (null, ApplicationProblems.VerificationForSomeoneElse.WithDetail($"verified for {claim.Service}, applying with {service.Code.Value}"));
+        var forChild = request.Representative is not null;
+        if (claim.ForChild != forChild)
+            return (null, ApplicationProblems.VerificationForSomeoneElse.WithDetail(claim.ForChild ? "verified for a child's application" : "verified for the person's own application"));
+        string? phone = null;
+        if (!string.IsNullOrEmpty(request.PhoneLast4))
+        {
+            phone = request.PhoneLast4.Normalize(NormalizationForm.FormKC).Trim();
+            if (phone.Length != 4 || !phone.All(char.IsAsciiDigit))
+                return (null, ApplicationProblems.RequestInvalid("phoneLast4", "4 digits"));
+        }
+        var (challenge, challengeProblem) = challenges.Validate(request.Challenge, ChallengePurposes.Application);
+        if (challengeProblem is not null)
+            return (null, challengeProblem);
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 128 || idempotencyKey.Any(ch => ch is < '!' or > '~')))
+            return (null, ApplicationProblems.RequestInvalid("Idempotency-Key", "1 to 128 printable ASCII characters"));
+
+        var statement = ApplicationStatement.Build(request.Challenge!, campaign, forChild, programs, service.Code.Value, current.Version,
+            request.Verification!, phone, request.ChildPresent);
+        var bytes = ApplicationStatement.SignedBytes(statement);
+        var (card, cardSignature, cardProblem) = CheckCard(request.Card, "card", bytes);
+        if (cardProblem is not null)
+            return (null, cardProblem);
+        VerifiedCertificate? representative = null;
+        byte[]? representativeSignature = null;
+        if (forChild)
+        {
+            (representative, representativeSignature, var repProblem) = CheckCard(request.Representative, "representative", bytes);
+            if (repProblem is not null)
+                return (null, repProblem);
+            if (representative!.Serial == card!.Serial)
+                return (null, ApplicationProblems.RepresentativeIsApplicant);
+        }
+        var band = AgeBand.Adult;
+        if (request.AgeProof is { } proof)
+        {
+            if (Decode(proof.Certificate) is not { } proofCertificate || Decode(proof.Signature) is not { } proofSignature)
+                return (null, ApplicationProblems.AgeProofInvalid("certificate and signature are required, base64"));
+            var (born, error) = ageProofs.Verify(proofCertificate, bytes, proofSignature);
+            if (born is null)
+                return (null, ApplicationProblems.AgeProofInvalid(error!));
+            band = AgeBands.At(born.Value, time.GetUtcNow(), zone);
+        }
+        else if (forChild)
+            return (null, ApplicationProblems.AgeProofRequired);
+
+        // Content without the challenge: a client that signs the same application again with a fresh challenge under
+        // the same key is retrying, not changing it.
+        var content = string.Join("\n", statement.Split('\n').Where(line => !line.StartsWith("challenge=", StringComparison.Ordinal)));
+        var requestHash = Sha256Hex(content);
+        var keyHash = Sha256Hex(idempotencyKey ?? ("statement:" + statement));
+        return (new Checked(campaign, programs, service, current.Version, request.Verification!, claim, phone, challenge!, statement, keyHash, requestHash,
+            card!, cardSignature!, representative, representativeSignature, request.ChildPresent, band), null);
+    }
+
+    private (VerifiedCertificate?, byte[]?, PlatformProblem?) CheckCard(CardProof? proof, string field, byte[] statement)
+    {
+        if (Decode(proof?.Certificate) is not { } der)
+            return (null, null, ApplicationProblems.RequestInvalid(field + ".certificate", "base64 of the DER certificate is required"));
+        if (Decode(proof?.Signature) is not { } signature)
+            return (null, null, ApplicationProblems.RequestInvalid(field + ".signature", "base64 of the card's signature is required"));
+        var check = verifier.Check(der);
+        if (!check.IsValid)
+            return (null, null, IdentityProblems.Certificate(check.ErrorCode!, check.Detail).ForField(field + ".certificate"));
+        if (!verifier.VerifySignature(check.Certificate!, statement, signature))
+            return (null, null, ApplicationProblems.SignatureInvalid(field + ".signature"));
+        if (freshness.EnsureFresh() && trust.IsRevoked(check.Certificate!.Serial))
+            return (null, null, IdentityProblems.Certificate(CertificateErrorCodes.Revoked, "revoked since the last background refresh").ForField(field + ".certificate"));
+        return (check.Certificate, signature, null);
+    }
+
+    private async Task<SubmissionOutcome> RecordAsync(Checked c, CancellationToken cancellationToken)
+    {
+        using var _ = await gate.EnterAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        var requesterSerial = c.Representative?.Serial ?? c.Card.Serial;
+        var known = await db.Certificates.AsNoTracking().Where(l => l.Serial == requesterSerial).Select(l => (Guid?)l.PersonId).SingleOrDefaultAsync(cancellationToken);
+        if (known is { } knownRequester
+            && await db.ApplicationSubmissions.AsNoTracking().SingleOrDefaultAsync(s => s.RequesterId == knownRequester && s.IdempotencyKeyHash == c.KeyHash, cancellationToken) is { } earlier)
+        {
+            return earlier.RequestHash == c.RequestHash
+                ? new SubmissionOutcome(await DescribeAsync(earlier, cancellationToken), true, [])
+                : Refuse(ApplicationProblems.IdempotencyKeyReused);
+        }
+        if (await db.ConsumedChallenges.AnyAsync(x => x.Nonce == c.Challenge.Nonce, cancellationToken))
+            return Refuse(IdentityProblems.ChallengeUsed);
+        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = c.Challenge.Nonce, Purpose = c.Challenge.Purpose, ConsumedAt = now, ExpiresAt = c.Challenge.ExpiresAt });
+
+        var audit = new List<AuditIntent>();
+        var (applicantResolution, applicantAudit) = await PersonDirectory.ResolveAsync(db, trust, c.Card.Serial, now, cancellationToken);
+        audit.AddRange(applicantAudit);
+        var applicant = applicantResolution.Person;
+        var requester = applicant;
+        if (c.Representative is { } rep)
+        {
+            var (repResolution, repAudit) = await PersonDirectory.ResolveAsync(db, trust, rep.Serial, now, cancellationToken);
+            audit.AddRange(repAudit);
+            requester = repResolution.Person;
+            if (requester.Id == applicant.Id)
+                return Refuse(ApplicationProblems.RepresentativeIsApplicant);
+        }
+        if (requester.Id != c.Claim.RequesterId)
+            return Refuse(ApplicationProblems.VerificationForSomeoneElse.WithDetail("the account was verified in another person's session"));
+
+        var campaign = campaigns.At(now);
+        var service = c.Service.Code;
+        var account = AccountRef.Of(service, c.Claim.AccountReference);
+        var person = PersonRef.Of(applicant.Id.ToString());
+        var choice = await db.CampaignChoices.AsNoTracking().SingleOrDefaultAsync(x => x.Campaign == c.Campaign && x.PersonId == applicant.Id, cancellationToken);
+        var existingRows = await db.Applications.AsNoTracking().Where(a => a.Campaign == c.Campaign && a.PersonId == applicant.Id).ToListAsync(cancellationToken);
+        var existing = existingRows.Select(a => new ApplicationRecord(campaign.Id, 0, person, ServiceCode.Parse(a.Service),
+            AccountRef.Of(ServiceCode.Parse(choice?.Service ?? a.Service), choice?.AccountReference ?? ""), ParseActor(a.Actor), a.RecordedAt,
+            ProgramKinds.All.First(p => p.ToCode() == a.Program))).ToArray();
+        var holder = await db.ServiceAccounts.AsNoTracking().Where(a => a.Service == service.Value && a.AccountReference == c.Claim.AccountReference)
+            .Select(a => (Guid?)a.PersonId).SingleOrDefaultAsync(cancellationToken);
+        AccountRef? representativeOwn = null;
+        if (c.Representative is not null)
+        {
+            var own = await db.CampaignChoices.AsNoTracking().SingleOrDefaultAsync(x => x.Campaign == c.Campaign && x.PersonId == requester.Id, cancellationToken);
+            if (own is not null)
+                representativeOwn = AccountRef.Of(ServiceCode.Parse(own.Service), own.AccountReference);
+        }
+        var facts = await registry.GetFactsAsync(applicant.Id, cancellationToken);
+        var personFacts = new PersonFacts(null, applicant.CreatedAt, Phase1History.NeverApplied, facts.HealthInsuranceRegisteredAt, facts.PublicFundAccountRegisteredAt);
+        var eligibility = EligibilityRules.Evaluate(campaign, personFacts, now, service);
+        var actor = c.Representative is null ? Actor.Self : Actor.LegalRepresentative;
+
+        var problems = new List<PlatformProblem>();
+        foreach (var program in c.Programs)
+        {
+            var decision = ApplicationRules.Decide(campaign, new ApplicationRequest(person, service, account, actor, c.AgeBand, false, c.ChildPresent,
+                representativeOwn, now, program), existing, holder is { } h ? PersonRef.Of(h.ToString()) : null);
+            var codes = new HashSet<string>();
+            foreach (var violation in decision.IsSuccess ? [] : decision.Violations)
+            {
+                if (codes.Add(violation.Code.Code))
+                    problems.Add(ApplicationProblems.Refused(violation, program.ToCode()));
+            }
+            foreach (var reason in eligibility.For(program)?.Reasons ?? [])
+            {
+                if (codes.Add(reason.Code.Code))
+                    problems.Add(ApplicationProblems.Refused(reason, program.ToCode()));
+            }
+        }
+        if (problems.Count > 0)
+        {
+            // Conflicts (already applied, account taken) first: they decide the status.
+            return Refuse([.. problems.OrderBy(p => p.Status == StatusCodes.Status409Conflict ? 0 : 1)]);
+        }
+
+        var actorCode = actor == Actor.Self ? "self" : "legal-representative";
+        var submission = new ApplicationSubmission
+        {
+            Id = Guid.CreateVersion7(now),
+            RequesterId = requester.Id,
+            IdempotencyKeyHash = c.KeyHash,
+            RequestHash = c.RequestHash,
+            PersonId = applicant.Id,
+            Campaign = c.Campaign,
+            CampaignVersion = campaign.Version,
+            Service = service.Value,
+            TermsVersion = c.TermsVersion,
+            AccountReference = c.Claim.AccountReference,
+            SealedServiceId = box.Seal(ServiceIdPurpose, c.Claim.AccountId),
+            MaskedHolderName = c.Claim.MaskedHolderName,
+            PhoneHash = c.PhoneLast4 is null ? null : box.Hash(PhonePurpose, c.PhoneLast4),
+            Actor = actorCode,
+            Channel = c.Claim.Channel,
+            StatementHash = ApplicationStatement.Hash(c.Statement),
+            Serial = c.Card.Serial,
+            Signature = Convert.ToBase64String(c.CardSignature),
+            RepresentativeSerial = c.Representative?.Serial,
+            RepresentativeSignature = c.RepresentativeSignature is null ? null : Convert.ToBase64String(c.RepresentativeSignature),
+            RecordedAt = now,
+        };
+        db.ApplicationSubmissions.Add(submission);
+        foreach (var program in c.Programs)
+        {
+            db.Applications.Add(new ProgramApplication
+            {
+                Campaign = c.Campaign, PersonId = applicant.Id, Program = program.ToCode(), SubmissionId = submission.Id,
+                Service = service.Value, Actor = actorCode, Channel = c.Claim.Channel, RecordedAt = now,
+            });
+        }
+        if (choice is null)
+            db.CampaignChoices.Add(new CampaignChoice { Campaign = c.Campaign, PersonId = applicant.Id, Service = service.Value, AccountReference = c.Claim.AccountReference, ChosenAt = now });
+        if (holder is null)
+            db.ServiceAccounts.Add(new ServiceAccount { Service = service.Value, AccountReference = c.Claim.AccountReference, PersonId = applicant.Id, BoundAt = now });
+        await db.SaveChangesAsync(cancellationToken);
+        audit.Add(new AuditIntent("person:" + requester.Id, "application.recorded", "person:" + applicant.Id, new
+        {
+            application = submission.Id,
+            campaign = c.Campaign,
+            version = campaign.Version,
+            programs = c.Programs.Select(p => p.ToCode()).ToArray(),
+            service = service.Value,
+            actor = actorCode,
+            channel = c.Claim.Channel,
+            statement = submission.StatementHash,
+        }));
+        await AuditIntent.AppendAllAsync(db, now, audit, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new SubmissionOutcome(Describe(submission, applicant.MyKeyId, c.Programs.Select(p => p.ToCode()).ToArray(), c.Claim.AccountId), false, []);
+    }
+
+    private async Task<ApplicationResponse> DescribeAsync(ApplicationSubmission submission, CancellationToken cancellationToken)
+    {
+        var myKeyId = await db.Persons.AsNoTracking().Where(p => p.Id == submission.PersonId).Select(p => p.MyKeyId).SingleAsync(cancellationToken);
+        var programs = await db.Applications.AsNoTracking().Where(a => a.SubmissionId == submission.Id).Select(a => a.Program).ToListAsync(cancellationToken);
+        var ordered = ProgramKinds.All.Select(p => p.ToCode()).Where(programs.Contains).ToArray();
+        box.TryOpen(ServiceIdPurpose, submission.SealedServiceId, out var accountId);
+        return Describe(submission, myKeyId, ordered, accountId);
+    }
+
+    private ApplicationResponse Describe(ApplicationSubmission s, string myKeyId, IReadOnlyList<string> programs, string accountId) =>
+        new(s.Id, myKeyId, s.Campaign, s.CampaignVersion, programs, s.Service,
+            catalogue.Find(s.Service) is { } service && accountId.Length > 0 ? service.MaskAccountId(accountId) : "",
+            s.MaskedHolderName, s.Actor, s.Channel, s.RecordedAt, s.StatementHash);
+
+    private static Actor ParseActor(string code) => code == "self" ? Actor.Self : Actor.LegalRepresentative;
+
+    private static SubmissionOutcome Refuse(PlatformProblem problem) => new(null, false, [problem]);
+
+    private static SubmissionOutcome Refuse(IReadOnlyList<PlatformProblem> problems) => new(null, false, problems);
+
+    private static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    private static byte[]? Decode(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Length > Identity.Sessions.Authenticator.MaxFieldLength)
+            return null;
+        var buffer = new byte[text.Length * 3 / 4 + 3];
+        return Convert.TryFromBase64String(text.Trim(), buffer, out var written) && written > 0 ? buffer[..written] : null;
+    }
+}
