@@ -1,4 +1,7 @@
 using Kangen.Platform.Features.Applications;
+using Kangen.Platform.Features.CallCentre;
+using Kangen.Platform.Features.Staff;
+using Kangen.Platform.Features.Status;
 using Kangen.Platform.Features.Identity;
 using Kangen.Platform.Features.Identity.Certificates;
 using Kangen.Platform.Features.Registrations;
@@ -66,6 +69,9 @@ public static class PlatformHost
         builder.AddRegistrations();
         builder.AddServices();
         builder.AddApplications();
+        builder.AddStatus();
+        builder.AddStaff();
+        builder.AddCallCentre();
         return builder;
     }
 
@@ -88,6 +94,8 @@ public static class PlatformHost
         app.MapRegistrations();
         app.MapServices();
         app.MapApplications();
+        app.MapStatus();
+        app.MapCallCentre();
         return app;
     }
 }

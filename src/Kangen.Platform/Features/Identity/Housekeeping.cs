@@ -7,7 +7,8 @@ namespace Kangen.Platform.Features.Identity;
 
 /// <summary>
 /// Deletes consumed challenges once they could no longer be replayed anyway (their expiry has passed, so the
-/// MAC check refuses them first) and sessions a day after they expired, so these tables stay small.
+/// MAC check refuses them first), sessions a day after they expired and rate-limit windows a day after they
+/// ended, so these tables stay small.
 /// </summary>
 internal sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time, IOptions<SessionOptions> options, ILogger<Housekeeping> log) : BackgroundService
 {
@@ -35,6 +36,8 @@ internal sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider tim
         var sessionCutoff = now.AddDays(-1);
         var challenges = await db.ConsumedChallenges.Where(c => c.ExpiresAt < challengeCutoff).ExecuteDeleteAsync(cancellationToken);
         var sessions = await db.Sessions.Where(s => s.ExpiresAt < sessionCutoff).ExecuteDeleteAsync(cancellationToken);
+        // Rate-limit counters of past windows are bookkeeping, not state: dropped without an audit entry.
+        await RateLimits.RateWindows.PruneAsync(db, now, cancellationToken);
         if (challenges + sessions > 0)
             await AuditIntent.AppendAllAsync(db, now,
                 [new AuditIntent("system", "housekeeping.pruned", "identity", new { consumedChallenges = challenges, expiredSessions = sessions })], cancellationToken);

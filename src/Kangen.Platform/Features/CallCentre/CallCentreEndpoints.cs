@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text;
+using Kangen.Platform.Features.Applications;
+using Kangen.Platform.Features.Audit;
+using Kangen.Platform.Features.RateLimits;
+using Kangen.Platform.Features.Reservation;
+using Kangen.Platform.Features.Secrets;
+using Kangen.Platform.Features.Staff;
+using Kangen.Platform.Features.Status;
+using Kangen.Platform.Features.Identity;
+using Kangen.Platform.Problems;
+using Kangen.Platform.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Kangen.Platform.Features.CallCentre;
+
+/// <summary>Limits of call-centre lookups: <c>Kangen:CallCentre</c>.</summary>
+public sealed class CallCentreOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Kangen:CallCentre";
+
+    /// <summary>Lookups one agent may make per minute.</summary>
+    public int PerCallerPerMinute { get; set; } = 20;
+
+    /// <summary>Lookups of one My Key ID per hour, by all agents together, whether or not the ID exists.</summary>
+    public int PerMyKeyIdPerHour { get; set; } = 5;
+}
+
+/// <summary>The body of <c>POST /api/v1/call-centre/lookups</c>.</summary>
+/// <param name="MyKeyId">The My Key ID the caller gives.</param>
+/// <param name="PhoneLast4">The last 4 digits of the phone number given at application.</param>
+public sealed record CallCentreLookupRequest(string? MyKeyId, string? PhoneLast4);
+
+/// <summary>
+/// The answer: the status when the My Key ID and the phone digits match an application, otherwise only
+/// <c>matched: false</c>, the same for an unknown ID and for wrong digits.
+/// </summary>
+/// <param name="Matched">True when they match.</param>
+/// <param name="Status">The person's status (no grant amounts), when matched.</param>
+public sealed record CallCentreLookupResponse(bool Matched, PersonStatus? Status);
+
+/// <summary>Flow 7 for the call centre: lookups by My Key ID and phone last 4, rate-limited and audited.</summary>
+public static class CallCentreEndpoints
+{
+    /// <summary>Adds the options.</summary>
+    public static IHostApplicationBuilder AddCallCentre(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<CallCentreOptions>().BindConfiguration(CallCentreOptions.Section)
+            .Validate(o => o.PerCallerPerMinute > 0 && o.PerMyKeyIdPerHour > 0, "Kangen:CallCentre limits must be positive.");
+        return builder;
+    }
+
+    /// <summary>Maps <c>POST /api/v1/call-centre/lookups</c> (staff role call-centre or admin).</summary>
+    public static IEndpointRouteBuilder MapCallCentre(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapPost("/api/v1/call-centre/lookups", Lookup).RequireAuthorization(StaffRoles.CallCentrePolicy).WithTags("Call centre")
+            .Accepts<CallCentreLookupRequest>("application/json")
+            .WithSummary("Look up a citizen's application status by My Key ID and phone last 4 (rate-limited per agent and per My Key ID, audited).");
+        return app;
+    }
+
+    private static async Task<Results<Ok<CallCentreLookupResponse>, ProblemHttpResult>> Lookup(
+        HttpContext http, KangenDbContext db, WriteGate gate, TimeProvider time, SecretBox box, ApplicationStatus status,
+        IOptions<CallCentreOptions> options, CancellationToken cancellationToken)
+    {
+        var agent = StaffRoles.StaffId(http.User);
+        var (body, readProblem) = await IdentityEndpoints.ReadJsonAsync<CallCentreLookupRequest>(http.Request, allowEmpty: false, cancellationToken);
+        if (readProblem is not null)
+            return ProblemResults.From(CallCentreProblems.RequestInvalid(readProblem.Field ?? "body", readProblem.Detail ?? ""));
+        // The shapes are public knowledge, so refusing a malformed one reveals nothing about who exists.
+        if (!MyKeyId.TryParse(body!.MyKeyId, out var myKeyId))
+            return ProblemResults.From(CallCentreProblems.RequestInvalid("myKeyId", "8 characters of A-Z and 0-9"));
+        var phone = (body.PhoneLast4 ?? "").Normalize(NormalizationForm.FormKC).Trim();
+        if (phone.Length != 4 || !phone.All(char.IsAsciiDigit))
+            return ProblemResults.From(CallCentreProblems.RequestInvalid("phoneLast4", "4 digits"));
+
+        Guid? matchedPerson;
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            var now = time.GetUtcNow();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // Both limits count every lookup, existing ID or not: the limit itself must not tell them apart.
+            var byCaller = await RateWindows.HitAsync(db, "cc:caller:" + agent, TimeSpan.FromMinutes(1), options.Value.PerCallerPerMinute, now, cancellationToken);
+            var byId = await RateWindows.HitAsync(db, "cc:my-key-id:" + box.Hash("call-centre-my-key-id", myKeyId.Value)[..40], TimeSpan.FromHours(1),
+                options.Value.PerMyKeyIdPerHour, now, cancellationToken);
+            if (!byCaller.Allowed || !byId.Allowed)
+            {
+                await AuditIntent.AppendAllAsync(db, now, [new AuditIntent("staff:" + agent, "call-centre.lookup-limited", "staff:" + agent,
+                    new { limit = byCaller.Allowed ? "my-key-id" : "caller" })], cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                var wait = byCaller.Allowed ? byId.RetryAfter : byId.Allowed ? byCaller.RetryAfter : TimeSpan.FromTicks(Math.Max(byCaller.RetryAfter.Ticks, byId.RetryAfter.Ticks));
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                return ProblemResults.From(CallCentreProblems.RateLimited);
+            }
+            // The same queries and the same hash whether or not the ID exists (Guid.Empty matches no submission).
+            var person = await db.Persons.AsNoTracking().Where(p => p.MyKeyId == myKeyId.Value).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(cancellationToken);
+            var hashes = await db.ApplicationSubmissions.AsNoTracking().Where(s => s.PersonId == (person ?? Guid.Empty) && s.PhoneHash != null)
+                .Select(s => s.PhoneHash).ToListAsync(cancellationToken);
+            var matched = false;
+            foreach (var hash in hashes)
+                matched |= box.HashEquals(ApplicationRecorder.PhonePurpose, phone, hash);
+            matchedPerson = matched ? person : null;
+            await AuditIntent.AppendAllAsync(db, now, [new AuditIntent("staff:" + agent, "call-centre.lookup",
+                person is { } p ? "person:" + p : "my-key-id:unknown", new { matched })], cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        return TypedResults.Ok(matchedPerson is { } id
+            ? new CallCentreLookupResponse(true, await status.OfAsync(id, cancellationToken))
+            : new CallCentreLookupResponse(false, null));
+    }
+}
+
+/// <summary>The codes of the call centre.</summary>
+public static class CallCentreProblems
+{
+    /// <summary>A malformed lookup.</summary>
+    public static PlatformProblem RequestInvalid(string field, string detail) => new("callcentre.request-invalid", StatusCodes.Status400BadRequest,
+        "照会の内容が正しくありません。", "查询内容不正确。", "The lookup is incomplete or malformed.", detail, field);
+
+    /// <summary>Too many lookups by this agent or of this My Key ID.</summary>
+    public static readonly PlatformProblem RateLimited = new("callcentre.rate-limited", StatusCodes.Status429TooManyRequests,
+        "照会の回数が上限に達しました。しばらくしてからお試しください。", "查询次数已达上限，请稍后再试。",
+        "Too many lookups. Try again later.");
+}
