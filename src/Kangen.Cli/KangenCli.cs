@@ -16,9 +16,13 @@ public static class KangenCli
         root.Subcommands.Add(CardCommand.Create(context));
         root.Subcommands.Add(Features.Rules.RulesCommand.Create(context));
         root.Subcommands.Add(Features.Spots.SpotsCommand.Create(context));
+        root.Subcommands.Add(Features.Services.ServicesCommand.Create(context));
         root.Subcommands.Add(Features.Serve.ServeCommand.Create(context));
         root.Subcommands.Add(Features.Admin.AdminCommand.Create(context));
         root.Subcommands.Add(Features.Reserve.ReserveCommand.Create(context));
+        root.Subcommands.Add(Features.Apply.ApplyCommand.Create(context));
+        root.Subcommands.Add(Features.Status.StatusCommand.Create(context));
+        root.Subcommands.Add(Features.Register.RegisterCommand.Create(context));
         return root;
     }
 

@@ -63,15 +63,15 @@ public static class DemoCommand
         DemoPeople.Run(context, definition, instant, cards);
         console.WriteLine();
 
-        console.Write(new Rule("4. The platform: My Key ID reservation over HTTP").LeftJustified());
+        console.Write(new Rule("4. The platform: My Key IDs, registrations and applications over HTTP").LeftJustified());
         var reserved = await DemoPlatform.RunAsync(context, Path.Combine(dataDirectory, "demo"), cards, instant, cancellationToken);
         console.WriteLine();
 
         console.Write(new Rule("Next").LeftJustified());
-        console.MarkupLine("Applications, operators and settlement are not built yet: see docs/architecture.md. Try "
-                           + $"[bold]kangen serve --data {Markup.Escape(Path.Combine(dataDirectory, "demo"))}[/] and "
-                           + $"[bold]kangen reserve --card {Markup.Escape(cards[0].CardFile)} --pin {cards[0].Pin}[/], "
-                           + "or [bold]kangen rules explain data/cases/phase1-carryover.json[/].");
+        console.MarkupLine("Operators' grants and settlement are not built yet: see docs/architecture.md. Try "
+                           + $"[bold]kangen serve --data {Markup.Escape(Path.Combine(dataDirectory, "demo"))} --demo-dates[/], then "
+                           + $"[bold]kangen status --card {Markup.Escape(cards[1].CardFile)} --pin {cards[1].Pin}[/], "
+                           + "[bold]kangen services search[/], [bold]kangen services demo-account demo-pay[/] and [bold]kangen apply[/] with hanako's card.");
         return cards.All(c => c.Authenticated) && reserved ? ExitCodes.Ok : ExitCodes.Failure;
     }
 }

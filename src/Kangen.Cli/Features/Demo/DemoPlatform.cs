@@ -8,15 +8,25 @@ namespace Kangen.Cli.Features.Demo;
 /// <summary>
 /// The platform part of the demo: the platform hosted in this process on a free loopback port, on SQLite in
 /// the demo folder, trusting the demo issuer. Each demo card reserves its My Key ID through <c>kangen reserve</c>,
-/// the revoked card is refused, a second login finds the same person, and the audit chain is verified.
+/// the revoked card is refused, a second login finds the same person, the demo people register and apply
+/// (<see cref="DemoApplications"/>), and the audit chain is verified.
 /// </summary>
 internal static class DemoPlatform
 {
+    /// <summary>The date of the campaign's own calendar that today becomes in the demo.</summary>
+    public const string DemoAnchor = "2022-10-15";
+
     public static async Task<bool> RunAsync(CliContext context, string folder, IReadOnlyList<DemoCard> cards, DateTimeOffset instant, CancellationToken cancellationToken)
     {
         var console = context.Console;
+        // A staff token for the call-centre step, configured by its hash only (as a deployment would).
+        var staffToken = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         await using var app = PlatformHost.Build(
-            ["--urls=http://127.0.0.1:0", "--" + PlatformData.ConfigurationKey + "=" + folder, "--Kangen:Storage:Provider=sqlite"],
+            ["--urls=http://127.0.0.1:0", "--" + PlatformData.ConfigurationKey + "=" + folder, "--Kangen:Storage:Provider=sqlite",
+             // The 2022-2023 campaign on today's calendar: today is its 2022-10-15 (every program open, version 2 in force).
+             "--Kangen:Campaign:DemoAnchor=" + DemoAnchor,
+             "--Kangen:Staff:Tokens:0:Id=demo-agent", "--Kangen:Staff:Tokens:0:Role=call-centre",
+             "--Kangen:Staff:Tokens:0:Sha256=" + Kangen.Platform.Features.Staff.StaffRoles.HashToken(staffToken)],
             builder =>
             {
                 builder.Services.AddSingleton(context.Time);
@@ -39,6 +49,11 @@ internal static class DemoPlatform
             var lost = Path.Combine(folder, "lost.card");
             console.MarkupLine("The lost card tries to log in (its certificate is on the issuer's CRL):");
             ok &= await KangenCli.RunAsync(["reserve", "--card", lost, "--pin", "1111", "--server", url], context, cancellationToken) == ExitCodes.Failure;
+
+            var campaign = app.Services.GetRequiredService<Kangen.Platform.Features.Campaigns.CampaignProvider>();
+            console.MarkupLineInterpolated($"The campaign runs on demo dates: every date moved by {campaign.ShiftDays} days, so today is its {DemoAnchor}.");
+            ok &= await DemoApplications.RunAsync(context, url, cards, app.Services.GetRequiredService<Kangen.Platform.Features.Services.ServiceCatalogue>(),
+                staffToken, cancellationToken);
 
             console.MarkupLine("Procedure spots near Tokyo station that take applications, open at the demo instant:");
             ok &= await KangenCli.RunAsync(["spots", "near", "--postal-code", "100-0005", "--operation", "apply", "--open-at", instant.ToString("yyyy-MM-ddTHH:mmzzz", System.Globalization.CultureInfo.InvariantCulture), "--k", "5"], context, cancellationToken) == ExitCodes.Ok;

@@ -21,11 +21,15 @@ public static class ServeCommand
         var urls = new Option<string>("--urls") { Description = "Where to listen (a ';'-separated list of URLs).", DefaultValueFactory = _ => DefaultUrls };
         var provider = PlatformCli.ProviderOption();
         var connection = PlatformCli.ConnectionOption();
+        var demoDates = new Option<bool>("--demo-dates")
+        {
+            Description = "Run the 2022-2023 campaign on today's calendar (today becomes its 2022-10-15, every program open), as kangen demo does.",
+        };
         var command = new Command("serve",
             "Run the platform: card authentication, My Key ID reservation, audit log, spots; /health, /ready, /openapi/v1.json, /scalar, /metrics. " +
             "By default it trusts the emulated card issuer of the data folder (kangen card issue --data <same folder>).")
         {
-            data, urls, provider, connection,
+            data, urls, provider, connection, demoDates,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -43,6 +47,8 @@ public static class ServeCommand
             };
             if (cs is not null)
                 args.Add("--Kangen:Storage:ConnectionString=" + cs);
+            if (parse.GetValue(demoDates))
+                args.Add("--Kangen:Campaign:DemoAnchor=" + Demo.DemoPlatform.DemoAnchor);
             Directory.CreateDirectory(folder);
             await using var app = PlatformHost.Build([.. args], builder => builder.Services.AddSingleton(context.Time));
             try

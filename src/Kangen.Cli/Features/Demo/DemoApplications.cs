@@ -1,0 +1,87 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Kangen.Platform.Features.Services;
+using Spectre.Console;
+
+namespace Kangen.Cli.Features.Demo;
+
+/// <summary>
+/// The applications part of the demo, against the platform hosted by <see cref="DemoPlatform"/>: taro registers for
+/// parts 2 and 3 and applies for all three with a demo QR app account (the demo operator confirms it and shows the
+/// masked holder name); taro applies for his daughter yui (under 15) as legal representative with both cards and yui's
+/// signing certificate; hanako tries taro's account and is refused; the status; a call-centre lookup that matches and
+/// one with wrong digits that answers exactly as for an unknown My Key ID.
+/// </summary>
+internal static class DemoApplications
+{
+    public static async Task<bool> RunAsync(CliContext context, string url, IReadOnlyList<DemoCard> cards, ServiceCatalogue catalogue,
+        string staffToken, CancellationToken cancellationToken)
+    {
+        var console = context.Console;
+        var taro = cards.Single(c => c.Label == "taro");
+        var hanako = cards.Single(c => c.Label == "hanako");
+        var yui = cards.Single(c => c.Label == "yui");
+        var ok = true;
+        // Demo accounts are derived by index; a fresh index per run keeps accounts of earlier runs (bound to earlier
+        // demo persons in the same database) out of the way.
+        var run = RandomNumberGenerator.GetInt32(1, 1_000_000);
+        string[] Fields(string service, int offset) =>
+            [.. DemoAccounts.Create(catalogue.Find(service)!, run * 4 + offset).SelectMany(f => new[] { "--field", $"{f.Key}={f.Value}" })];
+        Task<int> Kangen(params string[] args) => KangenCli.RunAsync(args, context, cancellationToken);
+
+        console.MarkupLine("[bold]taro[/] registers his card for health insurance and a public-fund receipt account (parts 2 and 3):");
+        ok &= await Kangen("register", "health-insurance", "--card", taro.CardFile, "--pin", taro.Pin, "--server", url,
+            "--insurer-number", "01130012", "--symbol", "1234", "--number", "567") == ExitCodes.Ok;
+        ok &= await Kangen("register", "public-fund-account", "--card", taro.CardFile, "--pin", taro.Pin, "--server", url,
+            "--bank", "0005", "--branch", "001", "--account-type", "ordinary", "--account-number", "1234567", "--holder", "さとう たろう") == ExitCodes.Ok;
+
+        console.MarkupLine("[bold]taro[/] applies with a demo QR payment app: the operator verifies the account, he confirms the masked name, his card signs:");
+        var taroFields = Fields("demo-pay", 0);
+        ok &= await Kangen(["apply", "--card", taro.CardFile, "--pin", taro.Pin, "--server", url, "--service", "demo-pay", .. taroFields, "--phone-last4", "1234", "--yes"]) == ExitCodes.Ok;
+
+        console.MarkupLine("[bold]taro[/] applies for his daughter [bold]yui[/] (under 15) as legal representative, with her card and another account:");
+        ok &= await Kangen(["apply", "--card", taro.CardFile, "--pin", taro.Pin, "--server", url, "--service", "demo-pay", .. Fields("demo-pay", 1),
+            "--program", "card-acquisition", "--child-card", yui.CardFile, "--child-pin", yui.Pin, "--child-signing-password", "DEMO2022", "--yes"]) == ExitCodes.Ok;
+
+        console.MarkupLine("[bold]hanako[/] tries taro's account (one account, one person): refused, nothing recorded:");
+        ok &= await Kangen(["apply", "--card", hanako.CardFile, "--pin", hanako.Pin, "--server", url, "--service", "demo-pay", .. taroFields,
+            "--program", "card-acquisition", "--yes"]) == ExitCodes.Failure;
+        console.MarkupLine("[bold]hanako[/] applies with her own prepaid e-money card instead:");
+        ok &= await Kangen(["apply", "--card", hanako.CardFile, "--pin", hanako.Pin, "--server", url, "--service", "demo-ecash", .. Fields("demo-ecash", 2),
+            "--program", "card-acquisition", "--phone-last4", "9876", "--yes"]) == ExitCodes.Ok;
+
+        console.MarkupLine("[bold]taro[/] checks his status (and yui's):");
+        ok &= await Kangen("status", "--card", taro.CardFile, "--pin", taro.Pin, "--server", url, "--lang", "en") == ExitCodes.Ok;
+
+        ok &= await CallCentreAsync(context, url, taro, staffToken, cancellationToken);
+        return ok;
+    }
+
+    private static async Task<bool> CallCentreAsync(CliContext context, string url, DemoCard taro, string staffToken, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/") };
+        // taro's My Key ID, as he would read it out on the phone.
+        var (session, _) = await Citizen.PlatformConnection.LoginAsync(context, http, taro.CardFile, taro.Pin, cancellationToken);
+        if (session is null)
+            return false;
+        await Citizen.PlatformConnection.LogoutAsync(http, session);
+
+        async Task<JsonElement> Lookup(string myKeyId, string digits)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/call-centre/lookups") { Content = JsonContent.Create(new { myKeyId, phoneLast4 = digits }) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Staff", staffToken);
+            using var response = await http.SendAsync(request, cancellationToken);
+            return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        }
+        var right = await Lookup(session.MyKeyId, "1234");
+        var wrong = await Lookup(session.MyKeyId, "0000");
+        var unknown = await Lookup("ZZZZ9999", "1234");
+        var console = context.Console;
+        var applied = right.GetProperty("status").GetProperty("programs").EnumerateArray().Count(p => p.GetProperty("applied").GetBoolean());
+        console.MarkupLineInterpolated($"Call centre: My Key ID {session.MyKeyId} + phone 1234 -> matched: [bold]{right.GetProperty("matched").GetBoolean()}[/], {applied} program(s) applied.");
+        console.MarkupLineInterpolated($"Call centre: wrong digits -> [bold]{wrong.GetRawText()}[/]; unknown My Key ID -> [bold]{unknown.GetRawText()}[/] (the same answer: no enumeration).");
+        return right.GetProperty("matched").GetBoolean() && wrong.GetRawText() == unknown.GetRawText();
+    }
+}
