@@ -113,6 +113,15 @@ internal sealed class DemoStream(byte[] key, string label)
         return (int)(value % (ulong)bound);
     }
 
+    /// <summary>The next 8 bytes as a number.</summary>
+    public ulong NextUInt64()
+    {
+        ulong value = 0;
+        for (var i = 0; i < 8; i++)
+            value = (value << 8) | NextByte();
+        return value;
+    }
+
     private byte NextByte()
     {
         if (_used == _block.Length)

@@ -61,8 +61,6 @@ public sealed class DemoOperators : IAccountVerifier
 /// <summary>Demo accounts: field values (as a citizen would type them) that <see cref="DemoOperators"/> accepts or reports closed.</summary>
 public static class DemoAccounts
 {
-    // Multiplier of the candidate scramble: a prime above every class size, so it is coprime to any capacity.
-    private const ulong Scramble = 1_000_000_007;
     private const int OpenCandidates = 64;
     private const int ClosedCandidates = 4096;
 
@@ -120,7 +118,12 @@ public static class DemoAccounts
         }
         if (candidate >= capacity)
             throw new ArgumentOutOfRangeException(nameof(candidate), $"{service.Code} has room for {capacity} demo accounts.");
-        var value = ((UInt128)candidate * Scramble + (ulong)layout.Next(int.MaxValue)) % capacity;
+        // An affine map with a multiplier coprime to the capacity is a bijection on [0, capacity): distinct
+        // candidates stay distinct, and consecutive ones look unrelated.
+        var multiplier = (UInt128)layout.NextUInt64() % capacity;
+        while (multiplier == 0 || Gcd(multiplier, capacity) != 1)
+            multiplier = (multiplier + 1) % capacity;
+        var value = ((UInt128)candidate * multiplier + (UInt128)layout.NextUInt64()) % capacity;
         foreach (var p in counters)
         {
             var size = (ulong)positions[p].Length;
@@ -131,6 +134,13 @@ public static class DemoAccounts
         var id = FieldNormalisation.Apply(field.Normalisation, new string(chars));
         var (normalised, problem) = FieldValidation.Check(field, id);
         return problem is null ? normalised! : throw new NotSupportedException($"The demo ID {id} of {service.Code} does not pass its own field: {problem}");
+    }
+
+    private static UInt128 Gcd(UInt128 a, UInt128 b)
+    {
+        while (b != 0)
+            (a, b) = (b, a % b);
+        return a;
     }
 
     // Long IDs are printed in groups of four on cards and screens; the demo types them that way.
