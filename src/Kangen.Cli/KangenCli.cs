@@ -17,7 +17,6 @@ public static class KangenCli
         root.Subcommands.Add(Features.Rules.RulesCommand.Create(context));
         root.Subcommands.Add(Features.Spots.SpotsCommand.Create(context));
         root.Subcommands.Add(Features.Services.ServicesCommand.Create(context));
-        root.Subcommands.Add(Features.Services.ServicesCommand.Create(context));
         root.Subcommands.Add(Features.Serve.ServeCommand.Create(context));
         root.Subcommands.Add(Features.Admin.AdminCommand.Create(context));
         root.Subcommands.Add(Features.Reserve.ReserveCommand.Create(context));

@@ -9,8 +9,17 @@ namespace Kangen.Cli.Tests.Features.Serve;
 /// <c>kangen serve</c> running in this process on a free loopback port with a data folder of its own, and the
 /// clock shared with the <c>kangen card ...</c> commands the tests run against the same folder.
 /// </summary>
-public sealed class ServedPlatform : IAsyncLifetime
+public class ServedPlatform : IAsyncLifetime
 {
+    private readonly string[] _extraArguments;
+
+    public ServedPlatform() : this([])
+    {
+    }
+
+    /// <summary>A served platform with more <c>kangen serve</c> options (e.g. <c>--demo-dates</c>).</summary>
+    protected ServedPlatform(string[] extraArguments) => _extraArguments = extraArguments;
+
     private readonly CancellationTokenSource _stop = new();
     private Task<int>? _serve;
 
@@ -22,7 +31,7 @@ public sealed class ServedPlatform : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _serve = KangenCli.RunAsync(["serve", "--data", Data, "--urls", Url], new CliContext(ServeConsole, Time), _stop.Token);
+        _serve = KangenCli.RunAsync(["serve", "--data", Data, "--urls", Url, .. _extraArguments], new CliContext(ServeConsole, Time), _stop.Token);
         using var http = new HttpClient { BaseAddress = new Uri(Url) };
         for (var attempt = 0; attempt < 300; attempt++)
         {
@@ -52,10 +61,11 @@ public sealed class ServedPlatform : IAsyncLifetime
     }
 
     /// <summary>Issues an emulated card from the platform's own data folder.</summary>
-    public async Task<string> IssueCardAsync(string pin = "1234")
+    public async Task<string> IssueCardAsync(string pin = "1234", string? birthDate = null, string? signingPassword = null)
     {
         var path = Path.Combine(Root, Guid.NewGuid().ToString("N") + ".card.json");
-        var (code, output) = await RunAsync("card", "issue", "--data", Data, "--out", path, "--pin", pin);
+        string[] extra = [.. birthDate is null ? [] : new[] { "--birth-date", birthDate }, .. signingPassword is null ? [] : new[] { "--signing-password", signingPassword }];
+        var (code, output) = await RunAsync(["card", "issue", "--data", Data, "--out", path, "--pin", pin, .. extra]);
         Assert.True(code == 0, output);
         return path;
     }
