@@ -148,6 +148,22 @@ public abstract class ServicesApiTests<TFixture>(TFixture fixture) where TFixtur
     }
 
     [Fact]
+    public async Task The_openapi_document_lists_the_three_routes_as_anonymous_under_services()
+    {
+        using var client = Fixture.CreateClient();
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+        foreach (var path in new[] { "/api/v1/services", "/api/v1/services/{code}", "/api/v1/services/{code}/terms/{version}" })
+        {
+            Assert.True(paths.TryGetProperty(path, out var item), path);
+            var get = item.GetProperty("get");
+            Assert.False(get.TryGetProperty("security", out _), path);
+            Assert.Equal("Services", get.GetProperty("tags")[0].GetString());
+            Assert.False(string.IsNullOrEmpty(get.GetProperty("summary").GetString()));
+        }
+    }
+
+    [Fact]
     public async Task The_current_terms_follow_the_platform_clock_in_japan_time()
     {
         // The fixture's clock stands in 2026, after every version took effect: the latest is current.
