@@ -23,6 +23,7 @@ public static class KangenCli
         root.Subcommands.Add(Features.Apply.ApplyCommand.Create(context));
         root.Subcommands.Add(Features.Status.StatusCommand.Create(context));
         root.Subcommands.Add(Features.Register.RegisterCommand.Create(context));
+        root.Subcommands.Add(Features.CallCentre.CallCentreCommand.Create(context));
         return root;
     }
 

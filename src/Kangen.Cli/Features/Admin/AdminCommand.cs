@@ -7,17 +7,18 @@ using Spectre.Console;
 
 namespace Kangen.Cli.Features.Admin;
 
-/// <summary><c>kangen admin ...</c>: database migrations and the audit log check.</summary>
+/// <summary><c>kangen admin ...</c>: database migrations, the audit log check, staff credentials.</summary>
 public static class AdminCommand
 {
     /// <summary>The <c>admin</c> command group.</summary>
     public static Command Create(CliContext context)
     {
-        var command = new Command("admin", "Administer the platform's database: apply migrations, verify the audit log.");
+        var command = new Command("admin", "Administer the platform: apply migrations, verify the audit log, create staff credentials.");
         command.Subcommands.Add(Migrate(context));
         var audit = new Command("audit", "The hash-chained audit log.");
         audit.Subcommands.Add(Verify(context));
         command.Subcommands.Add(audit);
+        command.Subcommands.Add(StaffCommands.Token(context));
         return command;
     }
 

@@ -31,6 +31,8 @@ public static class ServeCommand
         {
             data, urls, provider, connection, demoDates,
         };
+        // Any other setting passes through as ASP.NET Core configuration: --Kangen:Staff:Tokens:0:Id=agent-1 ...
+        command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (folder, chosen, cs) = PlatformCli.Resolve(parse, data, provider, connection);
@@ -49,6 +51,15 @@ public static class ServeCommand
                 args.Add("--Kangen:Storage:ConnectionString=" + cs);
             if (parse.GetValue(demoDates))
                 args.Add("--Kangen:Campaign:DemoAnchor=" + Demo.DemoPlatform.DemoAnchor);
+            foreach (var token in parse.UnmatchedTokens)
+            {
+                if (!token.StartsWith("--Kangen:", StringComparison.Ordinal) || !token.Contains('=', StringComparison.Ordinal))
+                {
+                    context.Error($"Unknown option '{token}'. Settings pass through as --Kangen:Section:Key=value.");
+                    return ExitCodes.Usage;
+                }
+                args.Add(token);
+            }
             Directory.CreateDirectory(folder);
             await using var app = PlatformHost.Build([.. args], builder => builder.Services.AddSingleton(context.Time));
             try
