@@ -48,23 +48,39 @@ public abstract class PlatformFixture(StorageProvider provider) : IAsyncLifetime
             // Pruning has its own test (HousekeepingTests).
             web.UseSetting("Kangen:Sessions:PruneEveryMinutes", "0");
             web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
+            Configure(web);
         });
         _ = _factory.Server; // start: migrations run before the first request
         await using var db = NewContext();
         await db.AuditHead.CountAsync();
     }
 
+    /// <summary>Settings of a derived fixture (e.g. the campaign's demo anchor), applied after the common ones.</summary>
+    protected virtual void Configure(IWebHostBuilder web)
+    {
+    }
+
     public HttpClient CreateClient() => Factory.CreateClient();
 
     public KangenDbContext NewContext() => Database.NewContext();
 
-    /// <summary>A card of its own from the trusted issuer (or the untrusted one).</summary>
-    public TestCard IssueCard(bool trusted = true, DateOnly? validUntil = null)
+    /// <summary>The signing password of cards issued without one given.</summary>
+    public const string SigningPassword = "SIGN1234";
+
+    /// <summary>The holder of cards issued without a birth date given (only their signing certificate carries it).</summary>
+    public static CardHolder DefaultHolder => Holder;
+
+    /// <summary>
+    /// A card of its own from the trusted issuer (or the untrusted one); <paramref name="birthDate"/> gives another
+    /// holder's birth date (a child's card, for applications by a legal representative).
+    /// </summary>
+    public TestCard IssueCard(bool trusted = true, DateOnly? validUntil = null, DateOnly? birthDate = null, string signingPassword = SigningPassword)
     {
         var path = System.IO.Path.Combine(Root, "cards", Guid.NewGuid().ToString("N") + ".card.json");
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        var issued = (trusted ? Issuer : OtherIssuer).Issue(path, Holder, Pin, validUntil: validUntil);
-        return new TestCard(path, Pin, issued.AuthenticationSerial);
+        var holder = birthDate is { } born ? Holder with { BirthDate = born } : Holder;
+        var issued = (trusted ? Issuer : OtherIssuer).Issue(path, holder, Pin, signingPassword, validUntil);
+        return new TestCard(path, Pin, issued.AuthenticationSerial, signingPassword);
     }
 
     /// <summary>Row counts of every identity table and the audit log.</summary>

@@ -49,6 +49,9 @@ public static class ApplicationEndpoints
     public static IEndpointRouteBuilder MapApplications(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Resolved now, at start-up: a demo anchor maps the start-up date onto the campaign's calendar, and a provider
+        // first built by a later request would put the anchor on that later date instead.
+        _ = app.ServiceProvider.GetRequiredService<CampaignProvider>();
         var group = app.MapGroup("/api/v1/applications").WithTags("Applications");
         group.MapPost("/verify-account", VerifyAccount).RequireAuthorization()
             .Accepts<VerifyAccountRequest>("application/json")
@@ -93,7 +96,7 @@ public static class ApplicationEndpoints
                 var expires = time.GetUtcNow().Add(VerificationTokens.Lifetime);
                 var token = tokens.Issue(new AccountVerificationClaim(session.PersonId, body.ForChild, service.Code.Value, verified.AccountReference,
                     fields!.AccountId, verified.MaskedHolderName, expires, session.Channel));
-                var terms = service.TermsAt(campaigns.Definition.Base.TimeZone.DateOf(time.GetUtcNow()));
+                var terms = service.TermsAt(CatalogueCalendar.DateAt(campaigns, time.GetUtcNow()));
                 return TypedResults.Ok(new VerifyAccountResponse(token, expires, service.Code.Value, service.MaskAccountId(fields.AccountId),
                     verified.MaskedHolderName, new TermsView(terms.Version, terms.Effective, terms.Summary.Ja, terms.Summary.Zh, terms.Summary.En),
                     service.Programs.Select(p => p.ToCode()).ToArray()));

@@ -100,7 +100,7 @@ public sealed class ApplicationRecorder(
                 return (null, ApplicationProblems.ProgramNotOffered(service.Code.Value, program.ToCode()));
         }
         var zone = campaigns.Definition.Base.TimeZone;
-        var current = service.TermsAt(zone.DateOf(time.GetUtcNow()));
+        var current = service.TermsAt(CatalogueCalendar.DateAt(campaigns, time.GetUtcNow()));
         if (request.TermsVersion != current.Version)
             return (null, ApplicationProblems.TermsNotCurrent(request.TermsVersion, current.Version));
         var (claim, claimProblem) = tokens.Read(request.Verification);
@@ -233,9 +233,13 @@ public sealed class ApplicationRecorder(
                 representativeOwn = AccountRef.Of(ServiceCode.Parse(own.Service), own.AccountReference);
         }
         var facts = await registry.GetFactsAsync(applicant.Id, cancellationToken);
-        var personFacts = new PersonFacts(null, applicant.CreatedAt, Phase1History.NeverApplied, facts.HealthInsuranceRegisteredAt, facts.PublicFundAccountRegisteredAt);
+        // The platform learns of a card only when it is first used here; the certificate's issue shows it was held earlier
+        // (a holder who first applies after the card-application deadline with an older card is not "too late").
+        var cardHeldSince = c.Card.NotBefore < applicant.CreatedAt ? c.Card.NotBefore : applicant.CreatedAt;
+        var personFacts = new PersonFacts(null, cardHeldSince, Phase1History.NeverApplied, facts.HealthInsuranceRegisteredAt, facts.PublicFundAccountRegisteredAt);
         var eligibility = EligibilityRules.Evaluate(campaign, personFacts, now, service);
         var actor = c.Representative is null ? Actor.Self : Actor.LegalRepresentative;
+        var catalogueToday = CatalogueCalendar.DateAt(campaigns, now);
 
         var problems = new List<PlatformProblem>();
         foreach (var program in c.Programs)
@@ -252,6 +256,12 @@ public sealed class ApplicationRecorder(
             {
                 if (codes.Add(reason.Code.Code))
                     problems.Add(ApplicationProblems.Refused(reason, program.ToCode()));
+            }
+            // A service's own last day in the catalogue counts as much as a closing in the campaign file.
+            if (!c.Service.IsOpenOn(catalogueToday) && codes.Add(RuleCodes.EligibilityServiceClosed.Code))
+            {
+                problems.Add(ApplicationProblems.Refused(new RuleViolation(RuleCodes.EligibilityServiceClosed, "service",
+                    $"{service} last day {c.Service.LastDay:yyyy-MM-dd} (services catalogue)"), program.ToCode()));
             }
         }
         if (problems.Count > 0)
