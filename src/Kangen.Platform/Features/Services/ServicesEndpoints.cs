@@ -12,7 +12,8 @@ public static class ServicesRegistration
     public const string FileKey = "Kangen:Services:File";
 
     /// <summary>
-    /// Registers the <see cref="ServiceCatalogue"/> (the file at <c>Kangen:Services:File</c> if set, else the embedded one)
+    /// Registers the <see cref="ServiceCatalogue"/> (the file at <c>Kangen:Services:File</c> if set, else the embedded one,
+    /// its dates moved with the campaign's when <c>Kangen:Campaign:DemoAnchor</c> is set)
     /// and <see cref="IAccountVerifier"/> as the singleton <see cref="DemoOperators"/> (also resolvable as itself),
     /// unless an <see cref="IAccountVerifier"/> was registered before.
     /// </summary>
@@ -23,7 +24,9 @@ public static class ServicesRegistration
         {
             var file = services.GetRequiredService<IConfiguration>()[FileKey];
             // A broken configured catalogue is an operator's mistake at start-up: the exception lists every problem.
-            return string.IsNullOrWhiteSpace(file) ? ServiceCatalogue.LoadDefault() : ServiceCatalogue.Load(Path.GetFullPath(file));
+            var catalogue = string.IsNullOrWhiteSpace(file) ? ServiceCatalogue.LoadDefault() : ServiceCatalogue.Load(Path.GetFullPath(file));
+            // On demo dates the services' terms and closing days move with the campaign.
+            return catalogue.ShiftedBy(services.GetRequiredService<Campaigns.CampaignProvider>().ShiftDays);
         });
         builder.Services.TryAddSingleton<DemoOperators>();
         builder.Services.TryAddSingleton<IAccountVerifier>(services => services.GetRequiredService<DemoOperators>());
