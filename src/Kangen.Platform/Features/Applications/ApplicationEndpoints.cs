@@ -96,7 +96,7 @@ public static class ApplicationEndpoints
                 var expires = time.GetUtcNow().Add(VerificationTokens.Lifetime);
                 var token = tokens.Issue(new AccountVerificationClaim(session.PersonId, body.ForChild, service.Code.Value, verified.AccountReference,
                     fields!.AccountId, verified.MaskedHolderName, expires, session.Channel));
-                var terms = service.TermsAt(CatalogueCalendar.DateAt(campaigns, time.GetUtcNow()));
+                var terms = service.TermsAt(campaigns.Definition.Base.TimeZone.DateOf(time.GetUtcNow()));
                 return TypedResults.Ok(new VerifyAccountResponse(token, expires, service.Code.Value, service.MaskAccountId(fields.AccountId),
                     verified.MaskedHolderName, new TermsView(terms.Version, terms.Effective, terms.Summary.Ja, terms.Summary.Zh, terms.Summary.En),
                     service.Programs.Select(p => p.ToCode()).ToArray()));

@@ -100,7 +100,7 @@ public sealed class ApplicationRecorder(
                 return (null, ApplicationProblems.ProgramNotOffered(service.Code.Value, program.ToCode()));
         }
         var zone = campaigns.Definition.Base.TimeZone;
-        var current = service.TermsAt(CatalogueCalendar.DateAt(campaigns, time.GetUtcNow()));
+        var current = service.TermsAt(campaigns.Definition.Base.TimeZone.DateOf(time.GetUtcNow()));
         if (request.TermsVersion != current.Version)
             return (null, ApplicationProblems.TermsNotCurrent(request.TermsVersion, current.Version));
         var (claim, claimProblem) = tokens.Read(request.Verification);
@@ -239,7 +239,7 @@ public sealed class ApplicationRecorder(
         var personFacts = new PersonFacts(null, cardHeldSince, Phase1History.NeverApplied, facts.HealthInsuranceRegisteredAt, facts.PublicFundAccountRegisteredAt);
         var eligibility = EligibilityRules.Evaluate(campaign, personFacts, now, service);
         var actor = c.Representative is null ? Actor.Self : Actor.LegalRepresentative;
-        var catalogueToday = CatalogueCalendar.DateAt(campaigns, now);
+        var catalogueToday = campaigns.Definition.Base.TimeZone.DateOf(now);
 
         var problems = new List<PlatformProblem>();
         foreach (var program in c.Programs)
