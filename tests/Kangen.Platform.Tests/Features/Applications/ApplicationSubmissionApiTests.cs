@@ -73,6 +73,71 @@ public abstract class ApplicationSubmissionApiTests<TFixture>(TFixture fixture) 
     }
 
     [Fact]
+    public async Task One_person_applying_for_two_programs_with_two_services_in_parallel_keeps_one_service()
+    {
+        using var client = Fixture.CreateClient();
+        var applicant = await SignInAsync(client, Fixture.IssueCard());
+        await RegisterHealthInsuranceAsync(client, applicant.Token);
+        var pay = await VerifyOkAsync(client, applicant.Token, "demo-pay", Fixture.NewAccount("demo-pay"));
+        var ecash = await VerifyOkAsync(client, applicant.Token, "demo-ecash", Fixture.NewAccount("demo-ecash"));
+        var bodies = new[]
+        {
+            await SignApplicationAsync(client, new ApplicationDraft([Card], "demo-pay", pay.TermsVersion, pay.Verification, applicant.Card)),
+            await SignApplicationAsync(client, new ApplicationDraft([Health], "demo-ecash", ecash.TermsVersion, ecash.Verification, applicant.Card)),
+        };
+        var before = await Fixture.CountApplicationsAsync();
+
+        var replies = await Task.WhenAll(bodies.Select(body => PostApplicationAsync(client, body)));
+
+        var winner = Assert.Single(replies, r => r.Status == HttpStatusCode.Created);
+        var loser = Assert.Single(replies, r => r.Status != HttpStatusCode.Created);
+        Assert.Equal(HttpStatusCode.Conflict, loser.Status);
+        Assert.Equal("application.service-fixed", loser.Code);
+        var after = await Fixture.CountApplicationsAsync();
+        Assert.Equal(before.Submissions + 1, after.Submissions);
+        Assert.Equal(before.Choices + 1, after.Choices);
+        Assert.Equal(before.ServiceAccounts + 1, after.ServiceAccounts);
+        await using var db = Fixture.NewContext();
+        var person = (await db.Persons.SingleAsync(p => p.MyKeyId == applicant.MyKeyId)).Id;
+        Assert.Equal(winner.Text("service"), (await db.CampaignChoices.SingleAsync(c => c.PersonId == person)).Service);
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_belongs_to_its_requester_only()
+    {
+        using var client = Fixture.CreateClient();
+        var key = "shared-key-" + Guid.NewGuid().ToString("N");
+        var replies = new List<Reply>();
+        foreach (var card in new[] { Fixture.IssueCard(), Fixture.IssueCard() })
+        {
+            var applicant = await SignInAsync(client, card);
+            var verified = await VerifyOkAsync(client, applicant.Token, "demo-pay", Fixture.NewAccount("demo-pay"));
+            replies.Add(await ApplyAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, applicant.Card), key));
+        }
+
+        Assert.All(replies, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.NotEqual(replies[0].Text("applicationId"), replies[1].Text("applicationId"));
+    }
+
+    [Fact]
+    public async Task Account_verifications_are_limited_per_person_and_hour()
+    {
+        using var client = Fixture.CreateClient();
+        var applicant = await SignInAsync(client, Fixture.IssueCard());
+        var fields = Fixture.NewAccount("demo-pay");
+        for (var i = 0; i < 30; i++)
+            Assert.Equal(HttpStatusCode.OK, (await VerifyAccountAsync(client, applicant.Token, "demo-pay", fields)).Status);
+
+        var limited = await VerifyAccountAsync(client, applicant.Token, "demo-pay", fields);
+        var someoneElse = await VerifyAccountAsync(client, (await SignInAsync(client, Fixture.IssueCard())).Token, "demo-pay", Fixture.NewAccount("demo-pay"));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.Status);
+        Assert.Equal("application.verify-rate-limited", limited.Code);
+        Assert.True(int.Parse(limited.Headers["Retry-After"], System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.Equal(HttpStatusCode.OK, someoneElse.Status);
+    }
+
+    [Fact]
     public async Task The_same_request_retried_with_its_idempotency_key_replays_the_recorded_application()
     {
         using var client = Fixture.CreateClient();
