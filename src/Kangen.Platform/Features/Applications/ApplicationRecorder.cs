@@ -153,9 +153,12 @@ public sealed class ApplicationRecorder(
         else if (forChild)
             return (null, ApplicationProblems.AgeProofRequired);
 
-        // Content without the challenge: a client that signs the same application again with a fresh challenge under
-        // the same key is retrying, not changing it.
-        var content = string.Join("\n", statement.Split('\n').Where(line => !line.StartsWith("challenge=", StringComparison.Ordinal)));
+        // Content without the challenge and without the token's own bytes (the account it confirmed stands for it): a
+        // client that signs the same application again with a fresh challenge, or after verifying the same account again
+        // once its token expired, under the same key is retrying, not changing it.
+        var content = string.Join("\n", statement.Split('\n')
+            .Where(line => !line.StartsWith("challenge=", StringComparison.Ordinal) && !line.StartsWith("verification=", StringComparison.Ordinal))
+            .Append("account=" + claim.AccountReference));
         var requestHash = Sha256Hex(content);
         var keyHash = Sha256Hex(idempotencyKey ?? ("statement:" + statement));
         return (new Checked(campaign, programs, service, current.Version, request.Verification!, claim, phone, challenge!, statement, keyHash, requestHash,

@@ -142,6 +142,34 @@ public abstract class ApplicationCalendarTests
     }
 
     [Fact]
+    public async Task A_retry_with_the_same_key_after_verifying_the_account_again_replays_the_application()
+    {
+        // The answer was lost; the client comes back after the verification expired, verifies the same account again and
+        // retries under the same Idempotency-Key: the same application, not a "different content".
+        await using var fixture = await ApplyingFixture.StartAsync(Provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var card = fixture.IssueCard();
+        var applicant = await SignInAsync(client, card);
+        var fields = fixture.NewAccount("demo-pay");
+        var verified = await VerifyOkAsync(client, applicant.Token, "demo-pay", fields);
+        var key = Guid.NewGuid().ToString();
+        var first = await ApplyAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, card, PhoneLast4: "5555"), key);
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+
+        fixture.Time.Advance(TimeSpan.FromMinutes(30));
+        var again = await VerifyOkAsync(client, (await SignInAsync(client, card)).Token, "demo-pay", fields);
+        var before = await fixture.CountApplicationsAsync();
+        var retried = await ApplyAsync(client, new ApplicationDraft([Card], "demo-pay", again.TermsVersion, again.Verification, card, PhoneLast4: "5555"), key);
+        var changed = await ApplyAsync(client, new ApplicationDraft([Card], "demo-pay", again.TermsVersion, again.Verification, card, PhoneLast4: "6666"), key);
+
+        Assert.Equal(HttpStatusCode.OK, retried.Status);
+        Assert.Equal("true", retried.Headers["Idempotent-Replayed"]);
+        Assert.Equal(first.Text("applicationId"), retried.Text("applicationId"));
+        Assert.Equal("application.idempotency-key-reused", changed.Code);
+        Assert.Equal(before, await fixture.CountApplicationsAsync());
+    }
+
+    [Fact]
     public async Task A_verification_is_refused_once_20_minutes_have_passed()
     {
         await using var fixture = await ApplyingFixture.StartAsync(Provider, ApplyingFixture.DefaultAnchor);
