@@ -13,6 +13,9 @@ public sealed class PlatformMetrics
     private readonly Counter<long> _authenticationsRefused;
     private readonly Counter<long> _personsCreated;
     private readonly Counter<long> _renewalsLinked;
+    private readonly Counter<long> _applicationsRecorded;
+    private readonly Counter<long> _applicationsRefused;
+    private readonly Counter<long> _accountVerifications;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meters"/>.</summary>
     public PlatformMetrics(IMeterFactory meters)
@@ -24,6 +27,9 @@ public sealed class PlatformMetrics
         _authenticationsRefused = meter.CreateCounter<long>("kangen.authentications.refused", description: "Card authentications refused, by problem code.");
         _personsCreated = meter.CreateCounter<long>("kangen.persons.created", description: "Persons created at their first authentication.");
         _renewalsLinked = meter.CreateCounter<long>("kangen.certificates.renewals_linked", description: "Renewed certificates linked to an existing person.");
+        _applicationsRecorded = meter.CreateCounter<long>("kangen.applications.recorded", description: "Program applications recorded, by program, service, channel and actor.");
+        _applicationsRefused = meter.CreateCounter<long>("kangen.applications.refused", description: "Application submissions refused, by problem code.");
+        _accountVerifications = meter.CreateCounter<long>("kangen.accounts.verifications", description: "Operator account verifications, by service and outcome.");
     }
 
     internal void ChallengeIssued(string purpose) => _challengesIssued.Add(1, new KeyValuePair<string, object?>("purpose", purpose));
@@ -31,4 +37,13 @@ public sealed class PlatformMetrics
     internal void AuthenticationRefused(string code) => _authenticationsRefused.Add(1, new KeyValuePair<string, object?>("code", code));
     internal void PersonCreated() => _personsCreated.Add(1);
     internal void RenewalLinked() => _renewalsLinked.Add(1);
+
+    internal void ApplicationRecorded(string program, string service, string channel, string actor) => _applicationsRecorded.Add(1,
+        new KeyValuePair<string, object?>("program", program), new KeyValuePair<string, object?>("service", service),
+        new KeyValuePair<string, object?>("channel", channel), new KeyValuePair<string, object?>("actor", actor));
+
+    internal void ApplicationRefused(string code) => _applicationsRefused.Add(1, new KeyValuePair<string, object?>("code", code));
+
+    internal void AccountVerification(string service, string outcome) => _accountVerifications.Add(1,
+        new KeyValuePair<string, object?>("service", service), new KeyValuePair<string, object?>("outcome", outcome));
 }

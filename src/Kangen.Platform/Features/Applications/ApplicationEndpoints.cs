@@ -4,6 +4,7 @@ using Kangen.Platform.Features.Identity.Sessions;
 using Kangen.Platform.Features.Identity.Certificates;
 using Kangen.Platform.Features.RateLimits;
 using Kangen.Platform.Features.Services;
+using Kangen.Platform.Observability;
 using Kangen.Platform.Problems;
 using Kangen.Platform.Storage;
 using Kangen.Rules;
@@ -64,7 +65,7 @@ public static class ApplicationEndpoints
 
     private static async Task<Results<Ok<VerifyAccountResponse>, ProblemHttpResult>> VerifyAccount(
         HttpContext http, KangenDbContext db, WriteGate gate, TimeProvider time, ServiceCatalogue catalogue, IAccountVerifier operators,
-        VerificationTokens tokens, CampaignProvider campaigns, IOptions<ApplicationOptions> options, CancellationToken cancellationToken)
+        VerificationTokens tokens, CampaignProvider campaigns, IOptions<ApplicationOptions> options, PlatformMetrics metrics, CancellationToken cancellationToken)
     {
         var session = CurrentSession.From(http.User);
         var (body, readProblem) = await IdentityEndpoints.ReadJsonAsync<VerifyAccountRequest>(http.Request, allowEmpty: false, cancellationToken);
@@ -90,7 +91,14 @@ public static class ApplicationEndpoints
             }
         }
 
-        switch (await operators.VerifyAsync(fields!, cancellationToken))
+        var answer = await operators.VerifyAsync(fields!, cancellationToken);
+        metrics.AccountVerification(service.Code.Value, answer switch
+        {
+            AccountVerification.Verified => "verified",
+            AccountVerification.Rejected r => r.Reason,
+            _ => "unavailable",
+        });
+        switch (answer)
         {
             case AccountVerification.Verified verified:
                 var expires = time.GetUtcNow().Add(VerificationTokens.Lifetime);
@@ -111,7 +119,7 @@ public static class ApplicationEndpoints
     }
 
     private static async Task<Results<Created<ApplicationResponse>, Ok<ApplicationResponse>, ProblemHttpResult>> Submit(
-        HttpContext http, ApplicationRecorder recorder, CancellationToken cancellationToken)
+        HttpContext http, ApplicationRecorder recorder, PlatformMetrics metrics, CancellationToken cancellationToken)
     {
         var (body, readProblem) = await IdentityEndpoints.ReadJsonAsync<ApplyRequest>(http.Request, allowEmpty: false, cancellationToken);
         if (readProblem is not null)
@@ -119,12 +127,17 @@ public static class ApplicationEndpoints
         var key = http.Request.Headers.TryGetValue("Idempotency-Key", out var values) ? values.ToString() : null;
         var outcome = await recorder.SubmitAsync(body, key, cancellationToken);
         if (outcome.Application is not { } application)
+        {
+            metrics.ApplicationRefused(outcome.Problems[0].Code);
             return ProblemResults.From(outcome.Problems);
+        }
         if (outcome.Replayed)
         {
             http.Response.Headers["Idempotent-Replayed"] = "true";
             return TypedResults.Ok(application);
         }
+        foreach (var program in application.Programs)
+            metrics.ApplicationRecorded(program, application.Service, application.Channel, application.Actor);
         return TypedResults.Created("/api/v1/applications/" + application.ApplicationId, application);
     }
 }
