@@ -258,6 +258,46 @@ public abstract class ApplicationRulesApiTests<TFixture>(TFixture fixture) where
     }
 
     [Fact]
+    public async Task A_revoked_signing_certificate_is_no_age_proof()
+    {
+        using var client = Fixture.CreateClient();
+        var parent = await SignInAsync(client, Fixture.IssueCard());
+        var childCard = Fixture.IssueCard(birthDate: ChildUnder15);
+        // A copy of the card before renewal keeps the old signing key and certificate, which the renewal revokes.
+        var oldCopy = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(childCard.Path)!, Guid.NewGuid().ToString("N") + ".old.card.json");
+        File.Copy(childCard.Path, oldCopy);
+        var old = new TestCard(oldCopy, childCard.Pin, childCard.Serial, childCard.SigningPassword);
+        Fixture.Issuer.Renew(childCard.Path);
+        var verified = await VerifyOkAsync(client, parent.Token, "demo-pay", Fixture.NewAccount("demo-pay"), forChild: true);
+        var draft = new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, childCard, Representative: parent.Card, AgeProof: old);
+        var before = await Fixture.CountApplicationsAsync();
+
+        var revoked = await ApplyAsync(client, draft);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, revoked.Status);
+        Assert.Equal("application.age-proof-invalid", revoked.Code);
+        Assert.Contains("revoked", revoked.Text("detail"), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(before, await Fixture.CountApplicationsAsync());
+        Assert.Equal(HttpStatusCode.Created, (await ApplyAsync(client, draft with { AgeProof = childCard })).Status);
+    }
+
+    [Fact]
+    public async Task The_same_card_as_representative_and_applicant_is_refused()
+    {
+        using var client = Fixture.CreateClient();
+        var child = await SignInAsync(client, Fixture.IssueCard(birthDate: ChildUnder15));
+        var verified = await VerifyOkAsync(client, child.Token, "demo-pay", Fixture.NewAccount("demo-pay"), forChild: true);
+        var before = await Fixture.CountApplicationsAsync();
+
+        var reply = await ApplyAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, child.Card,
+            Representative: child.Card, AgeProof: child.Card));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reply.Status);
+        Assert.Equal("application.representative-is-applicant", reply.Code);
+        Assert.Equal(before, await Fixture.CountApplicationsAsync());
+    }
+
+    [Fact]
     public async Task A_representative_for_a_child_of_15_to_17_needs_the_child_present()
     {
         using var client = Fixture.CreateClient();
