@@ -137,6 +137,32 @@ public abstract class ApplicationSubmissionApiTests<TFixture>(TFixture fixture) 
         Assert.Equal(HttpStatusCode.OK, someoneElse.Status);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_same_request_sent_twice_at_once_is_recorded_once_and_replayed_once(bool withKey)
+    {
+        using var client = Fixture.CreateClient();
+        var applicant = await SignInAsync(client, Fixture.IssueCard());
+        var verified = await VerifyOkAsync(client, applicant.Token, "demo-pay", Fixture.NewAccount("demo-pay"));
+        var body = await SignApplicationAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, applicant.Card));
+        var key = withKey ? Guid.NewGuid().ToString() : null;
+        var before = await Fixture.CountApplicationsAsync();
+
+        // A double click: the very same body (same challenge, same signature) twice.
+        var replies = await Task.WhenAll(PostApplicationAsync(client, body, key), PostApplicationAsync(client, body, key));
+
+        var created = Assert.Single(replies, r => r.Status == HttpStatusCode.Created);
+        var replayed = Assert.Single(replies, r => r.Status == HttpStatusCode.OK);
+        Assert.Equal("true", replayed.Headers["Idempotent-Replayed"]);
+        Assert.Equal(created.Text("applicationId"), replayed.Text("applicationId"));
+        Assert.Equal(before with
+        {
+            Submissions = before.Submissions + 1, Applications = before.Applications + 1, Choices = before.Choices + 1,
+            ServiceAccounts = before.ServiceAccounts + 1, ConsumedChallenges = before.ConsumedChallenges + 1, Audit = before.Audit + 1,
+        }, await Fixture.CountApplicationsAsync());
+    }
+
     [Fact]
     public async Task The_same_request_retried_with_its_idempotency_key_replays_the_recorded_application()
     {
