@@ -9,6 +9,7 @@ using Kangen.Platform.Problems;
 using Kangen.Platform.Storage;
 using Kangen.Rules;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Kangen.Platform.Features.Applications;
@@ -101,6 +102,16 @@ public static class ApplicationEndpoints
         switch (answer)
         {
             case AccountVerification.Verified verified:
+                // Told now rather than after the citizen has confirmed and signed: the submission decides again anyway
+                // (invariant 2 holds by the key on service_accounts), this only spares a doomed signature. For a child
+                // the holder may be the child (a later program), which only the submission knows.
+                var holder = await db.ServiceAccounts.AsNoTracking()
+                    .Where(a => a.Service == service.Code.Value && a.AccountReference == verified.AccountReference)
+                    .Select(a => (Guid?)a.PersonId).SingleOrDefaultAsync(cancellationToken);
+                if (holder is { } h && h != session.PersonId && !body.ForChild)
+                    return ProblemResults.From(ApplicationProblems.Refused(new RuleViolation(RuleCodes.ApplicationAccountTaken, "fields", "the account receives another person's points")));
+                if (holder is { } own && own == session.PersonId && body.ForChild)
+                    return ProblemResults.From(ApplicationProblems.Refused(new RuleViolation(RuleCodes.ApplicationAccountSameAsRepresentative, "fields", "the representative's own account")));
                 var expires = time.GetUtcNow().Add(VerificationTokens.Lifetime);
                 var token = tokens.Issue(new AccountVerificationClaim(session.PersonId, body.ForChild, service.Code.Value, verified.AccountReference,
                     fields!.AccountId, verified.MaskedHolderName, expires, session.Channel));

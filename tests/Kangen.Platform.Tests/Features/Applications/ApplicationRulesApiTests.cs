@@ -136,15 +136,21 @@ public abstract class ApplicationRulesApiTests<TFixture>(TFixture fixture) where
     {
         using var client = Fixture.CreateClient();
         var fields = Fixture.NewAccount("demo-pay");
-        await ApplySelfOkAsync(client, await SignInAsync(client, Fixture.IssueCard()), "demo-pay", fields, Card);
         var other = await SignInAsync(client, Fixture.IssueCard());
+        // Verified before the first person applied: only the submission can tell, in its transaction.
+        var early = await VerifyOkAsync(client, other.Token, "demo-pay", fields);
+        await ApplySelfOkAsync(client, await SignInAsync(client, Fixture.IssueCard()), "demo-pay", fields, Card);
         var before = await Fixture.CountApplicationsAsync();
 
-        var reply = await ApplySelfAsync(client, other, "demo-pay", fields, Card);
+        var reply = await ApplyAsync(client, new ApplicationDraft([Card], "demo-pay", early.TermsVersion, early.Verification, other.Card));
+        var verifiedNow = await VerifyAccountAsync(client, other.Token, "demo-pay", fields, forChild: false);
 
         Assert.Equal(HttpStatusCode.Conflict, reply.Status);
         Assert.Equal("application.account-taken", reply.Code);
         Assert.Equal(before, await Fixture.CountApplicationsAsync());
+        // Verified now, the operator's answer already says so, before the citizen confirms and signs.
+        Assert.Equal(HttpStatusCode.Conflict, verifiedNow.Status);
+        Assert.Equal("application.account-taken", verifiedNow.Code);
     }
 
     [Fact]
@@ -157,7 +163,7 @@ public abstract class ApplicationRulesApiTests<TFixture>(TFixture fixture) where
         // Full-width digits and no group separators: normalisation must give the operator's same account.
         var retyped = fields.ToDictionary(f => f.Key, f => new string(f.Value.Where(char.IsAsciiDigit).Select(c => (char)(c - '0' + '０')).ToArray()));
 
-        var reply = await ApplySelfAsync(client, other, "demo-ecash", retyped, Card);
+        var reply = await VerifyAccountAsync(client, other.Token, "demo-ecash", retyped, forChild: false);
 
         Assert.Equal(HttpStatusCode.Conflict, reply.Status);
         Assert.Equal("application.account-taken", reply.Code);
@@ -358,19 +364,24 @@ public abstract class ApplicationRulesApiTests<TFixture>(TFixture fixture) where
         using var client = Fixture.CreateClient();
         var parent = await SignInAsync(client, Fixture.IssueCard());
         var fields = Fixture.NewAccount("demo-pay");
+        // Verified for the child before the parent used the account for themselves: the submission refuses it.
+        var early = await VerifyOkAsync(client, parent.Token, "demo-pay", fields, forChild: true);
         await ApplySelfOkAsync(client, parent, "demo-pay", fields, Card);
         var childCard = Fixture.IssueCard(birthDate: ChildUnder15);
-        var verified = await VerifyOkAsync(client, parent.Token, "demo-pay", fields, forChild: true);
         var before = await Fixture.CountApplicationsAsync();
 
-        var reply = await ApplyAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, childCard,
+        var reply = await ApplyAsync(client, new ApplicationDraft([Card], "demo-pay", early.TermsVersion, early.Verification, childCard,
             Representative: parent.Card, AgeProof: childCard));
+        var verifiedNow = await VerifyAccountAsync(client, parent.Token, "demo-pay", fields, forChild: true);
 
         // The account already receives the parent's points (a conflict, so it leads), and it is the parent's own.
         Assert.Equal(HttpStatusCode.Conflict, reply.Status);
         Assert.Equal("application.account-taken", reply.Code);
         Assert.Contains("application.account-same-as-representative", reply.ProblemCodes);
         Assert.Equal(before, await Fixture.CountApplicationsAsync());
+        // Verified now for a child, the parent is told at once.
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, verifiedNow.Status);
+        Assert.Equal("application.account-same-as-representative", verifiedNow.Code);
     }
 
     [Fact]
