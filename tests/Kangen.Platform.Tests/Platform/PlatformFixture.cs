@@ -39,20 +39,33 @@ public abstract class PlatformFixture(StorageProvider provider) : IAsyncLifetime
         Issuer = CardIssuer.Open(DataDirectory, Time);
         OtherIssuer = CardIssuer.Open(System.IO.Path.Combine(Root, "other-issuer"), Time);
         _database = await TestDatabase.CreateAsync(Provider, Provider == StorageProvider.Sqlite ? DataDirectory : null);
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            web.UseSetting("Kangen:Data", DataDirectory);
-            web.UseSetting("Kangen:Storage:Provider", Provider.ToString().ToLowerInvariant());
-            web.UseSetting("Kangen:Storage:ConnectionString", _database.ConnectionString);
-            // Tests move the fake clock by hours; background pruning would then change row counts mid-test.
-            // Pruning has its own test (HousekeepingTests).
-            web.UseSetting("Kangen:Sessions:PruneEveryMinutes", "0");
-            web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
-            Configure(web);
-        });
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(ConfigureHost);
         _ = _factory.Server; // start: migrations run before the first request
         await using var db = NewContext();
         await db.AuditHead.CountAsync();
+    }
+
+    private void ConfigureHost(IWebHostBuilder web)
+    {
+        web.UseSetting("Kangen:Data", DataDirectory);
+        web.UseSetting("Kangen:Storage:Provider", Provider.ToString().ToLowerInvariant());
+        web.UseSetting("Kangen:Storage:ConnectionString", Database.ConnectionString);
+        // Tests move the fake clock by hours; background pruning would then change row counts mid-test.
+        // Pruning has its own test (HousekeepingTests).
+        web.UseSetting("Kangen:Sessions:PruneEveryMinutes", "0");
+        web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
+        Configure(web);
+    }
+
+    /// <summary>
+    /// A second platform instance (a replica) with the same settings, data folder (so the same data keys), clock and
+    /// database as <see cref="Factory"/>, started; the caller disposes it.
+    /// </summary>
+    public WebApplicationFactory<Program> StartReplica()
+    {
+        var replica = new WebApplicationFactory<Program>().WithWebHostBuilder(ConfigureHost);
+        _ = replica.Server;
+        return replica;
     }
 
     /// <summary>Settings of a derived fixture (e.g. the campaign's demo anchor), applied after the common ones.</summary>

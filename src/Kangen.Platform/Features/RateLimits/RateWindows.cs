@@ -21,19 +21,18 @@ public static class RateWindows
         var seconds = (long)window.TotalSeconds;
         var nowSeconds = now.ToUnixTimeSeconds();
         var start = nowSeconds - nowSeconds % seconds;
-        var updated = await db.RateWindows.Where(r => r.Key == key && r.WindowStart == start)
-            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Count, r => r.Count + 1), cancellationToken);
-        int count;
-        if (updated == 0)
-        {
-            // First event of the window. A concurrent first insert on another replica fails on the primary key: the
-            // caller's retry then takes the update path.
-            db.RateWindows.Add(new RateWindow { Key = key, WindowStart = start, Count = 1 });
-            await db.SaveChangesAsync(cancellationToken);
-            count = 1;
-        }
-        else
-            count = await db.RateWindows.Where(r => r.Key == key && r.WindowStart == start).Select(r => r.Count).SingleAsync(cancellationToken);
+        // One statement that inserts the window's first event or counts the next one, so two replicas (or requests)
+        // hitting a new window at the same moment both count: an insert-then-update in two steps made the loser fail
+        // on the primary key (a 500 on PostgreSQL, where the failed insert also aborts the caller's transaction).
+        // EF Core has no upsert, hence the SQL; it is the same on SQLite (3.35+) and PostgreSQL. Not composed over
+        // (ToListAsync), since an INSERT cannot be a subquery.
+        var counts = await db.Database.SqlQuery<int>(
+            $"""
+            INSERT INTO rate_windows ("key", window_start, "count") VALUES ({key}, {start}, 1)
+            ON CONFLICT ("key", window_start) DO UPDATE SET "count" = rate_windows."count" + 1
+            RETURNING "count" AS "Value"
+            """).ToListAsync(cancellationToken);
+        var count = counts.Single();
         return count <= limit ? (true, TimeSpan.Zero) : (false, TimeSpan.FromSeconds(start + seconds - nowSeconds));
     }
 
