@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Kangen.Platform.Features.Applications;
 using Kangen.Platform.Features.Audit;
@@ -101,9 +102,12 @@ public static class CallCentreEndpoints
             var person = await db.Persons.AsNoTracking().Where(p => p.MyKeyId == myKeyId.Value).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(cancellationToken);
             var hashes = await db.ApplicationSubmissions.AsNoTracking().Where(s => s.PersonId == (person ?? Guid.Empty) && s.PhoneHash != null)
                 .Select(s => s.PhoneHash).ToListAsync(cancellationToken);
+            // The digits are hashed exactly once whatever was found (HashEquals per stored hash hashed once per
+            // submission, and not at all for an unknown ID or one without digits), then compared in constant time.
+            var candidate = Encoding.ASCII.GetBytes(box.Hash(ApplicationRecorder.PhonePurpose, phone));
             var matched = false;
             foreach (var hash in hashes)
-                matched |= box.HashEquals(ApplicationRecorder.PhonePurpose, phone, hash);
+                matched |= CryptographicOperations.FixedTimeEquals(candidate, Encoding.ASCII.GetBytes(hash!));
             matchedPerson = matched ? person : null;
             await AuditIntent.AppendAllAsync(db, now, [new AuditIntent("staff:" + agent, "call-centre.lookup",
                 person is { } p ? "person:" + p : "my-key-id:unknown", new { matched })], cancellationToken);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Kangen.Platform.Features.Audit;
 using Kangen.Platform.Tests.Features.Applications;
+using Kangen.Platform.Tests.Platform;
 using Microsoft.EntityFrameworkCore;
 using static Kangen.Platform.Tests.Features.Applications.Applying;
 using static Kangen.Platform.Tests.Features.CallCentre.CallCentreClient;
@@ -88,6 +89,29 @@ public abstract class CallCentreApiTests<TFixture>(TFixture fixture) where TFixt
         Assert.True((await LookupAsync(client, agent, applied.MyKeyId, "4821")).Body.GetProperty("matched").GetBoolean());
     }
 
+    [Fact]
+    public async Task A_child_applied_for_by_a_representative_is_found_with_the_digits_given_in_that_application()
+    {
+        using var client = Fixture.CreateClient();
+        var parent = await SignInAsync(client, Fixture.IssueCard());
+        var childCard = Fixture.IssueCard(birthDate: new DateOnly(2016, 5, 5));
+        var verified = await VerifyOkAsync(client, parent.Token, "demo-pay", Fixture.NewAccount("demo-pay"), forChild: true);
+        var applied = await ApplyAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, childCard,
+            Representative: parent.Card, AgeProof: childCard, PhoneLast4: "6060"));
+        Assert.Equal(HttpStatusCode.Created, applied.Status);
+        var agent = Fixture.NewAgent();
+
+        var child = await LookupAsync(client, agent, applied.Text("myKeyId"), "6060");
+        var parentWithTheChildsDigits = await LookupAsync(client, agent, parent.MyKeyId, "6060");
+
+        Assert.True(child.Body.GetProperty("matched").GetBoolean());
+        var part1 = child.Body.GetProperty("status").GetProperty("programs")[0];
+        Assert.Equal("legal-representative", part1.GetProperty("actor").GetString());
+        Assert.Equal("todo.check-with-operator", ToDo(part1));
+        // The digits belong to the child's application: the parent, who applied for nothing themselves, is not found by them.
+        Assert.Equal(NotMatched, parentWithTheChildsDigits.Raw);
+    }
+
     [Theory]
     [InlineData("""{"myKeyId":"ABC","phoneLast4":"1234"}""", "myKeyId")]
     [InlineData("""{"myKeyId":"ABCD-123","phoneLast4":"1234"}""", "myKeyId")]
@@ -99,6 +123,10 @@ public abstract class CallCentreApiTests<TFixture>(TFixture fixture) where TFixt
     [InlineData("""{"myKeyId":"ABCD1234"}""", "phoneLast4")]
     [InlineData("""{"myKeyId":"ABCD1234","phoneLast4":""", null)]
     [InlineData("""[]""", null)]
+    [InlineData("""null""", null)]
+    [InlineData("", null)]
+    [InlineData("""{"myKeyId":12345678,"phoneLast4":"1234"}""", null)]
+    [InlineData("""{"myKeyId":"ABCD1234","phoneLast4":1234}""", null)]
     public async Task A_malformed_lookup_is_refused_and_counts_against_nothing(string json, string? field)
     {
         using var client = Fixture.CreateClient();
@@ -174,9 +202,10 @@ public abstract class CallCentreApiTests<TFixture>(TFixture fixture) where TFixt
 
         var knownReplies = new List<Reply>();
         var unknownReplies = new List<Reply>();
-        foreach (var agent in agents)
+        foreach (var (agent, i) in agents.Select((a, i) => (a, i)))
         {
-            knownReplies.Add(await LookupAsync(client, agent, known.MyKeyId, "2718"));
+            // Typed in either case, it is the same ID with one count.
+            knownReplies.Add(await LookupAsync(client, agent, i % 2 == 0 ? known.MyKeyId : known.MyKeyId.ToLowerInvariant(), "2718"));
             unknownReplies.Add(await LookupAsync(client, agent, unknown, "2718"));
         }
 
