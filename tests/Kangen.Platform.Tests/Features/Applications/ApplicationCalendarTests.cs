@@ -170,6 +170,24 @@ public abstract class ApplicationCalendarTests
     }
 
     [Fact]
+    public async Task An_application_challenge_expires_after_two_minutes()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(Provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var applicant = await SignInAsync(client, fixture.IssueCard());
+        var verified = await VerifyOkAsync(client, applicant.Token, "demo-pay", fixture.NewAccount("demo-pay"));
+        var body = await SignApplicationAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, applicant.Card));
+
+        fixture.Time.Advance(TimeSpan.FromSeconds(121));
+        var before = await fixture.CountApplicationsAsync();
+        var reply = await PostApplicationAsync(client, body);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, reply.Status);
+        Assert.Equal("auth.challenge-expired", reply.Code);
+        Assert.Equal(before, await fixture.CountApplicationsAsync());
+    }
+
+    [Fact]
     public async Task A_verification_is_refused_once_20_minutes_have_passed()
     {
         await using var fixture = await ApplyingFixture.StartAsync(Provider, ApplyingFixture.DefaultAnchor);

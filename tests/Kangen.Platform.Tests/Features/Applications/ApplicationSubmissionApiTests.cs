@@ -250,6 +250,42 @@ public abstract class ApplicationSubmissionApiTests<TFixture>(TFixture fixture) 
     }
 
     [Fact]
+    public async Task A_card_revoked_after_the_account_was_verified_cannot_apply()
+    {
+        using var client = Fixture.CreateClient();
+        var applicant = await SignInAsync(client, Fixture.IssueCard());
+        var verified = await VerifyOkAsync(client, applicant.Token, "demo-pay", Fixture.NewAccount("demo-pay"));
+        Fixture.Issuer.Revoke(applicant.Card.Path, System.Security.Cryptography.X509Certificates.X509RevocationReason.KeyCompromise);
+        Fixture.Trust.Refresh(); // what the background refresh does every minute
+        var before = await Fixture.CountApplicationsAsync();
+
+        var reply = await ApplyAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, applicant.Card));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, reply.Status);
+        Assert.Equal("auth.certificate-revoked", reply.Code);
+        Assert.True(reply.Body.GetProperty("errors").TryGetProperty("card.certificate", out _));
+        Assert.Equal(before, await Fixture.CountApplicationsAsync());
+    }
+
+    [Fact]
+    public async Task A_card_of_an_untrusted_issuer_cannot_represent_a_child()
+    {
+        using var client = Fixture.CreateClient();
+        var parent = await SignInAsync(client, Fixture.IssueCard());
+        var childCard = Fixture.IssueCard(birthDate: new DateOnly(2016, 5, 5));
+        var verified = await VerifyOkAsync(client, parent.Token, "demo-pay", Fixture.NewAccount("demo-pay"), forChild: true);
+        var before = await Fixture.CountApplicationsAsync();
+
+        var reply = await ApplyAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, childCard,
+            Representative: Fixture.IssueCard(trusted: false), AgeProof: childCard));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, reply.Status);
+        Assert.Equal("auth.certificate-untrusted", reply.Code);
+        Assert.True(reply.Body.GetProperty("errors").TryGetProperty("representative.certificate", out _));
+        Assert.Equal(before, await Fixture.CountApplicationsAsync());
+    }
+
+    [Fact]
     public async Task A_statement_signed_for_other_programs_than_those_sent_is_refused()
     {
         using var client = Fixture.CreateClient();
