@@ -33,7 +33,7 @@ public static class ApplyCommand
         };
         var programs = new Option<string[]>("--program")
         {
-            Description = "card-acquisition, health-insurance or public-fund-account (repeat). Default: every program you can apply for now.",
+            Description = "card-acquisition, health-insurance or public-fund-account (repeat). Default: every program you can apply for now (for a child: card-acquisition).",
         };
         var phone = new Option<string?>("--phone-last4") { Description = "Optional: the last 4 digits of a phone number, for call-centre enquiries." };
         var yes = new Option<bool>("--yes") { Description = "Confirm the holder name and the terms without asking." };
@@ -56,7 +56,8 @@ public static class ApplyCommand
                 var eq = pair.IndexOf('=', StringComparison.Ordinal);
                 if (eq <= 0)
                 {
-                    context.Error($"--field takes name=value, not '{pair}'.");
+                    // Not echoed: the value may be a security code.
+                    context.Error("--field takes name=value (one --field per field).");
                     return ExitCodes.Usage;
                 }
                 parsedFields[pair[..eq].Trim()] = pair[(eq + 1)..];
@@ -84,7 +85,15 @@ public static class ApplyCommand
                 }
                 child = new Child(childFile, cp, password, parse.GetValue(childPresent));
             }
-            var request = new Request(parse.GetValue(card)!, given, parse.GetValue(service)!, parsedFields, wanted, parse.GetValue(phone),
+            // Normalised as the platform does (full-width digits typed on a Japanese keyboard), so the statement the card
+            // signs is the one the platform rebuilds.
+            var phoneDigits = parse.GetValue(phone)?.Normalize(System.Text.NormalizationForm.FormKC).Trim();
+            if (phoneDigits is not null && (phoneDigits.Length != 4 || !phoneDigits.All(char.IsAsciiDigit)))
+            {
+                context.Error("--phone-last4 takes the last 4 digits of a phone number.");
+                return ExitCodes.Usage;
+            }
+            var request = new Request(parse.GetValue(card)!, given, parse.GetValue(service)!, parsedFields, wanted, phoneDigits,
                 parse.GetValue(yes), parse.GetValue(key) ?? Guid.NewGuid().ToString("N"), child);
             return await PlatformConnection.RunAsync(context, parse.GetValue(server)!, http => ApplyAsync(context, http, request, cancellationToken), cancellationToken);
         });
@@ -128,7 +137,9 @@ public static class ApplyCommand
         var programs = r.Programs;
         if (programs.Count == 0)
         {
-            programs = forChild ? verified.Programs.Select(code => ProgramKinds.All.First(p => p.ToCode() == code)).ToList() : applicable;
+            // A child's registrations are not visible from the representative's session: part 1 by default, the others
+            // when asked for with --program.
+            programs = forChild ? [ProgramKind.CardAcquisition] : applicable;
             if (programs.Count == 0)
             {
                 context.Error("今申し込めるポイントはありません / 目前没有可申请的积分 / Nothing to apply for now (kangen status shows why).");

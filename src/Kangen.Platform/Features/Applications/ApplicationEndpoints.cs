@@ -22,18 +22,24 @@ public sealed class ApplicationOptions
 
     /// <summary>Account verifications a person may ask for per hour (each asks an operator; guessing codes must be slow).</summary>
     public int VerificationsPerHour { get; set; } = 30;
+
+    /// <summary>Verifications of one account (service and ID) per hour, whoever asks.</summary>
+    public int VerificationsPerAccountPerHour { get; set; } = 10;
 }
 
 /// <summary>Registration and routes of flow 3: verify an account with its operator, then submit the signed application.</summary>
 public static class ApplicationEndpoints
 {
+    /// <summary>The longest account reference or masked holder name an operator may answer (the columns' size).</summary>
+    public const int MaxOperatorText = 64;
+
     /// <summary>Adds the campaign, the verification tokens, the age-proof verifier and the recorder.</summary>
     public static IHostApplicationBuilder AddApplications(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<CampaignOptions>().BindConfiguration(CampaignOptions.Section);
         builder.Services.AddOptions<ApplicationOptions>().BindConfiguration(ApplicationOptions.Section)
-            .Validate(o => o.VerificationsPerHour > 0, "Kangen:Applications:VerificationsPerHour must be positive.");
+            .Validate(o => o.VerificationsPerHour > 0 && o.VerificationsPerAccountPerHour > 0, "Kangen:Applications verification limits must be positive.");
         builder.Services.AddSingleton<CampaignProvider>();
         builder.Services.AddSingleton<VerificationTokens>();
         builder.Services.AddSingleton(sp =>
@@ -65,7 +71,7 @@ public static class ApplicationEndpoints
     }
 
     private static async Task<Results<Ok<VerifyAccountResponse>, ProblemHttpResult>> VerifyAccount(
-        HttpContext http, KangenDbContext db, WriteGate gate, TimeProvider time, ServiceCatalogue catalogue, IAccountVerifier operators,
+        HttpContext http, KangenDbContext db, WriteGate gate, TimeProvider time, ServiceCatalogue catalogue, IAccountVerifier operators, Secrets.SecretBox box,
         VerificationTokens tokens, CampaignProvider campaigns, IOptions<ApplicationOptions> options, PlatformMetrics metrics, CancellationToken cancellationToken)
     {
         var session = CurrentSession.From(http.User);
@@ -82,12 +88,20 @@ public static class ApplicationEndpoints
         using (await gate.EnterAsync(cancellationToken))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var (allowed, retryAfter) = await RateWindows.HitAsync(db, "verify:person:" + session.PersonId, TimeSpan.FromHours(1),
-                options.Value.VerificationsPerHour, time.GetUtcNow(), cancellationToken);
+            var now = time.GetUtcNow();
+            var byPerson = await RateWindows.HitAsync(db, "verify:person:" + session.PersonId, TimeSpan.FromHours(1),
+                options.Value.VerificationsPerHour, now, cancellationToken);
+            // Per account too (keyed hash of service and ID): a few cards taking turns must not be able to guess one
+            // account's 4-digit code.
+            var byAccount = byPerson.Allowed
+                ? await RateWindows.HitAsync(db, "verify:account:" + box.Hash("verify-account", service.Code.Value + "\n" + fields!.AccountId)[..40],
+                    TimeSpan.FromHours(1), options.Value.VerificationsPerAccountPerHour, now, cancellationToken)
+                : (Allowed: true, RetryAfter: TimeSpan.Zero);
             await transaction.CommitAsync(cancellationToken);
-            if (!allowed)
+            if (!byPerson.Allowed || !byAccount.Allowed)
             {
-                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var wait = byPerson.Allowed ? byAccount.RetryAfter : byPerson.RetryAfter;
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return ProblemResults.From(ApplicationProblems.VerifyRateLimited);
             }
         }
@@ -101,6 +115,11 @@ public static class ApplicationEndpoints
         });
         switch (answer)
         {
+            case AccountVerification.Verified verified when verified.AccountReference.Length is 0 or > MaxOperatorText
+                                                          || verified.MaskedHolderName.Length is 0 or > MaxOperatorText:
+                // An operator's answer that cannot be stored is the operator's fault: nothing is recorded, try later.
+                http.Response.Headers.RetryAfter = "30";
+                return ProblemResults.From(ApplicationProblems.OperatorUnavailable("the operator's answer is malformed (account reference or holder name length)"));
             case AccountVerification.Verified verified:
                 // Told now rather than after the citizen has confirmed and signed: the submission decides again anyway
                 // (invariant 2 holds by the key on service_accounts), this only spares a doomed signature. For a child

@@ -158,7 +158,9 @@ public sealed class ApplicationRecorder(
         // once its token expired, under the same key is retrying, not changing it.
         var content = string.Join("\n", statement.Split('\n')
             .Where(line => !line.StartsWith("challenge=", StringComparison.Ordinal) && !line.StartsWith("verification=", StringComparison.Ordinal))
-            .Append("account=" + claim.AccountReference));
+            .Append("account=" + claim.AccountReference)
+            // Who it is for: a representative reusing a key for another child with the same account changes the application.
+            .Append("applicant=" + card!.Serial));
         var requestHash = Sha256Hex(content);
         var keyHash = Sha256Hex(idempotencyKey ?? ("statement:" + statement));
         return (new Checked(campaign, programs, service, current.Version, request.Verification!, claim, phone, challenge!, statement, keyHash, requestHash,

@@ -87,8 +87,12 @@ public static class CallCentreEndpoints
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             // Both limits count every lookup, existing ID or not: the limit itself must not tell them apart.
             var byCaller = await RateWindows.HitAsync(db, "cc:caller:" + agent, TimeSpan.FromMinutes(1), options.Value.PerCallerPerMinute, now, cancellationToken);
-            var byId = await RateWindows.HitAsync(db, "cc:my-key-id:" + box.Hash("call-centre-my-key-id", myKeyId.Value)[..40], TimeSpan.FromHours(1),
-                options.Value.PerMyKeyIdPerHour, now, cancellationToken);
+            // An agent already over their own limit must not use up a citizen's allowance too: the per-ID count is taken
+            // only for lookups the per-agent limit lets through.
+            var byId = byCaller.Allowed
+                ? await RateWindows.HitAsync(db, "cc:my-key-id:" + box.Hash("call-centre-my-key-id", myKeyId.Value)[..40], TimeSpan.FromHours(1),
+                    options.Value.PerMyKeyIdPerHour, now, cancellationToken)
+                : (Allowed: true, RetryAfter: TimeSpan.Zero);
             if (!byCaller.Allowed || !byId.Allowed)
             {
                 await AuditIntent.AppendAllAsync(db, now, [new AuditIntent("staff:" + agent, "call-centre.lookup-limited", "staff:" + agent,
