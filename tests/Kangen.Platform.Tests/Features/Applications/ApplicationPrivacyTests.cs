@@ -41,6 +41,10 @@ public abstract class ApplicationPrivacyTests<TFixture>(TFixture fixture) where 
             var normalised = Fixture.NormalisedId(service, fields);
             secrets.Add(normalised);
             var verified = await VerifyOkAsync(client, applicant.Token, service, fields);
+            // The operator's confirmation shows the ID masked and never a code; the token is sealed.
+            Assert.DoesNotContain(normalised, verified.Reply.Raw);
+            Assert.All(fields.Where(f => Fixture.Service(service).Fields.Single(d => d.Name == f.Key).Secret),
+                f => Assert.DoesNotContain($"\"{f.Value}\"", verified.Reply.Raw));
             var programs = i == 0 ? new[] { Card, Health, PublicFund } : [Card];
             var reply = await ApplyAsync(client, new ApplicationDraft(programs, service, verified.TermsVersion, verified.Verification, applicant.Card, PhoneLast4: Phone));
             Assert.True(reply.Status == HttpStatusCode.Created, $"{service}: {reply.Status} {reply.Raw}");
