@@ -250,6 +250,27 @@ public abstract class CallCentreApiTests<TFixture>(TFixture fixture) where TFixt
     }
 
     [Fact]
+    public async Task An_agent_over_their_own_limit_does_not_use_up_a_citizens_allowance()
+    {
+        using var client = Fixture.CreateClient();
+        var person = await Fixture.AppliedAsync(client, "9191");
+        var busy = Fixture.NewAgent();
+        for (var i = 0; i < CallCentreFixture.PerCallerPerMinute; i++)
+            Assert.Equal(HttpStatusCode.OK, (await LookupAsync(client, busy, await Fixture.UnknownMyKeyIdAsync(), "9191")).Status);
+
+        var refused = new List<Reply>();
+        for (var i = 0; i < CallCentreFixture.PerMyKeyIdPerHour; i++)
+            refused.Add(await LookupAsync(client, busy, person.MyKeyId, "9191"));
+        var others = new List<Reply>();
+        for (var i = 0; i < CallCentreFixture.PerMyKeyIdPerHour; i++)
+            others.Add(await LookupAsync(client, Fixture.NewAgent(), person.MyKeyId, "9191"));
+
+        Assert.All(refused, r => Assert.Equal("callcentre.rate-limited", r.Code));
+        Assert.All(refused, r => Assert.InRange(int.Parse(r.Headers["Retry-After"], CultureInfo.InvariantCulture), 1, 60));
+        Assert.All(others, r => Assert.True(r.Body.GetProperty("matched").GetBoolean(), r.Raw));
+    }
+
+    [Fact]
     public async Task Every_lookup_matched_or_not_or_limited_is_audited_without_phone_digits_and_the_chain_verifies()
     {
         using var client = Fixture.CreateClient();
