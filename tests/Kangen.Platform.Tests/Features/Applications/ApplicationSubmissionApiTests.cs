@@ -124,17 +124,35 @@ public abstract class ApplicationSubmissionApiTests<TFixture>(TFixture fixture) 
     {
         using var client = Fixture.CreateClient();
         var applicant = await SignInAsync(client, Fixture.IssueCard());
-        var fields = Fixture.NewAccount("demo-pay");
         for (var i = 0; i < 30; i++)
-            Assert.Equal(HttpStatusCode.OK, (await VerifyAccountAsync(client, applicant.Token, "demo-pay", fields)).Status);
+            Assert.Equal(HttpStatusCode.OK, (await VerifyAccountAsync(client, applicant.Token, "demo-pay", Fixture.NewAccount("demo-pay"))).Status);
 
-        var limited = await VerifyAccountAsync(client, applicant.Token, "demo-pay", fields);
+        var limited = await VerifyAccountAsync(client, applicant.Token, "demo-pay", Fixture.NewAccount("demo-pay"));
         var someoneElse = await VerifyAccountAsync(client, (await SignInAsync(client, Fixture.IssueCard())).Token, "demo-pay", Fixture.NewAccount("demo-pay"));
 
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.Status);
         Assert.Equal("application.verify-rate-limited", limited.Code);
         Assert.True(int.Parse(limited.Headers["Retry-After"], System.Globalization.CultureInfo.InvariantCulture) > 0);
         Assert.Equal(HttpStatusCode.OK, someoneElse.Status);
+    }
+
+    [Fact]
+    public async Task Verifications_of_one_account_are_limited_whoever_asks()
+    {
+        using var client = Fixture.CreateClient();
+        var people = new[] { await SignInAsync(client, Fixture.IssueCard()), await SignInAsync(client, Fixture.IssueCard()) };
+        var fields = Fixture.NewAccount("demo-pay");
+        // Cards taking turns on one account, as someone guessing its code would.
+        for (var i = 0; i < 10; i++)
+            Assert.Equal(HttpStatusCode.OK, (await VerifyAccountAsync(client, people[i % 2].Token, "demo-pay", fields)).Status);
+
+        var limited = await VerifyAccountAsync(client, people[0].Token, "demo-pay", fields);
+        var otherAccount = await VerifyAccountAsync(client, people[0].Token, "demo-pay", Fixture.NewAccount("demo-pay"));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.Status);
+        Assert.Equal("application.verify-rate-limited", limited.Code);
+        Assert.True(limited.Headers.ContainsKey("Retry-After"));
+        Assert.Equal(HttpStatusCode.OK, otherAccount.Status);
     }
 
     [Theory]
