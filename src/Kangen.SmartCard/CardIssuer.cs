@@ -126,8 +126,11 @@ public sealed class CardIssuer : IDisposable
                 throw new IOException($"The card file '{cardFilePath}' already exists; refusing to overwrite a card.");
             var now = _time.GetUtcNow();
             var notAfter = NotAfter(holder, now, validUntil);
-            var authentication = NewSlot(CertificateKind.Authentication, holder, now, notAfter, StoredSecret.Create(pin, PinRules.AuthenticationPinMaxTries));
-            var signing = NewSlot(CertificateKind.Signing, holder, now, notAfter, StoredSecret.Create(signingPassword ?? generated!, PinRules.SigningPasswordMaxTries));
+            // One opaque subject for both certificates of the card: a relying party can tell that a signing certificate
+            // (which carries the birth date) comes from the same card as an authentication certificate.
+            var subject = CertificateProfile.OpaqueName(24);
+            var authentication = NewSlot(CertificateKind.Authentication, holder, now, notAfter, StoredSecret.Create(pin, PinRules.AuthenticationPinMaxTries), subject);
+            var signing = NewSlot(CertificateKind.Signing, holder, now, notAfter, StoredSecret.Create(signingPassword ?? generated!, PinRules.SigningPasswordMaxTries), subject);
             var image = new CardImage(Convert.ToHexString(RandomNumberGenerator.GetBytes(8)), Jpki.MyNumberCardToken, authentication, signing);
             CardFile.Write(cardFilePath, image);
             WriteHolder(image.CardId, holder);
@@ -155,9 +158,10 @@ public sealed class CardIssuer : IDisposable
             var holder = ReadHolder(image.CardId);
             var now = _time.GetUtcNow();
             var notAfter = NotAfter(holder, now, null);
+            var subject = CertificateProfile.OpaqueName(24);
             var renewed = new CardImage(image.CardId, image.TokenInfo,
-                NewSlot(CertificateKind.Authentication, holder, now, notAfter, image.Authentication.Secret),
-                NewSlot(CertificateKind.Signing, holder, now, notAfter, image.Signing.Secret));
+                NewSlot(CertificateKind.Authentication, holder, now, notAfter, image.Authentication.Secret, subject),
+                NewSlot(CertificateKind.Signing, holder, now, notAfter, image.Signing.Secret, subject));
             CardFile.Write(cardFilePath, renewed);
             var newAuth = SerialOf(renewed.Authentication.Certificate);
             var newSign = SerialOf(renewed.Signing.Certificate);
@@ -292,12 +296,12 @@ public sealed class CardIssuer : IDisposable
         return lists;
     }
 
-    private KeySlot NewSlot(CertificateKind kind, CardHolder holder, DateTimeOffset now, DateTimeOffset notAfter, StoredSecret secret)
+    private KeySlot NewSlot(CertificateKind kind, CardHolder holder, DateTimeOffset now, DateTimeOffset notAfter, StoredSecret secret, string subject)
     {
         var ca = kind == CertificateKind.Authentication ? _authCa : _signCa;
         var key = RSA.Create(2048);
         var crlUri = new Uri(_crlBaseUri, kind == CertificateKind.Authentication ? AuthCrlFile : SignCrlFile).AbsoluteUri;
-        using var certificate = CertificateProfile.CreateLeaf(kind, key, ca, holder, now, notAfter, crlUri);
+        using var certificate = CertificateProfile.CreateLeaf(kind, key, ca, holder, now, notAfter, crlUri, subject);
         return new KeySlot(certificate.RawData, ca.RawData, key.ExportPkcs8PrivateKey(), key, secret);
     }
 

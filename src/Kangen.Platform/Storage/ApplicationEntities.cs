@@ -43,9 +43,6 @@ public sealed class ApplicationSubmission
     /// <summary>The payment service ID as entered (normalised), sealed: <c>key-id:base64(nonce|ciphertext|tag)</c>.</summary>
     public required string SealedServiceId { get; set; }
 
-    /// <summary>The masked holder name the applicant confirmed (as the operator masked it).</summary>
-    public required string MaskedHolderName { get; set; }
-
     /// <summary>Keyed hash of the phone's last 4 digits, when given.</summary>
     public string? PhoneHash { get; set; }
 

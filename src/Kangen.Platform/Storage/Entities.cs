@@ -17,6 +17,12 @@ public sealed class Person
 
     /// <summary>When the person was created (first authentication).</summary>
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// Since when a card is known to be held: the earliest notBefore of the person's certificates (or the first
+    /// authentication, if earlier). Eligibility's "card held"; not personal data (the card's issue, not a birth date).
+    /// </summary>
+    public DateTimeOffset CardHeldSince { get; set; }
 }
 
 /// <summary>A user-authentication certificate serial linked to a person (invariant 4: one person per serial).</summary>

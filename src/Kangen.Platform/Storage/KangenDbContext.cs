@@ -59,6 +59,7 @@ public abstract class KangenDbContext(DbContextOptions options) : DbContext(opti
             e.Property(p => p.MyKeyId).HasColumnName("my_key_id").HasMaxLength(8).IsRequired();
             e.Property(p => p.RegenerationsUsed).HasColumnName("regenerations_used");
             e.Property(p => p.CreatedAt).HasColumnName("created_at");
+            e.Property(p => p.CardHeldSince).HasColumnName("card_held_since");
             e.HasIndex(p => p.MyKeyId).IsUnique().HasDatabaseName("ux_persons_my_key_id");
         });
         modelBuilder.Entity<CertificateLink>(e =>
@@ -125,8 +126,7 @@ public abstract class KangenDbContext(DbContextOptions options) : DbContext(opti
             e.Property(a => a.Service).HasColumnName("service").HasMaxLength(64).IsRequired();
             e.Property(a => a.TermsVersion).HasColumnName("terms_version").HasMaxLength(32).IsRequired();
             e.Property(a => a.AccountReference).HasColumnName("account_reference").HasMaxLength(64).IsRequired();
-            e.Property(a => a.SealedServiceId).HasColumnName("sealed_service_id").HasMaxLength(256).IsRequired();
-            e.Property(a => a.MaskedHolderName).HasColumnName("masked_holder_name").HasMaxLength(64).IsRequired();
+            e.Property(a => a.SealedServiceId).HasColumnName("sealed_service_id").HasMaxLength(512).IsRequired();
             e.Property(a => a.PhoneHash).HasColumnName("phone_hash").HasMaxLength(80);
             e.Property(a => a.Actor).HasColumnName("actor").HasMaxLength(32).IsRequired();
             e.Property(a => a.Channel).HasColumnName("channel").HasMaxLength(16).IsRequired();

@@ -35,10 +35,10 @@ internal static class CertificateProfile
 
     public static X509Certificate2 CreateLeaf(
         CertificateKind kind, RSA key, X509Certificate2 caWithKey, CardHolder holder,
-        DateTimeOffset notBefore, DateTimeOffset notAfter, string crlUri)
+        DateTimeOffset notBefore, DateTimeOffset notAfter, string crlUri, string commonName)
     {
         var subject = new X500DistinguishedNameBuilder();
-        subject.AddCommonName(OpaqueName(24));
+        subject.AddCommonName(commonName);
         subject.AddCountryOrRegion("JP");
         var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var usage = kind == CertificateKind.Authentication

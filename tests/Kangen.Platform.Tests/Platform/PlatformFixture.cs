@@ -53,6 +53,8 @@ public abstract class PlatformFixture(StorageProvider provider) : IAsyncLifetime
         // Tests move the fake clock by hours; background pruning would then change row counts mid-test.
         // Pruning has its own test (HousekeepingTests).
         web.UseSetting("Kangen:Sessions:PruneEveryMinutes", "0");
+        // The built-in demo operators verify the tests' accounts (off by default: OperatorConnectionTests).
+        web.UseSetting(Kangen.Platform.Features.Services.ServicesRegistration.DemoOperatorsKey, "true");
         web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
         Configure(web);
     }

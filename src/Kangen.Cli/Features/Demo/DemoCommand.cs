@@ -69,7 +69,7 @@ public static class DemoCommand
 
         console.Write(new Rule("Next").LeftJustified());
         console.MarkupLine("Operators' grants and settlement are not built yet: see docs/architecture.md. Try "
-                           + $"[bold]kangen serve --data {Markup.Escape(Path.Combine(dataDirectory, "demo"))} --demo-dates[/], then "
+                           + $"[bold]kangen serve --data {Markup.Escape(Path.Combine(dataDirectory, "demo"))} --demo-dates --demo-operators[/], then "
                            + $"[bold]kangen status --card {Markup.Escape(cards[1].CardFile)} --pin {cards[1].Pin}[/], "
                            + "[bold]kangen services search[/], [bold]kangen services demo-account demo-pay[/] and [bold]kangen apply[/] with hanako's card.");
         return cards.All(c => c.Authenticated) && reserved ? ExitCodes.Ok : ExitCodes.Failure;

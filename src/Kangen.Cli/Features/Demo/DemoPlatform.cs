@@ -25,6 +25,8 @@ internal static class DemoPlatform
             ["--urls=http://127.0.0.1:0", "--" + PlatformData.ConfigurationKey + "=" + folder, "--Kangen:Storage:Provider=sqlite",
              // The 2022-2023 campaign on today's calendar: today is its 2022-10-15 (every program open, version 2 in force).
              "--Kangen:Campaign:DemoAnchor=" + DemoAnchor,
+             // The in-process demo operators confirm the demo accounts.
+             "--" + Kangen.Platform.Features.Services.ServicesRegistration.DemoOperatorsKey + "=true",
              "--Kangen:Staff:Tokens:0:Id=demo-agent", "--Kangen:Staff:Tokens:0:Role=call-centre",
              "--Kangen:Staff:Tokens:0:Sha256=" + Kangen.Platform.Features.Staff.StaffRoles.HashToken(staffToken)],
             builder =>

@@ -25,11 +25,15 @@ public static class ServeCommand
         {
             Description = "Run the 2022-2023 campaign on today's calendar (today becomes its 2022-10-15, every program open), as kangen demo does.",
         };
+        var demoOperators = new Option<bool>("--demo-operators")
+        {
+            Description = "Let the built-in demo operators verify accounts (their codes derive from a published constant: never in production).",
+        };
         var command = new Command("serve",
             "Run the platform: card authentication, My Key ID reservation, audit log, spots; /health, /ready, /openapi/v1.json, /scalar, /metrics. " +
             "By default it trusts the emulated card issuer of the data folder (kangen card issue --data <same folder>).")
         {
-            data, urls, provider, connection, demoDates,
+            data, urls, provider, connection, demoDates, demoOperators,
         };
         // Any other setting passes through as ASP.NET Core configuration: --Kangen:Staff:Tokens:0:Id=agent-1 ...
         command.TreatUnmatchedTokensAsErrors = false;
@@ -51,6 +55,8 @@ public static class ServeCommand
                 args.Add("--Kangen:Storage:ConnectionString=" + cs);
             if (parse.GetValue(demoDates))
                 args.Add("--Kangen:Campaign:DemoAnchor=" + Demo.DemoPlatform.DemoAnchor);
+            if (parse.GetValue(demoOperators))
+                args.Add("--" + Kangen.Platform.Features.Services.ServicesRegistration.DemoOperatorsKey + "=true");
             foreach (var token in parse.UnmatchedTokens)
             {
                 if (!token.StartsWith("--Kangen:", StringComparison.Ordinal) || !token.Contains('=', StringComparison.Ordinal))

@@ -42,13 +42,8 @@ public static class ApplicationEndpoints
             .Validate(o => o.VerificationsPerHour > 0 && o.VerificationsPerAccountPerHour > 0, "Kangen:Applications verification limits must be positive.");
         builder.Services.AddSingleton<CampaignProvider>();
         builder.Services.AddSingleton<VerificationTokens>();
-        builder.Services.AddSingleton(sp =>
-        {
-            var trust = sp.GetRequiredService<IOptions<TrustSourceOptions>>().Value;
-            var issuer = !string.IsNullOrWhiteSpace(trust.IssuerDirectory) ? trust.IssuerDirectory
-                : trust.Anchors.Count == 0 ? Path.Combine(PlatformData.Resolve(sp.GetRequiredService<IConfiguration>()), "issuer") : null;
-            return new AgeProofVerifier(issuer, sp.GetRequiredService<TimeProvider>());
-        });
+        builder.Services.AddSingleton(sp => AgeProofVerifier.For(sp.GetRequiredService<IOptions<TrustSourceOptions>>().Value,
+            PlatformData.Resolve(sp.GetRequiredService<IConfiguration>()), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddScoped<ApplicationRecorder>();
         return builder;
     }

@@ -145,7 +145,7 @@ public sealed class ApplicationRecorder(
         {
             if (Decode(proof.Certificate) is not { } proofCertificate || Decode(proof.Signature) is not { } proofSignature)
                 return (null, ApplicationProblems.AgeProofInvalid("certificate and signature are required, base64"));
-            var (born, error) = ageProofs.Verify(proofCertificate, bytes, proofSignature);
+            var (born, error) = ageProofs.Verify(proofCertificate, bytes, proofSignature, card!.Subject);
             if (born is null)
                 return (null, ApplicationProblems.AgeProofInvalid(error!));
             band = AgeBands.At(born.Value, time.GetUtcNow(), zone);
@@ -190,27 +190,22 @@ public sealed class ApplicationRecorder(
         var now = time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
-        var requesterSerial = c.Representative?.Serial ?? c.Card.Serial;
-        var known = await db.Certificates.AsNoTracking().Where(l => l.Serial == requesterSerial).Select(l => (Guid?)l.PersonId).SingleOrDefaultAsync(cancellationToken);
-        if (known is { } knownRequester
-            && await db.ApplicationSubmissions.AsNoTracking().SingleOrDefaultAsync(s => s.RequesterId == knownRequester && s.IdempotencyKeyHash == c.KeyHash, cancellationToken) is { } earlier)
-        {
-            return earlier.RequestHash == c.RequestHash
-                ? new SubmissionOutcome(await DescribeAsync(earlier, cancellationToken), true, [])
-                : Refuse(ApplicationProblems.IdempotencyKeyReused);
-        }
+        if (await ReplayAsync(c, cancellationToken) is { } replay)
+            return replay;
+        // On PostgreSQL (read committed) a twin request can commit between the replay check above and the reads
+        // below: a refusal looks for it once more, so a double click gets the replay rather than "already applied".
         if (await db.ConsumedChallenges.AnyAsync(x => x.Nonce == c.Challenge.Nonce, cancellationToken))
-            return Refuse(IdentityProblems.ChallengeUsed);
+            return await ReplayAsync(c, cancellationToken) ?? Refuse(IdentityProblems.ChallengeUsed);
         db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = c.Challenge.Nonce, Purpose = c.Challenge.Purpose, ConsumedAt = now, ExpiresAt = c.Challenge.ExpiresAt });
 
         var audit = new List<AuditIntent>();
-        var (applicantResolution, applicantAudit) = await PersonDirectory.ResolveAsync(db, trust, c.Card.Serial, now, cancellationToken);
+        var (applicantResolution, applicantAudit) = await PersonDirectory.ResolveAsync(db, trust, c.Card, now, cancellationToken);
         audit.AddRange(applicantAudit);
         var applicant = applicantResolution.Person;
         var requester = applicant;
         if (c.Representative is { } rep)
         {
-            var (repResolution, repAudit) = await PersonDirectory.ResolveAsync(db, trust, rep.Serial, now, cancellationToken);
+            var (repResolution, repAudit) = await PersonDirectory.ResolveAsync(db, trust, rep, now, cancellationToken);
             audit.AddRange(repAudit);
             requester = repResolution.Person;
             if (requester.Id == applicant.Id)
@@ -238,10 +233,10 @@ public sealed class ApplicationRecorder(
                 representativeOwn = AccountRef.Of(ServiceCode.Parse(own.Service), own.AccountReference);
         }
         var facts = await registry.GetFactsAsync(applicant.Id, cancellationToken);
-        // The platform learns of a card only when it is first used here; the certificate's issue shows it was held earlier
-        // (a holder who first applies after the card-application deadline with an older card is not "too late").
-        var cardHeldSince = c.Card.NotBefore < applicant.CreatedAt ? c.Card.NotBefore : applicant.CreatedAt;
-        var personFacts = new PersonFacts(null, cardHeldSince, Phase1History.NeverApplied, facts.HealthInsuranceRegisteredAt, facts.PublicFundAccountRegisteredAt);
+        // The platform learns of a card only when it is first used here; the earliest certificate issue it has seen shows
+        // the card was held earlier (a holder who first applies after the card-application deadline with an older card is
+        // not "too late"). Status judges with the same instant.
+        var personFacts = new PersonFacts(null, applicant.CardHeldSince, Phase1History.NeverApplied, facts.HealthInsuranceRegisteredAt, facts.PublicFundAccountRegisteredAt);
         var eligibility = EligibilityRules.Evaluate(campaign, personFacts, now, service);
         var actor = c.Representative is null ? Actor.Self : Actor.LegalRepresentative;
         var catalogueToday = campaigns.Definition.Base.TimeZone.DateOf(now);
@@ -272,7 +267,7 @@ public sealed class ApplicationRecorder(
         if (problems.Count > 0)
         {
             // Conflicts (already applied, account taken) first: they decide the status.
-            return Refuse([.. problems.OrderBy(p => p.Status == StatusCodes.Status409Conflict ? 0 : 1)]);
+            return await ReplayAsync(c, cancellationToken) ?? Refuse([.. problems.OrderBy(p => p.Status == StatusCodes.Status409Conflict ? 0 : 1)]);
         }
 
         var actorCode = actor == Actor.Self ? "self" : "legal-representative";
@@ -289,7 +284,6 @@ public sealed class ApplicationRecorder(
             TermsVersion = c.TermsVersion,
             AccountReference = c.Claim.AccountReference,
             SealedServiceId = box.Seal(ServiceIdPurpose, c.Claim.AccountId),
-            MaskedHolderName = c.Claim.MaskedHolderName,
             PhoneHash = c.PhoneLast4 is null ? null : box.Hash(PhonePurpose, c.PhoneLast4),
             Actor = actorCode,
             Channel = c.Claim.Channel,
@@ -327,22 +321,37 @@ public sealed class ApplicationRecorder(
         }));
         await AuditIntent.AppendAllAsync(db, now, audit, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new SubmissionOutcome(Describe(submission, applicant.MyKeyId, c.Programs.Select(p => p.ToCode()).ToArray(), c.Claim.AccountId), false, []);
+        return new SubmissionOutcome(Describe(submission, applicant.MyKeyId, c.Programs.Select(p => p.ToCode()).ToArray(), c.Claim), false, []);
     }
 
-    private async Task<ApplicationResponse> DescribeAsync(ApplicationSubmission submission, CancellationToken cancellationToken)
+    /// <summary>The recorded answer when the requester sent this idempotency key before (or the refusal of a reused key), else null.</summary>
+    private async Task<SubmissionOutcome?> ReplayAsync(Checked c, CancellationToken cancellationToken)
+    {
+        var requesterSerial = c.Representative?.Serial ?? c.Card.Serial;
+        var known = await db.Certificates.AsNoTracking().Where(l => l.Serial == requesterSerial).Select(l => (Guid?)l.PersonId).SingleOrDefaultAsync(cancellationToken);
+        if (known is not { } requester
+            || await db.ApplicationSubmissions.AsNoTracking().SingleOrDefaultAsync(s => s.RequesterId == requester && s.IdempotencyKeyHash == c.KeyHash, cancellationToken) is not { } earlier)
+            return null;
+        return earlier.RequestHash == c.RequestHash
+            ? new SubmissionOutcome(await DescribeAsync(earlier, c.Claim, cancellationToken), true, [])
+            : Refuse(ApplicationProblems.IdempotencyKeyReused);
+    }
+
+    private async Task<ApplicationResponse> DescribeAsync(ApplicationSubmission submission, AccountVerificationClaim claim, CancellationToken cancellationToken)
     {
         var myKeyId = await db.Persons.AsNoTracking().Where(p => p.Id == submission.PersonId).Select(p => p.MyKeyId).SingleAsync(cancellationToken);
         var programs = await db.Applications.AsNoTracking().Where(a => a.SubmissionId == submission.Id).Select(a => a.Program).ToListAsync(cancellationToken);
         var ordered = ProgramKinds.All.Select(p => p.ToCode()).Where(programs.Contains).ToArray();
         box.TryOpen(ServiceIdPurpose, submission.SealedServiceId, out var accountId);
-        return Describe(submission, myKeyId, ordered, accountId);
+        return Describe(submission, myKeyId, ordered, claim with { AccountId = accountId });
     }
 
-    private ApplicationResponse Describe(ApplicationSubmission s, string myKeyId, IReadOnlyList<string> programs, string accountId) =>
+    // The masked holder name is not stored (it shows part of a name): a replay carries the same verification, whose
+    // claim has it.
+    private ApplicationResponse Describe(ApplicationSubmission s, string myKeyId, IReadOnlyList<string> programs, AccountVerificationClaim claim) =>
         new(s.Id, myKeyId, s.Campaign, s.CampaignVersion, programs, s.Service,
-            catalogue.Find(s.Service) is { } service && accountId.Length > 0 ? service.MaskAccountId(accountId) : "",
-            s.MaskedHolderName, s.Actor, s.Channel, s.RecordedAt, s.StatementHash);
+            catalogue.Find(s.Service) is { } service && claim.AccountId.Length > 0 ? service.MaskAccountId(claim.AccountId) : "",
+            claim.MaskedHolderName, s.Actor, s.Channel, s.RecordedAt, s.StatementHash);
 
     private static Actor ParseActor(string code) => code == "self" ? Actor.Self : Actor.LegalRepresentative;
 

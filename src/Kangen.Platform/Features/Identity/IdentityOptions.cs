@@ -50,4 +50,10 @@ public sealed class TrustSourceOptions
 
     /// <summary>Renewal link files (JSON lines <c>{"kind":"authentication","oldSerial":..,"newSerial":..}</c>).</summary>
     public List<string> RenewalLinks { get; set; } = [];
+
+    /// <summary>The signing CA certificate (for a child's age proof); default <c>sign-ca.cer</c> of the issuer folder.</summary>
+    public string? SigningAnchor { get; set; }
+
+    /// <summary>The signing CA's CRL (DER); default <c>sign.crl</c> beside the signing anchor. Without a current one, no age proof is accepted.</summary>
+    public string? SigningCrl { get; set; }
 }

@@ -27,10 +27,12 @@ public static class PersonDirectory
     /// context and the matching audit intents returned; the caller saves, appends the audit entries and commits.
     /// </summary>
     public static async Task<(PersonResolution Resolution, IReadOnlyList<AuditIntent> Audit)> ResolveAsync(
-        KangenDbContext db, TrustStore trust, string serial, DateTimeOffset now, CancellationToken cancellationToken)
+        KangenDbContext db, TrustStore trust, VerifiedCertificate certificate, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(trust);
+        ArgumentNullException.ThrowIfNull(certificate);
+        var serial = certificate.Serial;
         var link = await db.Certificates.AsNoTracking().SingleOrDefaultAsync(c => c.Serial == serial, cancellationToken);
         if (link is not null)
             return (new(await db.Persons.SingleAsync(p => p.Id == link.PersonId, cancellationToken), false, false), []);
@@ -50,7 +52,11 @@ public static class PersonDirectory
             current = previous;
         }
 
-        var created = new Person { Id = Guid.CreateVersion7(now), MyKeyId = MyKeyId.Generate().Value, RegenerationsUsed = 0, CreatedAt = now };
+        var created = new Person
+        {
+            Id = Guid.CreateVersion7(now), MyKeyId = MyKeyId.Generate().Value, RegenerationsUsed = 0, CreatedAt = now,
+            CardHeldSince = certificate.NotBefore < now ? certificate.NotBefore : now,
+        };
         db.Persons.Add(created);
         db.Certificates.Add(new CertificateLink { Serial = serial, PersonId = created.Id, LinkedAt = now, How = "first-login" });
         var who = "person:" + created.Id;

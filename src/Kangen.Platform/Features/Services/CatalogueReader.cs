@@ -11,6 +11,7 @@ internal sealed partial class CatalogueReader
     /// <summary>Operator codes appear in account references, which must stay within 40 characters.</summary>
     public const int MaxOperatorCodeLength = 16;
     private const int MaxFieldLength = 256;
+    private const int MaxAccountIdLength = 128;
 
     [GeneratedRegex("^[a-z][A-Za-z0-9]{0,31}$", RegexOptions.CultureInvariant)]
     private static partial Regex FieldName();
@@ -220,6 +221,9 @@ internal sealed partial class CatalogueReader
         var accountId = Bool(f, "accountId", path);
         if (secret == true && accountId == true)
             Problem(path, "the account ID cannot be secret (it is shown back masked and kept encrypted)");
+        // Sealed at rest in application_submissions.sealed_service_id (512 characters hold a 128-character ID sealed).
+        if (accountId == true && max > MaxAccountIdLength)
+            Problem(path + ".maxLength", $"an account ID is at most {MaxAccountIdLength} characters");
         var normalisation = String(f, "normalisation", path);
         if (normalisation is not null && !FieldNormalisation.IsKnown(normalisation))
             Problem(path + ".normalisation", $"'{normalisation}' is not one of {string.Join(", ", FieldNormalisation.All)}");

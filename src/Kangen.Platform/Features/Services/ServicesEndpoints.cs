@@ -11,6 +11,9 @@ public static class ServicesRegistration
     /// <summary>The configuration key of a catalogue file to serve instead of the embedded one.</summary>
     public const string FileKey = "Kangen:Services:File";
 
+    /// <summary>The configuration key that lets the built-in demo operators verify accounts (<c>true</c>; default off).</summary>
+    public const string DemoOperatorsKey = "Kangen:Operators:Demo";
+
     /// <summary>
     /// Registers the <see cref="ServiceCatalogue"/> (the file at <c>Kangen:Services:File</c> if set, else the embedded one,
     /// its dates moved with the campaign's when <c>Kangen:Campaign:DemoAnchor</c> is set)
@@ -26,10 +29,16 @@ public static class ServicesRegistration
             // A broken configured catalogue is an operator's mistake at start-up: the exception lists every problem.
             var catalogue = string.IsNullOrWhiteSpace(file) ? ServiceCatalogue.LoadDefault() : ServiceCatalogue.Load(Path.GetFullPath(file));
             // On demo dates the services' terms and closing days move with the campaign.
-            return catalogue.ShiftedBy(services.GetRequiredService<Campaigns.CampaignProvider>().ShiftDays);
+            return catalogue.ShiftedBy(services.GetService<Campaigns.CampaignProvider>()?.ShiftDays ?? 0);
         });
         builder.Services.TryAddSingleton<DemoOperators>();
-        builder.Services.TryAddSingleton<IAccountVerifier>(services => services.GetRequiredService<DemoOperators>());
+        // The demo operators' codes derive from a published constant: anyone can compute an account's codes. So they
+        // answer only when asked for (kangen demo, kangen serve --demo-operators, tests); otherwise every verification
+        // is "operator unavailable" until real operators are connected.
+        builder.Services.TryAddSingleton<IAccountVerifier>(services =>
+            services.GetRequiredService<IConfiguration>().GetValue<bool>(DemoOperatorsKey)
+                ? services.GetRequiredService<DemoOperators>()
+                : new NoOperatorConnection());
         return builder;
     }
 }
@@ -147,4 +156,13 @@ public static class ServicesEndpoints
     private static ServiceTermsResponse Terms(ServiceTerms t) => new(t.Version, t.Effective, t.Summary);
 
     private static ServiceBonusResponse? Bonus(ServiceBonus? b) => b is null ? null : new(b.Description, b.RatePercent, b.CapPoints);
+}
+
+/// <summary>The verifier when no operator is connected: every account is "operator unavailable", nothing is recorded.</summary>
+public sealed class NoOperatorConnection : IAccountVerifier
+{
+    /// <inheritdoc />
+    public Task<AccountVerification> VerifyAsync(ValidatedFields fields, CancellationToken cancellationToken) =>
+        Task.FromResult<AccountVerification>(new AccountVerification.Unavailable(
+            $"no operator connection is configured for {fields?.Service.Operator}; the built-in demo operators answer only with {ServicesRegistration.DemoOperatorsKey}=true (kangen serve --demo-operators)"));
 }

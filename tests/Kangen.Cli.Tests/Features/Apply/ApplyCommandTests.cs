@@ -5,7 +5,7 @@ using Kangen.Platform.Features.Services;
 namespace Kangen.Cli.Tests.Features.Apply;
 
 /// <summary><c>kangen serve --demo-dates</c>: the 2022-2023 campaign open today (the fixture's clock).</summary>
-public sealed class ServedDemoPlatform() : ServedPlatform(["--demo-dates"]);
+public sealed class ServedDemoPlatform() : ServedPlatform(["--demo-dates", "--demo-operators"]);
 
 /// <summary><c>kangen apply</c> and <c>kangen status</c> against a served platform, as a citizen at a PC with a card reader.</summary>
 public partial class ApplyCommandTests(ServedDemoPlatform platform) : IClassFixture<ServedDemoPlatform>

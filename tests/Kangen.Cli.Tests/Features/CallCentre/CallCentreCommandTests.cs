@@ -6,7 +6,7 @@ using Kangen.Platform.Features.Staff;
 namespace Kangen.Cli.Tests.Features.CallCentre;
 
 /// <summary>A served platform on demo dates with one call-centre agent configured by the hash of its token.</summary>
-public sealed class ServedCallCentre() : ServedPlatform(["--demo-dates",
+public sealed class ServedCallCentre() : ServedPlatform(["--demo-dates", "--demo-operators",
     "--Kangen:Staff:Tokens:0:Id=agent-7", "--Kangen:Staff:Tokens:0:Role=call-centre", "--Kangen:Staff:Tokens:0:Sha256=" + StaffRoles.HashToken(Token),
     "--Kangen:CallCentre:PerMyKeyIdPerHour=3"])
 {

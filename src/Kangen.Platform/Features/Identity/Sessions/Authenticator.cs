@@ -106,7 +106,7 @@ public sealed class Authenticator(
             if (await db.ConsumedChallenges.AnyAsync(c => c.Nonce == challenge!.Nonce, cancellationToken))
                 return (null, IdentityProblems.ChallengeUsed);
             db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = challenge!.Nonce, Purpose = challenge.Purpose, ConsumedAt = now, ExpiresAt = challenge.ExpiresAt });
-            var (resolution, audit) = await PersonDirectory.ResolveAsync(db, trust, cert.Serial, now, cancellationToken);
+            var (resolution, audit) = await PersonDirectory.ResolveAsync(db, trust, cert, now, cancellationToken);
             var person = resolution.Person;
             var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
             var tokenHash = HashToken(token);

@@ -17,6 +17,127 @@ namespace Kangen.Platform.Storage.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Kangen.Platform.Storage.ApplicationSubmission", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AccountReference")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("account_reference");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
+
+                    b.Property<string>("Campaign")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("campaign");
+
+                    b.Property<int>("CampaignVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("campaign_version");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel");
+
+                    b.Property<string>("IdempotencyKeyHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("idempotency_key_hash");
+
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("person_id");
+
+                    b.Property<string>("PhoneHash")
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("phone_hash");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<string>("RepresentativeSerial")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("representative_serial");
+
+                    b.Property<string>("RepresentativeSignature")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("representative_signature");
+
+                    b.Property<string>("RequestHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("request_hash");
+
+                    b.Property<Guid>("RequesterId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requester_id");
+
+                    b.Property<string>("SealedServiceId")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sealed_service_id");
+
+                    b.Property<string>("Serial")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("serial");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("signature");
+
+                    b.Property<string>("StatementHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("statement_hash");
+
+                    b.Property<string>("TermsVersion")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("terms_version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PersonId")
+                        .HasDatabaseName("ix_application_submissions_person_id");
+
+                    b.HasIndex("RequesterId", "IdempotencyKeyHash")
+                        .IsUnique()
+                        .HasDatabaseName("ux_application_submissions_idempotency");
+
+                    b.ToTable("application_submissions", (string)null);
+                });
+
             modelBuilder.Entity("Kangen.Platform.Storage.AuditEntry", b =>
                 {
                     b.Property<long>("Sequence")
@@ -96,6 +217,40 @@ namespace Kangen.Platform.Storage.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("Kangen.Platform.Storage.CampaignChoice", b =>
+                {
+                    b.Property<string>("Campaign")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("campaign");
+
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("person_id");
+
+                    b.Property<string>("AccountReference")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("account_reference");
+
+                    b.Property<long>("ChosenAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("chosen_at");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service");
+
+                    b.HasKey("Campaign", "PersonId");
+
+                    b.HasIndex("PersonId");
+
+                    b.ToTable("campaign_choices", (string)null);
+                });
+
             modelBuilder.Entity("Kangen.Platform.Storage.CertificateLink", b =>
                 {
                     b.Property<string>("Serial")
@@ -165,6 +320,10 @@ namespace Kangen.Platform.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<long>("CardHeldSince")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("card_held_since");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
@@ -188,12 +347,174 @@ namespace Kangen.Platform.Storage.Migrations.Sqlite
                     b.ToTable("persons", (string)null);
                 });
 
+            modelBuilder.Entity("Kangen.Platform.Storage.ProgramApplication", b =>
+                {
+                    b.Property<string>("Campaign")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("campaign");
+
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("person_id");
+
+                    b.Property<string>("Program")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("program");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service");
+
+                    b.Property<Guid>("SubmissionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("submission_id");
+
+                    b.HasKey("Campaign", "PersonId", "Program");
+
+                    b.HasIndex("PersonId");
+
+                    b.HasIndex("RecordedAt")
+                        .HasDatabaseName("ix_applications_recorded_at");
+
+                    b.HasIndex("SubmissionId")
+                        .HasDatabaseName("ix_applications_submission_id");
+
+                    b.ToTable("applications", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.RateWindow", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<long>("WindowStart")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("window_start");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("count");
+
+                    b.HasKey("Key", "WindowStart");
+
+                    b.HasIndex("WindowStart")
+                        .HasDatabaseName("ix_rate_windows_window_start");
+
+                    b.ToTable("rate_windows", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.Registration", b =>
+                {
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("person_id");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel");
+
+                    b.Property<string>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("registered_at");
+
+                    b.Property<string>("Sealed")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sealed");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("summary");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("PersonId", "Kind");
+
+                    b.ToTable("registrations", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.ServiceAccount", b =>
+                {
+                    b.Property<string>("Service")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service");
+
+                    b.Property<string>("AccountReference")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("account_reference");
+
+                    b.Property<long>("BoundAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("bound_at");
+
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("person_id");
+
+                    b.HasKey("Service", "AccountReference");
+
+                    b.HasIndex("PersonId")
+                        .HasDatabaseName("ix_service_accounts_person_id");
+
+                    b.ToTable("service_accounts", (string)null);
+                });
+
             modelBuilder.Entity("Kangen.Platform.Storage.Session", b =>
                 {
                     b.Property<string>("TokenHash")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("token_hash");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("web")
+                        .HasColumnName("channel");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
@@ -228,7 +549,64 @@ namespace Kangen.Platform.Storage.Migrations.Sqlite
                     b.ToTable("sessions", (string)null);
                 });
 
+            modelBuilder.Entity("Kangen.Platform.Storage.ApplicationSubmission", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("RequesterId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.CampaignChoice", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Kangen.Platform.Storage.CertificateLink", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.ProgramApplication", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Kangen.Platform.Storage.ApplicationSubmission", null)
+                        .WithMany()
+                        .HasForeignKey("SubmissionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.Registration", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.ServiceAccount", b =>
                 {
                     b.HasOne("Kangen.Platform.Storage.Person", null)
                         .WithMany()
