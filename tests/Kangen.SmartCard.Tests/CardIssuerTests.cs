@@ -72,6 +72,24 @@ public class CardIssuerTests(IssuerFixture fixture)
     }
 
     [Fact]
+    public void A_cards_two_certificates_share_one_opaque_subject_and_a_renewal_gives_them_a_new_one()
+    {
+        var card = fixture.IssueFreshCard();
+        using var authentication = Certificate(card.CardFilePath, "authentication");
+        using var signing = Certificate(card.CardFilePath, "signing");
+        using var other = Certificate(fixture.TemplatePath, "authentication");
+
+        Assert.Equal(authentication.Subject, signing.Subject);
+        Assert.NotEqual(authentication.Subject, other.Subject);
+
+        fixture.Issuer.Renew(card.CardFilePath);
+        using var renewedAuthentication = Certificate(card.CardFilePath, "authentication");
+        using var renewedSigning = Certificate(card.CardFilePath, "signing");
+        Assert.Equal(renewedAuthentication.Subject, renewedSigning.Subject);
+        Assert.NotEqual(authentication.Subject, renewedAuthentication.Subject);
+    }
+
+    [Fact]
     public void Both_certificates_expire_on_the_fifth_birthday_after_issue_at_23_59_japan_time()
     {
         using var certificate = Certificate(fixture.TemplatePath, "authentication");

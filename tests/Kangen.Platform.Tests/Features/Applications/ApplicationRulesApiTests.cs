@@ -288,6 +288,29 @@ public abstract class ApplicationRulesApiTests<TFixture>(TFixture fixture) where
     }
 
     [Fact]
+    public async Task An_age_proof_from_another_card_than_the_applicants_is_refused()
+    {
+        // A parent holding a 16-year-old's card and a younger sibling's: the sibling's signing certificate must not make
+        // the 16-year-old "under 15" (which would waive the rule that they be present).
+        using var client = Fixture.CreateClient();
+        var parent = await SignInAsync(client, Fixture.IssueCard());
+        var teenager = Fixture.IssueCard(birthDate: Child16);
+        var sibling = Fixture.IssueCard(birthDate: ChildUnder15);
+        var verified = await VerifyOkAsync(client, parent.Token, "demo-pay", Fixture.NewAccount("demo-pay"), forChild: true);
+        var draft = new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, teenager, Representative: parent.Card, AgeProof: sibling);
+        var before = await Fixture.CountApplicationsAsync();
+
+        var reply = await ApplyAsync(client, draft);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reply.Status);
+        Assert.Equal("application.age-proof-invalid", reply.Code);
+        Assert.Contains("applicant's card", reply.Text("detail"), StringComparison.Ordinal);
+        Assert.Equal(before, await Fixture.CountApplicationsAsync());
+        // With the teenager's own certificate the rules decide: not present, so refused for that reason.
+        Assert.Equal("application.child-must-be-present", (await ApplyAsync(client, draft with { AgeProof = teenager })).Code);
+    }
+
+    [Fact]
     public async Task The_same_card_as_representative_and_applicant_is_refused()
     {
         using var client = Fixture.CreateClient();
