@@ -26,7 +26,8 @@ public sealed class DemoCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_data, "demo", "issuer", "auth.crl")));
 
         // The platform part: three reservations, the same My Key ID on a second login, the revoked card refused.
-        var ids = System.Text.RegularExpressions.Regex.Matches(output, @"My Key ID: ([A-Z0-9]{8})").Select(m => m.Groups[1].Value).ToArray();
+        var ids = System.Text.RegularExpressions.Regex.Matches(output, @"My Key ID: ([A-Z0-9]{8})\s*\n\s*(?:新しく設定しました|設定済み|更新後)")
+            .Select(m => m.Groups[1].Value).ToArray();
         Assert.Equal(4, ids.Length);
         Assert.Equal(3, ids.Distinct().Count());
         Assert.Equal(ids[0], ids[3]);
@@ -34,6 +35,15 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Contains("auth.certificate-revoked", output);
         Assert.Contains("Audit log intact", output);
         Assert.True(File.Exists(Path.Combine(_data, "demo", "kangen.db")));
+
+        // Applications: taro for himself (three programs after registering) and for yui, hanako refused taro's account
+        // and then recorded with her own; the status; the call centre matching once and answering alike otherwise.
+        Assert.Equal(2, CountOf(output, "登録しました / 已登记 / registered"));
+        Assert.Equal(3, CountOf(output, "Application recorded"));
+        Assert.Contains("application.account-taken", output);
+        Assert.Contains("legal representative", output);
+        Assert.Contains("Applied. Check the points", output);
+        Assert.Contains("the same answer", output);
     }
 
     [Fact]

@@ -168,10 +168,17 @@ public class DemoOperatorsTests
     public void The_platform_registers_the_catalogue_and_the_demo_operators_as_the_verifier()
     {
         var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder();
+        builder.Configuration[ServicesRegistration.DemoOperatorsKey] = "true";
         builder.AddServices();
         using var services = builder.Services.BuildServiceProvider();
         Assert.Same(ServiceCatalogue.LoadDefault(), services.GetRequiredService<ServiceCatalogue>());
         Assert.Same(services.GetRequiredService<DemoOperators>(), services.GetRequiredService<IAccountVerifier>());
+
+        // Without the setting (kangen serve's default) no account verifies: the demo codes are public.
+        var plain = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder();
+        plain.AddServices();
+        using var plainServices = plain.Services.BuildServiceProvider();
+        Assert.IsType<NoOperatorConnection>(plainServices.GetRequiredService<IAccountVerifier>());
     }
 
     [Fact]
