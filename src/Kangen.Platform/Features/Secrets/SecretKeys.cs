@@ -216,7 +216,16 @@ public static class SecretsRegistration
         builder.Services.AddSingleton(sp =>
         {
             var configuration = sp.GetRequiredService<IConfiguration>();
-            return SecretKeys.Load(configuration["Kangen:Secrets:KeyFile"], PlatformData.Resolve(configuration));
+            var configured = configuration["Kangen:Secrets:KeyFile"];
+            if (string.IsNullOrWhiteSpace(configured)
+                && sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.ParsedProvider == Storage.StorageProvider.Postgres)
+            {
+                // Replicas on one database must share these keys, or one cannot open what another sealed (verification
+                // tokens, service IDs) nor match another's phone hashes.
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SecretKeys)).LogWarning(
+                    "Kangen:Secrets:KeyFile is not set: this replica uses the data keys of its own data folder. Give every replica the same key file.");
+            }
+            return SecretKeys.Load(configured, PlatformData.Resolve(configuration));
         });
         builder.Services.AddSingleton<SecretBox>();
         return builder;
