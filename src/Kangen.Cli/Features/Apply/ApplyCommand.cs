@@ -65,13 +65,12 @@ public static class ApplyCommand
             var wanted = new List<ProgramKind>();
             foreach (var code in parse.GetValue(programs) ?? [])
             {
-                if (ProgramKinds.All.FirstOrDefault(p => p.ToCode() == code, (ProgramKind)(-1)) is var kind && (int)kind < 0)
+                if (!ProgramKinds.TryParse(code, out var kind))
                 {
                     context.Error($"--program must be one of {string.Join(", ", ProgramKinds.All.Select(p => p.ToCode()))}, not '{code}'.");
                     return ExitCodes.Usage;
                 }
-                else
-                    wanted.Add(kind);
+                wanted.Add(kind);
             }
             Child? child = null;
             if (parse.GetValue(childCard) is { } childFile)

@@ -85,8 +85,7 @@ public sealed class ApplicationRecorder(
         var programs = new List<ProgramKind>();
         foreach (var code in request.Programs)
         {
-            var kind = ProgramKinds.All.FirstOrDefault(p => p.ToCode() == code, (ProgramKind)(-1));
-            if ((int)kind < 0)
+            if (!ProgramKinds.TryParse(code, out var kind))
                 return (null, ApplicationProblems.RequestInvalid("programs", $"'{code}' is not a program"));
             if (!programs.Contains(kind))
                 programs.Add(kind);
@@ -222,7 +221,7 @@ public sealed class ApplicationRecorder(
         var existingRows = await db.Applications.AsNoTracking().Where(a => a.Campaign == c.Campaign && a.PersonId == applicant.Id).ToListAsync(cancellationToken);
         var existing = existingRows.Select(a => new ApplicationRecord(campaign.Id, 0, person, ServiceCode.Parse(a.Service),
             AccountRef.Of(ServiceCode.Parse(choice?.Service ?? a.Service), choice?.AccountReference ?? ""), ParseActor(a.Actor), a.RecordedAt,
-            ProgramKinds.All.First(p => p.ToCode() == a.Program))).ToArray();
+            ProgramKinds.TryParse(a.Program, out var program) ? program : throw new InvalidOperationException($"Stored program '{a.Program}' is unknown."))).ToArray();
         var holder = await db.ServiceAccounts.AsNoTracking().Where(a => a.Service == service.Value && a.AccountReference == c.Claim.AccountReference)
             .Select(a => (Guid?)a.PersonId).SingleOrDefaultAsync(cancellationToken);
         AccountRef? representativeOwn = null;
