@@ -23,7 +23,12 @@ public class PlatformHostTests(SqlitePlatformFixture fixture) : IClassFixture<Sq
         using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
         var root = document.RootElement;
         var paths = root.GetProperty("paths");
-        foreach (var path in new[] { "/api/v1/challenges", "/api/v1/sessions", "/api/v1/sessions/current", "/api/v1/me", "/api/v1/me/my-key-id", "/api/v1/me/my-key-id/regenerate" })
+        foreach (var path in new[]
+                 {
+                     "/api/v1/challenges", "/api/v1/sessions", "/api/v1/sessions/current", "/api/v1/me", "/api/v1/me/my-key-id", "/api/v1/me/my-key-id/regenerate",
+                     "/api/v1/services", "/api/v1/services/{code}", "/api/v1/applications/verify-account", "/api/v1/applications", "/api/v1/me/status",
+                     "/api/v1/me/registrations", "/api/v1/call-centre/lookups",
+                 })
             Assert.True(paths.TryGetProperty(path, out _), path);
         Assert.Equal("bearer", root.GetProperty("components").GetProperty("securitySchemes").GetProperty("session").GetProperty("scheme").GetString());
         Assert.True(paths.GetProperty("/api/v1/me").GetProperty("get").TryGetProperty("security", out _));
