@@ -217,10 +217,16 @@ public sealed class ApplicationRecorder(
         var service = c.Service.Code;
         var account = AccountRef.Of(service, c.Claim.AccountReference);
         var person = PersonRef.Of(applicant.Id.ToString());
-        var choice = await db.CampaignChoices.AsNoTracking().SingleOrDefaultAsync(x => x.Campaign == c.Campaign && x.PersonId == applicant.Id, cancellationToken);
+        // Applications first, then the choice: both are committed by the same transaction, so on PostgreSQL (read
+        // committed, where each statement sees what was committed before it began) a twin request committing between
+        // the two reads leaves the choice visible whenever its applications are; the other order could see the rows
+        // without their choice.
         var existingRows = await db.Applications.AsNoTracking().Where(a => a.Campaign == c.Campaign && a.PersonId == applicant.Id).ToListAsync(cancellationToken);
+        var choice = await db.CampaignChoices.AsNoTracking().SingleOrDefaultAsync(x => x.Campaign == c.Campaign && x.PersonId == applicant.Id, cancellationToken);
+        if (existingRows.Count > 0 && choice is null)
+            throw new InvalidOperationException($"Applications of person {applicant.Id} exist without their campaign choice.");
         var existing = existingRows.Select(a => new ApplicationRecord(campaign.Id, 0, person, ServiceCode.Parse(a.Service),
-            AccountRef.Of(ServiceCode.Parse(choice?.Service ?? a.Service), choice?.AccountReference ?? ""), ParseActor(a.Actor), a.RecordedAt,
+            AccountRef.Of(ServiceCode.Parse(choice!.Service), choice.AccountReference), ParseActor(a.Actor), a.RecordedAt,
             ProgramKinds.TryParse(a.Program, out var program) ? program : throw new InvalidOperationException($"Stored program '{a.Program}' is unknown."))).ToArray();
         var holder = await db.ServiceAccounts.AsNoTracking().Where(a => a.Service == service.Value && a.AccountReference == c.Claim.AccountReference)
             .Select(a => (Guid?)a.PersonId).SingleOrDefaultAsync(cancellationToken);
@@ -262,6 +268,15 @@ public sealed class ApplicationRecorder(
                 problems.Add(ApplicationProblems.Refused(new RuleViolation(RuleCodes.EligibilityServiceClosed, "service",
                     $"{service} last day {c.Service.LastDay:yyyy-MM-dd} (services catalogue)"), program.ToCode()));
             }
+        }
+        // The choice fixes service and account even when its applications were not visible to the read above (a twin
+        // request committed in between): without this, an application could be recorded under another service.
+        if (choice is not null && problems.All(p => p.Code is not ("application.service-fixed" or "application.immutable")))
+        {
+            if (choice.Service != service.Value)
+                problems.Add(ApplicationProblems.Refused(new RuleViolation(RuleCodes.ApplicationServiceFixed, "service", $"chose {choice.Service}; requested {service}")));
+            else if (choice.AccountReference != c.Claim.AccountReference)
+                problems.Add(ApplicationProblems.Refused(new RuleViolation(RuleCodes.ApplicationImmutable, "account", "the recorded account cannot be replaced")));
         }
         if (problems.Count > 0)
         {
