@@ -86,8 +86,8 @@ public static class ApplyCommand
             }
             // Normalised as the platform does (full-width digits typed on a Japanese keyboard), so the statement the card
             // signs is the one the platform rebuilds.
-            var phoneDigits = parse.GetValue(phone)?.Normalize(System.Text.NormalizationForm.FormKC).Trim();
-            if (phoneDigits is not null && (phoneDigits.Length != 4 || !phoneDigits.All(char.IsAsciiDigit)))
+            string? phoneDigits = null;
+            if (parse.GetValue(phone) is { } typed && !ApplicantFacts.TryNormalizePhoneLast4(typed, out phoneDigits))
             {
                 context.Error("--phone-last4 takes the last 4 digits of a phone number.");
                 return ExitCodes.Usage;

@@ -5,6 +5,7 @@ using Kangen.Platform.Features.Campaigns;
 using Kangen.Platform.Features.Identity;
 using Kangen.Platform.Features.Identity.Certificates;
 using Kangen.Platform.Features.Identity.Challenges;
+using Kangen.Platform.Features.Identity.Sessions;
 using Kangen.Platform.Features.Registrations;
 using Kangen.Platform.Features.Reservation;
 using Kangen.Platform.Features.Secrets;
@@ -113,9 +114,9 @@ public sealed class ApplicationRecorder(
         string? phone = null;
         if (!string.IsNullOrEmpty(request.PhoneLast4))
         {
-            phone = request.PhoneLast4.Normalize(NormalizationForm.FormKC).Trim();
-            if (phone.Length != 4 || !phone.All(char.IsAsciiDigit))
+            if (!ApplicantFacts.TryNormalizePhoneLast4(request.PhoneLast4, out var digits))
                 return (null, ApplicationProblems.RequestInvalid("phoneLast4", "4 digits"));
+            phone = digits;
         }
         var (challenge, challengeProblem) = challenges.Validate(request.Challenge, ChallengePurposes.Application);
         if (challengeProblem is not null)
@@ -142,7 +143,7 @@ public sealed class ApplicationRecorder(
         var band = AgeBand.Adult;
         if (request.AgeProof is { } proof)
         {
-            if (Decode(proof.Certificate) is not { } proofCertificate || Decode(proof.Signature) is not { } proofSignature)
+            if (Authenticator.DecodeBase64(proof.Certificate) is not { } proofCertificate || Authenticator.DecodeBase64(proof.Signature) is not { } proofSignature)
                 return (null, ApplicationProblems.AgeProofInvalid("certificate and signature are required, base64"));
             var (born, error) = ageProofs.Verify(proofCertificate, bytes, proofSignature, card!.Subject);
             if (born is null)
@@ -168,9 +169,9 @@ public sealed class ApplicationRecorder(
 
     private (VerifiedCertificate?, byte[]?, PlatformProblem?) CheckCard(CardProof? proof, string field, byte[] statement)
     {
-        if (Decode(proof?.Certificate) is not { } der)
+        if (Authenticator.DecodeBase64(proof?.Certificate) is not { } der)
             return (null, null, ApplicationProblems.RequestInvalid(field + ".certificate", "base64 of the DER certificate is required"));
-        if (Decode(proof?.Signature) is not { } signature)
+        if (Authenticator.DecodeBase64(proof?.Signature) is not { } signature)
             return (null, null, ApplicationProblems.RequestInvalid(field + ".signature", "base64 of the card's signature is required"));
         var check = verifier.Check(der);
         if (!check.IsValid)
@@ -241,7 +242,7 @@ public sealed class ApplicationRecorder(
         // The platform learns of a card only when it is first used here; the earliest certificate issue it has seen shows
         // the card was held earlier (a holder who first applies after the card-application deadline with an older card is
         // not "too late"). Status judges with the same instant.
-        var personFacts = new PersonFacts(null, applicant.CardHeldSince, Phase1History.NeverApplied, facts.HealthInsuranceRegisteredAt, facts.PublicFundAccountRegisteredAt);
+        var personFacts = ApplicantFacts.Of(applicant, facts);
         var eligibility = EligibilityRules.Evaluate(campaign, personFacts, now, service);
         var actor = c.Representative is null ? Actor.Self : Actor.LegalRepresentative;
         var catalogueToday = campaigns.Definition.Base.TimeZone.DateOf(now);
@@ -374,12 +375,4 @@ public sealed class ApplicationRecorder(
     private static SubmissionOutcome Refuse(IReadOnlyList<PlatformProblem> problems) => new(null, false, problems);
 
     private static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-
-    private static byte[]? Decode(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text) || text.Length > Identity.Sessions.Authenticator.MaxFieldLength)
-            return null;
-        var buffer = new byte[text.Length * 3 / 4 + 3];
-        return Convert.TryFromBase64String(text.Trim(), buffer, out var written) && written > 0 ? buffer[..written] : null;
-    }
 }

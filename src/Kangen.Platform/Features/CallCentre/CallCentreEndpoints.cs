@@ -76,8 +76,7 @@ public static class CallCentreEndpoints
         // The shapes are public knowledge, so refusing a malformed one reveals nothing about who exists.
         if (!MyKeyId.TryParse(body!.MyKeyId, out var myKeyId))
             return ProblemResults.From(CallCentreProblems.RequestInvalid("myKeyId", "8 characters of A-Z and 0-9"));
-        var phone = (body.PhoneLast4 ?? "").Normalize(NormalizationForm.FormKC).Trim();
-        if (phone.Length != 4 || !phone.All(char.IsAsciiDigit))
+        if (!ApplicantFacts.TryNormalizePhoneLast4(body.PhoneLast4, out var phone))
             return ProblemResults.From(CallCentreProblems.RequestInvalid("phoneLast4", "4 digits"));
 
         Guid? matchedPerson;

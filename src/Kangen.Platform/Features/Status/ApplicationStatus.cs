@@ -61,7 +61,7 @@ public sealed class ApplicationStatus(KangenDbContext db, CampaignProvider campa
         var choice = applications.Count > 0 ? applications[0].Service : null;
         var facts = await registry.GetFactsAsync(personId, cancellationToken);
         var eligibility = EligibilityRules.Evaluate(campaign,
-            new PersonFacts(null, person.CardHeldSince, Phase1History.NeverApplied, facts.HealthInsuranceRegisteredAt, facts.PublicFundAccountRegisteredAt),
+            Applications.ApplicantFacts.Of(person, facts),
             now, choice is null ? null : ServiceCode.Parse(choice));
         var programs = new List<ProgramStatus>();
         foreach (var program in campaign.Programs)

@@ -140,7 +140,8 @@ public sealed class Authenticator(
     /// <summary>How the audit log names a session: a prefix of its token hash (not enough to use it).</summary>
     public static string SessionSubject(string tokenHash) => "session:" + tokenHash[..16];
 
-    private static byte[]? DecodeBase64(string? text)
+    /// <summary>Base64 of at most <see cref="MaxFieldLength"/> characters decoded, or null when missing, too long or malformed.</summary>
+    internal static byte[]? DecodeBase64(string? text)
     {
         if (string.IsNullOrWhiteSpace(text) || text.Length > MaxFieldLength)
             return null;
