@@ -3,6 +3,7 @@ using Kangen.Platform.Features.CallCentre;
 using Kangen.Platform.Features.Staff;
 using Kangen.Platform.Features.Status;
 using Kangen.Platform.Features.Identity;
+using Kangen.Platform.Features.Operators;
 using Kangen.Platform.Features.Identity.Certificates;
 using Kangen.Platform.Features.Registrations;
 using Kangen.Platform.Features.Reservation;
@@ -72,6 +73,7 @@ public static class PlatformHost
         builder.AddStatus();
         builder.AddStaff();
         builder.AddCallCentre();
+        builder.AddOperatorAuthentication();
         return builder;
     }
 

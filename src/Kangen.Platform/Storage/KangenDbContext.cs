@@ -45,6 +45,30 @@ public abstract class KangenDbContext(DbContextOptions options) : DbContext(opti
     /// <summary>Rate-limit windows shared by replicas.</summary>
     public DbSet<RateWindow> RateWindows => Set<RateWindow>();
 
+    /// <summary>Payment operators registered by administrators.</summary>
+    public DbSet<OperatorAccount> Operators => Set<OperatorAccount>();
+
+    /// <summary>Operators' public signing keys.</summary>
+    public DbSet<OperatorKey> OperatorKeys => Set<OperatorKey>();
+
+    /// <summary>Per-operator pseudonyms of persons.</summary>
+    public DbSet<OperatorPseudonym> OperatorPseudonyms => Set<OperatorPseudonym>();
+
+    /// <summary>The operators' enrolment feeds.</summary>
+    public DbSet<EnrolmentEvent> EnrolmentEvents => Set<EnrolmentEvent>();
+
+    /// <summary>Persons whose operator links are suspended.</summary>
+    public DbSet<LinkSuspension> LinkSuspensions => Set<LinkSuspension>();
+
+    /// <summary>The grant ledger.</summary>
+    public DbSet<GrantEntry> Grants => Set<GrantEntry>();
+
+    /// <summary>Running grant totals per person and campaign.</summary>
+    public DbSet<GrantTotal> GrantTotals => Set<GrantTotal>();
+
+    /// <summary>Final settlement envelopes.</summary>
+    public DbSet<Settlement> Settlements => Set<Settlement>();
+
     /// <summary>Which provider this context is for.</summary>
     public abstract StorageProvider Provider { get; }
 
@@ -202,6 +226,125 @@ public abstract class KangenDbContext(DbContextOptions options) : DbContext(opti
             e.Property(r => r.WindowStart).HasColumnName("window_start");
             e.Property(r => r.Count).HasColumnName("count");
             e.HasIndex(r => r.WindowStart).HasDatabaseName("ix_rate_windows_window_start");
+        });
+        modelBuilder.Entity<OperatorAccount>(e =>
+        {
+            e.ToTable("operators");
+            e.HasKey(o => o.Code);
+            e.Property(o => o.Code).HasColumnName("code").HasMaxLength(64);
+            e.Property(o => o.Status).HasColumnName("status").HasMaxLength(16).IsRequired();
+            e.Property(o => o.VerificationUrl).HasColumnName("verification_url").HasMaxLength(512);
+            e.Property(o => o.CreatedAt).HasColumnName("created_at");
+            e.Property(o => o.UpdatedAt).HasColumnName("updated_at");
+        });
+        modelBuilder.Entity<OperatorKey>(e =>
+        {
+            e.ToTable("operator_keys");
+            e.HasKey(k => k.KeyId);
+            e.Property(k => k.KeyId).HasColumnName("key_id").HasMaxLength(32);
+            e.Property(k => k.OperatorCode).HasColumnName("operator_code").HasMaxLength(64).IsRequired();
+            e.Property(k => k.PublicKey).HasColumnName("public_key").HasMaxLength(512).IsRequired();
+            e.Property(k => k.CreatedAt).HasColumnName("created_at");
+            e.Property(k => k.RevokedAt).HasColumnName("revoked_at");
+            e.HasOne<OperatorAccount>().WithMany().HasForeignKey(k => k.OperatorCode).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(k => k.OperatorCode).HasDatabaseName("ix_operator_keys_operator_code");
+        });
+        modelBuilder.Entity<OperatorPseudonym>(e =>
+        {
+            e.ToTable("operator_pseudonyms");
+            e.HasKey(p => new { p.OperatorCode, p.Pseudonym });
+            e.Property(p => p.OperatorCode).HasColumnName("operator_code").HasMaxLength(64);
+            e.Property(p => p.Pseudonym).HasColumnName("pseudonym").HasMaxLength(32);
+            e.Property(p => p.PersonId).HasColumnName("person_id");
+            e.Property(p => p.CreatedAt).HasColumnName("created_at");
+            e.HasOne<Person>().WithMany().HasForeignKey(p => p.PersonId).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(p => new { p.OperatorCode, p.PersonId }).IsUnique().HasDatabaseName("ux_operator_pseudonyms_person");
+            e.HasIndex(p => p.PersonId).HasDatabaseName("ix_operator_pseudonyms_person_id");
+        });
+        modelBuilder.Entity<EnrolmentEvent>(e =>
+        {
+            e.ToTable("enrolment_events");
+            e.HasKey(v => new { v.AuditSequence, v.Ordinal });
+            e.Property(v => v.AuditSequence).HasColumnName("audit_sequence").ValueGeneratedNever();
+            e.Property(v => v.Ordinal).HasColumnName("ordinal").ValueGeneratedNever();
+            e.Property(v => v.OperatorCode).HasColumnName("operator_code").HasMaxLength(64).IsRequired();
+            e.Property(v => v.Pseudonym).HasColumnName("pseudonym").HasMaxLength(32).IsRequired();
+            e.Property(v => v.Kind).HasColumnName("kind").HasMaxLength(16).IsRequired();
+            e.Property(v => v.Service).HasColumnName("service").HasMaxLength(64).IsRequired();
+            e.Property(v => v.AccountReference).HasColumnName("account_reference").HasMaxLength(64).IsRequired();
+            e.Property(v => v.Program).HasColumnName("program").HasMaxLength(32);
+            e.Property(v => v.Reason).HasColumnName("reason").HasMaxLength(16);
+            e.Property(v => v.At).HasColumnName("at");
+            e.HasIndex(v => new { v.OperatorCode, v.AuditSequence, v.Ordinal }).HasDatabaseName("ix_enrolment_events_feed");
+        });
+        modelBuilder.Entity<LinkSuspension>(e =>
+        {
+            e.ToTable("link_suspensions");
+            e.HasKey(s => s.PersonId);
+            e.Property(s => s.PersonId).HasColumnName("person_id").ValueGeneratedNever();
+            e.Property(s => s.Reason).HasColumnName("reason").HasMaxLength(16).IsRequired();
+            e.Property(s => s.SuspendedAt).HasColumnName("suspended_at");
+            e.Property(s => s.SuspendedBy).HasColumnName("suspended_by").HasMaxLength(64).IsRequired();
+            e.HasOne<Person>().WithMany().HasForeignKey(s => s.PersonId).OnDelete(DeleteBehavior.Restrict);
+        });
+        modelBuilder.Entity<GrantEntry>(e =>
+        {
+            e.ToTable("grants");
+            e.HasKey(g => g.Id);
+            e.Property(g => g.Id).HasColumnName("id").ValueGeneratedOnAdd();
+            e.Property(g => g.OperatorCode).HasColumnName("operator_code").HasMaxLength(64).IsRequired();
+            e.Property(g => g.Key).HasColumnName("key").HasMaxLength(64).IsRequired();
+            e.Property(g => g.LineHash).HasColumnName("line_hash").HasMaxLength(64).IsRequired();
+            e.Property(g => g.Kind).HasColumnName("kind").HasMaxLength(16).IsRequired();
+            e.Property(g => g.PersonId).HasColumnName("person_id");
+            e.Property(g => g.Campaign).HasColumnName("campaign").HasMaxLength(64).IsRequired();
+            e.Property(g => g.Service).HasColumnName("service").HasMaxLength(64).IsRequired();
+            e.Property(g => g.Program).HasColumnName("program").HasMaxLength(32).IsRequired();
+            e.Property(g => g.Proposed).HasColumnName("proposed");
+            e.Property(g => g.Points).HasColumnName("points");
+            e.Property(g => g.Status).HasColumnName("status").HasMaxLength(16).IsRequired();
+            e.Property(g => g.Reason).HasColumnName("reason").HasMaxLength(64);
+            e.Property(g => g.RelatedId).HasColumnName("related_id");
+            e.Property(g => g.OccurredAt).HasColumnName("occurred_at");
+            e.Property(g => g.Month).HasColumnName("month");
+            e.Property(g => g.RemainingProgram).HasColumnName("remaining_program");
+            e.Property(g => g.RemainingTotal).HasColumnName("remaining_total");
+            e.Property(g => g.RecordedAt).HasColumnName("recorded_at");
+            e.Property(g => g.SettlementId).HasColumnName("settlement_id");
+            e.HasOne<Person>().WithMany().HasForeignKey(g => g.PersonId).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(g => new { g.OperatorCode, g.Key }).IsUnique().HasDatabaseName("ux_grants_operator_key");
+            e.HasIndex(g => new { g.OperatorCode, g.SettlementId, g.Month }).HasDatabaseName("ix_grants_settlement");
+            e.HasIndex(g => g.PersonId).HasDatabaseName("ix_grants_person_id");
+        });
+        modelBuilder.Entity<GrantTotal>(e =>
+        {
+            e.ToTable("grant_totals");
+            e.HasKey(t => new { t.Campaign, t.PersonId });
+            e.Property(t => t.Campaign).HasColumnName("campaign").HasMaxLength(64);
+            e.Property(t => t.PersonId).HasColumnName("person_id");
+            e.Property(t => t.CardAcquisition).HasColumnName("card_acquisition");
+            e.Property(t => t.HealthInsurance).HasColumnName("health_insurance");
+            e.Property(t => t.PublicFundAccount).HasColumnName("public_fund_account");
+            e.HasOne<Person>().WithMany().HasForeignKey(t => t.PersonId).OnDelete(DeleteBehavior.Restrict);
+        });
+        modelBuilder.Entity<Settlement>(e =>
+        {
+            e.ToTable("settlements");
+            e.HasKey(s => s.Id);
+            e.Property(s => s.Id).HasColumnName("id").ValueGeneratedNever();
+            e.Property(s => s.OperatorCode).HasColumnName("operator_code").HasMaxLength(64).IsRequired();
+            e.Property(s => s.Month).HasColumnName("month");
+            e.Property(s => s.State).HasColumnName("state").HasMaxLength(16).IsRequired();
+            e.Property(s => s.Count).HasColumnName("count");
+            e.Property(s => s.Points).HasColumnName("points");
+            e.Property(s => s.GrantedPoints).HasColumnName("granted_points");
+            e.Property(s => s.RefundedPoints).HasColumnName("refunded_points");
+            e.Property(s => s.ClosedAt).HasColumnName("closed_at");
+            e.Property(s => s.ClosedBy).HasColumnName("closed_by").HasMaxLength(64).IsRequired();
+            e.Property(s => s.ConfirmedAt).HasColumnName("confirmed_at");
+            e.Property(s => s.ConfirmedWith).HasColumnName("confirmed_with").HasMaxLength(32);
+            e.HasOne<OperatorAccount>().WithMany().HasForeignKey(s => s.OperatorCode).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(s => new { s.OperatorCode, s.Month }).IsUnique().HasDatabaseName("ux_settlements_operator_month");
         });
         modelBuilder.Entity<AuditHead>(e =>
         {

@@ -319,6 +319,340 @@ namespace Kangen.Platform.Storage.Migrations.Postgres
                     b.ToTable("consumed_challenges", (string)null);
                 });
 
+            modelBuilder.Entity("Kangen.Platform.Storage.EnrolmentEvent", b =>
+                {
+                    b.Property<long>("AuditSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("audit_sequence");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("integer")
+                        .HasColumnName("ordinal");
+
+                    b.Property<string>("AccountReference")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("account_reference");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("OperatorCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("operator_code");
+
+                    b.Property<string>("Program")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("program");
+
+                    b.Property<string>("Pseudonym")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("pseudonym");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("service");
+
+                    b.HasKey("AuditSequence", "Ordinal");
+
+                    b.HasIndex("OperatorCode", "AuditSequence", "Ordinal")
+                        .HasDatabaseName("ix_enrolment_events_feed");
+
+                    b.ToTable("enrolment_events", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.GrantEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Campaign")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("campaign");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LineHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("line_hash");
+
+                    b.Property<int>("Month")
+                        .HasColumnType("integer")
+                        .HasColumnName("month");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<string>("OperatorCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("operator_code");
+
+                    b.Property<Guid?>("PersonId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("person_id");
+
+                    b.Property<long>("Points")
+                        .HasColumnType("bigint")
+                        .HasColumnName("points");
+
+                    b.Property<string>("Program")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("program");
+
+                    b.Property<long>("Proposed")
+                        .HasColumnType("bigint")
+                        .HasColumnName("proposed");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<long?>("RelatedId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("related_id");
+
+                    b.Property<long>("RemainingProgram")
+                        .HasColumnType("bigint")
+                        .HasColumnName("remaining_program");
+
+                    b.Property<long>("RemainingTotal")
+                        .HasColumnType("bigint")
+                        .HasColumnName("remaining_total");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("service");
+
+                    b.Property<Guid?>("SettlementId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("settlement_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PersonId")
+                        .HasDatabaseName("ix_grants_person_id");
+
+                    b.HasIndex("OperatorCode", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ux_grants_operator_key");
+
+                    b.HasIndex("OperatorCode", "SettlementId", "Month")
+                        .HasDatabaseName("ix_grants_settlement");
+
+                    b.ToTable("grants", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.GrantTotal", b =>
+                {
+                    b.Property<string>("Campaign")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("campaign");
+
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("person_id");
+
+                    b.Property<long>("CardAcquisition")
+                        .HasColumnType("bigint")
+                        .HasColumnName("card_acquisition");
+
+                    b.Property<long>("HealthInsurance")
+                        .HasColumnType("bigint")
+                        .HasColumnName("health_insurance");
+
+                    b.Property<long>("PublicFundAccount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("public_fund_account");
+
+                    b.HasKey("Campaign", "PersonId");
+
+                    b.HasIndex("PersonId");
+
+                    b.ToTable("grant_totals", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.LinkSuspension", b =>
+                {
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("person_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTimeOffset>("SuspendedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("suspended_at");
+
+                    b.Property<string>("SuspendedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("suspended_by");
+
+                    b.HasKey("PersonId");
+
+                    b.ToTable("link_suspensions", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.OperatorAccount", b =>
+                {
+                    b.Property<string>("Code")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("code");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("VerificationUrl")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("verification_url");
+
+                    b.HasKey("Code");
+
+                    b.ToTable("operators", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.OperatorKey", b =>
+                {
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("key_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("OperatorCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("operator_code");
+
+                    b.Property<string>("PublicKey")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("public_key");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.HasKey("KeyId");
+
+                    b.HasIndex("OperatorCode")
+                        .HasDatabaseName("ix_operator_keys_operator_code");
+
+                    b.ToTable("operator_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.OperatorPseudonym", b =>
+                {
+                    b.Property<string>("OperatorCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("operator_code");
+
+                    b.Property<string>("Pseudonym")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("pseudonym");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("person_id");
+
+                    b.HasKey("OperatorCode", "Pseudonym");
+
+                    b.HasIndex("PersonId")
+                        .HasDatabaseName("ix_operator_pseudonyms_person_id");
+
+                    b.HasIndex("OperatorCode", "PersonId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_operator_pseudonyms_person");
+
+                    b.ToTable("operator_pseudonyms", (string)null);
+                });
+
             modelBuilder.Entity("Kangen.Platform.Storage.Person", b =>
                 {
                     b.Property<Guid>("Id")
@@ -554,6 +888,72 @@ namespace Kangen.Platform.Storage.Migrations.Postgres
                     b.ToTable("sessions", (string)null);
                 });
 
+            modelBuilder.Entity("Kangen.Platform.Storage.Settlement", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
+                    b.Property<string>("ClosedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("closed_by");
+
+                    b.Property<DateTimeOffset?>("ConfirmedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("confirmed_at");
+
+                    b.Property<string>("ConfirmedWith")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("confirmed_with");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint")
+                        .HasColumnName("count");
+
+                    b.Property<long>("GrantedPoints")
+                        .HasColumnType("bigint")
+                        .HasColumnName("granted_points");
+
+                    b.Property<int>("Month")
+                        .HasColumnType("integer")
+                        .HasColumnName("month");
+
+                    b.Property<string>("OperatorCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("operator_code");
+
+                    b.Property<long>("Points")
+                        .HasColumnType("bigint")
+                        .HasColumnName("points");
+
+                    b.Property<long>("RefundedPoints")
+                        .HasColumnType("bigint")
+                        .HasColumnName("refunded_points");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OperatorCode", "Month")
+                        .IsUnique()
+                        .HasDatabaseName("ux_settlements_operator_month");
+
+                    b.ToTable("settlements", (string)null);
+                });
+
             modelBuilder.Entity("Kangen.Platform.Storage.ApplicationSubmission", b =>
                 {
                     b.HasOne("Kangen.Platform.Storage.Person", null)
@@ -579,6 +979,50 @@ namespace Kangen.Platform.Storage.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Kangen.Platform.Storage.CertificateLink", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.GrantEntry", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.GrantTotal", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.LinkSuspension", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.OperatorKey", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.OperatorAccount", null)
+                        .WithMany()
+                        .HasForeignKey("OperatorCode")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.OperatorPseudonym", b =>
                 {
                     b.HasOne("Kangen.Platform.Storage.Person", null)
                         .WithMany()
@@ -625,6 +1069,15 @@ namespace Kangen.Platform.Storage.Migrations.Postgres
                     b.HasOne("Kangen.Platform.Storage.Person", null)
                         .WithMany()
                         .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.Settlement", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.OperatorAccount", null)
+                        .WithMany()
+                        .HasForeignKey("OperatorCode")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });

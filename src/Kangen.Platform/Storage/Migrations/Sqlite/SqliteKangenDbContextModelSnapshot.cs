@@ -314,6 +314,338 @@ namespace Kangen.Platform.Storage.Migrations.Sqlite
                     b.ToTable("consumed_challenges", (string)null);
                 });
 
+            modelBuilder.Entity("Kangen.Platform.Storage.EnrolmentEvent", b =>
+                {
+                    b.Property<long>("AuditSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("audit_sequence");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ordinal");
+
+                    b.Property<string>("AccountReference")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("account_reference");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("OperatorCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operator_code");
+
+                    b.Property<string>("Program")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("program");
+
+                    b.Property<string>("Pseudonym")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pseudonym");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service");
+
+                    b.HasKey("AuditSequence", "Ordinal");
+
+                    b.HasIndex("OperatorCode", "AuditSequence", "Ordinal")
+                        .HasDatabaseName("ix_enrolment_events_feed");
+
+                    b.ToTable("enrolment_events", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.GrantEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Campaign")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("campaign");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LineHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("line_hash");
+
+                    b.Property<int>("Month")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("month");
+
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<string>("OperatorCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operator_code");
+
+                    b.Property<Guid?>("PersonId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("person_id");
+
+                    b.Property<long>("Points")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("points");
+
+                    b.Property<string>("Program")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("program");
+
+                    b.Property<long>("Proposed")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("proposed");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<long?>("RelatedId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("related_id");
+
+                    b.Property<long>("RemainingProgram")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("remaining_program");
+
+                    b.Property<long>("RemainingTotal")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("remaining_total");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service");
+
+                    b.Property<Guid?>("SettlementId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("settlement_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PersonId")
+                        .HasDatabaseName("ix_grants_person_id");
+
+                    b.HasIndex("OperatorCode", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ux_grants_operator_key");
+
+                    b.HasIndex("OperatorCode", "SettlementId", "Month")
+                        .HasDatabaseName("ix_grants_settlement");
+
+                    b.ToTable("grants", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.GrantTotal", b =>
+                {
+                    b.Property<string>("Campaign")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("campaign");
+
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("person_id");
+
+                    b.Property<long>("CardAcquisition")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("card_acquisition");
+
+                    b.Property<long>("HealthInsurance")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("health_insurance");
+
+                    b.Property<long>("PublicFundAccount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("public_fund_account");
+
+                    b.HasKey("Campaign", "PersonId");
+
+                    b.HasIndex("PersonId");
+
+                    b.ToTable("grant_totals", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.LinkSuspension", b =>
+                {
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("person_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<long>("SuspendedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("suspended_at");
+
+                    b.Property<string>("SuspendedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("suspended_by");
+
+                    b.HasKey("PersonId");
+
+                    b.ToTable("link_suspensions", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.OperatorAccount", b =>
+                {
+                    b.Property<string>("Code")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("VerificationUrl")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("verification_url");
+
+                    b.HasKey("Code");
+
+                    b.ToTable("operators", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.OperatorKey", b =>
+                {
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("OperatorCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operator_code");
+
+                    b.Property<string>("PublicKey")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("public_key");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revoked_at");
+
+                    b.HasKey("KeyId");
+
+                    b.HasIndex("OperatorCode")
+                        .HasDatabaseName("ix_operator_keys_operator_code");
+
+                    b.ToTable("operator_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.OperatorPseudonym", b =>
+                {
+                    b.Property<string>("OperatorCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operator_code");
+
+                    b.Property<string>("Pseudonym")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pseudonym");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("person_id");
+
+                    b.HasKey("OperatorCode", "Pseudonym");
+
+                    b.HasIndex("PersonId")
+                        .HasDatabaseName("ix_operator_pseudonyms_person_id");
+
+                    b.HasIndex("OperatorCode", "PersonId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_operator_pseudonyms_person");
+
+                    b.ToTable("operator_pseudonyms", (string)null);
+                });
+
             modelBuilder.Entity("Kangen.Platform.Storage.Person", b =>
                 {
                     b.Property<Guid>("Id")
@@ -549,6 +881,72 @@ namespace Kangen.Platform.Storage.Migrations.Sqlite
                     b.ToTable("sessions", (string)null);
                 });
 
+            modelBuilder.Entity("Kangen.Platform.Storage.Settlement", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("ClosedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("closed_at");
+
+                    b.Property<string>("ClosedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("closed_by");
+
+                    b.Property<long?>("ConfirmedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("confirmed_at");
+
+                    b.Property<string>("ConfirmedWith")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("confirmed_with");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("count");
+
+                    b.Property<long>("GrantedPoints")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("granted_points");
+
+                    b.Property<int>("Month")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("month");
+
+                    b.Property<string>("OperatorCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operator_code");
+
+                    b.Property<long>("Points")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("points");
+
+                    b.Property<long>("RefundedPoints")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("refunded_points");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OperatorCode", "Month")
+                        .IsUnique()
+                        .HasDatabaseName("ux_settlements_operator_month");
+
+                    b.ToTable("settlements", (string)null);
+                });
+
             modelBuilder.Entity("Kangen.Platform.Storage.ApplicationSubmission", b =>
                 {
                     b.HasOne("Kangen.Platform.Storage.Person", null)
@@ -574,6 +972,50 @@ namespace Kangen.Platform.Storage.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Kangen.Platform.Storage.CertificateLink", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.GrantEntry", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.GrantTotal", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.LinkSuspension", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.OperatorKey", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.OperatorAccount", null)
+                        .WithMany()
+                        .HasForeignKey("OperatorCode")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.OperatorPseudonym", b =>
                 {
                     b.HasOne("Kangen.Platform.Storage.Person", null)
                         .WithMany()
@@ -620,6 +1062,15 @@ namespace Kangen.Platform.Storage.Migrations.Sqlite
                     b.HasOne("Kangen.Platform.Storage.Person", null)
                         .WithMany()
                         .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.Settlement", b =>
+                {
+                    b.HasOne("Kangen.Platform.Storage.OperatorAccount", null)
+                        .WithMany()
+                        .HasForeignKey("OperatorCode")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
