@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Kangen.Platform.Features.Audit;
+using Kangen.Platform.Features.Operators;
+using Kangen.Protocol;
 using Kangen.Platform.Features.Campaigns;
 using Kangen.Platform.Features.Identity;
 using Kangen.Platform.Features.Identity.Certificates;
@@ -334,7 +336,11 @@ public sealed class ApplicationRecorder(
             channel = c.Claim.Channel,
             statement = submission.StatementHash,
         }));
-        await AuditIntent.AppendAllAsync(db, now, audit, cancellationToken);
+        var last = await AuditIntent.AppendAllAsync(db, now, audit, cancellationToken);
+        // The operator learns of the application through its enrolment feed (flow 3), under its own pseudonym.
+        await EnrolmentFeed.AppendAsync(db, last!, now, [.. c.Programs.Select(p => new EnrolmentChange(
+            c.Service.Operator, applicant.Id, EnrolmentRecord.Enrolled, service.Value, c.Claim.AccountReference, p.ToCode()))], cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new SubmissionOutcome(Describe(submission, applicant.MyKeyId, c.Programs.Select(p => p.ToCode()).ToArray(), c.Claim), false, []);
     }

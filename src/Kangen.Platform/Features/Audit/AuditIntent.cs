@@ -5,13 +5,15 @@ namespace Kangen.Platform.Features.Audit;
 /// <summary>An audit entry to append once the change it records has been saved in the same transaction.</summary>
 public sealed record AuditIntent(string Actor, string Action, string Subject, object? Data)
 {
-    /// <summary>Appends the intents in order and saves them (the head is locked only for this last step).</summary>
-    public static async Task AppendAllAsync(KangenDbContext db, DateTimeOffset now, IEnumerable<AuditIntent> intents, CancellationToken cancellationToken)
+    /// <summary>Appends the intents in order and saves them (the head is locked only for this last step); returns the last entry appended, if any.</summary>
+    public static async Task<AuditEntry?> AppendAllAsync(KangenDbContext db, DateTimeOffset now, IEnumerable<AuditIntent> intents, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(intents);
+        AuditEntry? last = null;
         foreach (var intent in intents)
-            await AuditChain.AppendAsync(db, now, intent.Actor, intent.Action, intent.Subject, intent.Data, cancellationToken);
+            last = await AuditChain.AppendAsync(db, now, intent.Actor, intent.Action, intent.Subject, intent.Data, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        return last;
     }
 }
