@@ -4,6 +4,8 @@ using Kangen.Platform.Features.Staff;
 using Kangen.Platform.Features.Status;
 using Kangen.Platform.Features.Identity;
 using Kangen.Platform.Features.Operators;
+using Kangen.Platform.Features.Grants;
+using Kangen.Platform.Features.Settlement;
 using Kangen.Platform.Features.Identity.Certificates;
 using Kangen.Platform.Features.Registrations;
 using Kangen.Platform.Features.Reservation;
@@ -74,6 +76,9 @@ public static class PlatformHost
         builder.AddStaff();
         builder.AddCallCentre();
         builder.AddOperatorAuthentication();
+        builder.AddGrants();
+        builder.AddSettlement();
+        builder.AddOperators();
         return builder;
     }
 
@@ -98,6 +103,9 @@ public static class PlatformHost
         app.MapApplications();
         app.MapStatus();
         app.MapCallCentre();
+        app.MapGrants();
+        app.MapSettlement();
+        app.MapOperators();
         return app;
     }
 }

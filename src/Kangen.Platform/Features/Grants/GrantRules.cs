@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Kangen.Platform.Storage;
+using Kangen.Protocol;
+using Kangen.Rules;
+using Microsoft.EntityFrameworkCore;
+
+namespace Kangen.Platform.Features.Grants;
+
+/// <summary>Ledger vocabulary: kinds and statuses of <see cref="GrantEntry"/> rows.</summary>
+public static class LedgerValues
+{
+    /// <summary>A grant line.</summary>
+    public const string Grant = "grant";
+    /// <summary>A cancellation line (negative points).</summary>
+    public const string Cancellation = "cancellation";
+    /// <summary>A cancellation of a grant not yet settled.</summary>
+    public const string Cancelled = "cancelled";
+    /// <summary>A cancellation of a grant already claimed by a final settlement.</summary>
+    public const string Refund = "refund";
+}
+
+/// <summary>The checks and arithmetic shared by grants, cancellations and settlement.</summary>
+public static class GrantRules
+{
+    /// <summary>How far in the future (by the platform's clock) a grant or cancellation time may be.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>True for 1-64 characters of <c>A-Za-z0-9._:-</c>.</summary>
+    public static bool IsValidKey(string? key)
+    {
+        if (string.IsNullOrEmpty(key) || key.Length > GrantLimits.KeyLength)
+            return false;
+        foreach (var c in key)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '-'))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>SHA-256 (hex) of a grant line's canonical content: a retry has the same hash, a reuse of the key another.</summary>
+    public static string LineHash(GrantLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return Hash(string.Join('\n', "grant", line.Key, line.Person, line.Service, line.Program,
+            line.Points.ToString(CultureInfo.InvariantCulture), line.GrantedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>SHA-256 (hex) of a cancellation's canonical content.</summary>
+    public static string LineHash(CancellationLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return Hash(string.Join('\n', "cancellation", line.Key, line.GrantKey,
+            line.CancelledAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>SHA-256 (hex) over keys, one per line: what an audit entry of a chunk records instead of the keys themselves.</summary>
+    public static string KeysHash(IEnumerable<string> keys) => Hash(string.Join('\n', keys));
+
+    /// <summary>The settlement month (<c>yyyyMM</c>) of an instant in the campaign's time zone.</summary>
+    public static int MonthOf(CampaignTimeZone zone, DateTimeOffset instant)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        // Times far outside any campaign (a default value sent by mistake) are refused anyway; keep them convertible.
+        if (instant < DateTimeOffset.UnixEpoch || instant.Year > 9000)
+            return 0;
+        var local = zone.ToLocal(instant);
+        return local.Year * 100 + local.Month;
+    }
+
+    /// <summary>The wire form <c>yyyy-MM</c> of a stored month.</summary>
+    public static string MonthText(int month) =>
+        (month / 100).ToString("D4", CultureInfo.InvariantCulture) + "-" + (month % 100).ToString("D2", CultureInfo.InvariantCulture);
+
+    /// <summary>Parses a wire month <c>yyyy-MM</c>.</summary>
+    public static bool TryParseMonth(string? text, out int month)
+    {
+        month = 0;
+        if (text is not { Length: 7 } || text[4] != '-'
+            || !int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year)
+            || !int.TryParse(text.AsSpan(5, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var m)
+            || year < 2000 || m is < 1 or > 12)
+            return false;
+        month = year * 100 + m;
+        return true;
+    }
+
+    /// <summary>The first instant after a month (<c>yyyyMM</c>) in the campaign's time zone.</summary>
+    public static DateTimeOffset EndOfMonth(CampaignTimeZone zone, int month)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        return zone.StartOf(new DateOnly(month / 100, month % 100, 1).AddMonths(1));
+    }
+
+    /// <summary>
+    /// The window in which a program's points may be granted: from the first day of the program's window to the end
+    /// of the calendar month after its last day (the point-application deadline or the program's own end). Points are
+    /// earned or applied for up to the last day; operators that grant monthly report the last month's grants in the
+    /// month after, so the window stays open one more calendar month, and no longer.
+    /// </summary>
+    public static (DateTimeOffset From, DateTimeOffset Until) GrantWindow(Campaign campaign, ProgramRules program)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        ArgumentNullException.ThrowIfNull(program);
+        var last = campaign.LastDay(program);
+        var until = campaign.TimeZone.StartOf(new DateOnly(last.Year, last.Month, 1).AddMonths(2));
+        return (campaign.OpensAt(program), until);
+    }
+
+    /// <summary>The running totals of a person as the rules' type.</summary>
+    public static GrantTotals ToRules(GrantTotal total)
+    {
+        ArgumentNullException.ThrowIfNull(total);
+        return GrantTotals.Of(Yen.Of(total.CardAcquisition), Yen.Of(total.HealthInsurance), Yen.Of(total.PublicFundAccount));
+    }
+
+    /// <summary>Adds <paramref name="points"/> (negative for a cancellation) to a program's running total.</summary>
+    public static void Add(GrantTotal total, ProgramKind program, long points)
+    {
+        ArgumentNullException.ThrowIfNull(total);
+        switch (program)
+        {
+            case ProgramKind.CardAcquisition: total.CardAcquisition += points; break;
+            case ProgramKind.HealthInsurance: total.HealthInsurance += points; break;
+            case ProgramKind.PublicFundAccount: total.PublicFundAccount += points; break;
+            default: throw new ArgumentOutOfRangeException(nameof(program), program, "Unknown program.");
+        }
+    }
+
+    /// <summary>
+    /// The persons' running totals in <paramref name="campaign"/>, tracked and locked until the transaction ends, rows
+    /// created for persons without one. PostgreSQL: missing rows are inserted (<c>ON CONFLICT DO NOTHING</c>) and all
+    /// are read <c>FOR UPDATE</c> in person order, so two transactions never wait on each other in opposite orders.
+    /// SQLite: the caller holds the <see cref="WriteGate"/>, so this transaction is the only writer.
+    /// </summary>
+    public static async Task<Dictionary<Guid, GrantTotal>> LockTotalsAsync(
+        KangenDbContext db, string campaign, IReadOnlyCollection<Guid> persons, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(persons);
+        if (persons.Count == 0)
+            return [];
+        var ids = persons.Distinct().Order().ToArray();
+        if (db.Provider == StorageProvider.Postgres)
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO grant_totals (campaign, person_id, card_acquisition, health_insurance, public_fund_account)
+                SELECT {campaign}, p, 0, 0, 0 FROM unnest({ids}) AS p ORDER BY p
+                ON CONFLICT DO NOTHING
+                """, cancellationToken);
+            var locked = await db.GrantTotals
+                .FromSqlInterpolated($"SELECT * FROM grant_totals WHERE campaign = {campaign} AND person_id = ANY({ids}) ORDER BY person_id FOR UPDATE")
+                .ToListAsync(cancellationToken);
+            return locked.ToDictionary(t => t.PersonId);
+        }
+        var rows = await db.GrantTotals.Where(t => t.Campaign == campaign && ids.Contains(t.PersonId)).ToListAsync(cancellationToken);
+        var totals = rows.ToDictionary(t => t.PersonId);
+        foreach (var id in ids)
+        {
+            if (!totals.ContainsKey(id))
+            {
+                var row = new GrantTotal { Campaign = campaign, PersonId = id };
+                db.GrantTotals.Add(row);
+                totals[id] = row;
+            }
+        }
+        return totals;
+    }
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}
