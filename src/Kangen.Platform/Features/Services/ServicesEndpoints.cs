@@ -17,8 +17,9 @@ public static class ServicesRegistration
     /// <summary>
     /// Registers the <see cref="ServiceCatalogue"/> (the file at <c>Kangen:Services:File</c> if set, else the embedded one,
     /// its dates moved with the campaign's when <c>Kangen:Campaign:DemoAnchor</c> is set)
-    /// and <see cref="IAccountVerifier"/> as the singleton <see cref="DemoOperators"/> (also resolvable as itself),
-    /// unless an <see cref="IAccountVerifier"/> was registered before.
+    /// and <see cref="IAccountVerifier"/>: registered operators over HTTP (<see cref="Operators.OperatorAccountVerifier"/>, when
+    /// the Operators feature is added), the others by the singleton <see cref="DemoOperators"/> (also resolvable as itself)
+    /// when enabled, else <see cref="NoOperatorConnection"/>; unless an <see cref="IAccountVerifier"/> was registered before.
     /// </summary>
     public static IHostApplicationBuilder AddServices(this IHostApplicationBuilder builder)
     {
@@ -35,10 +36,16 @@ public static class ServicesRegistration
         // The demo operators' codes derive from a published constant: anyone can compute an account's codes. So they
         // answer only when asked for (kangen demo, kangen serve --demo-operators, tests); otherwise every verification
         // is "operator unavailable" until real operators are connected.
+        // Registered operators (Features/Operators) are asked over HTTP; the others fall back to the demo or to none.
         builder.Services.TryAddSingleton<IAccountVerifier>(services =>
-            services.GetRequiredService<IConfiguration>().GetValue<bool>(DemoOperatorsKey)
+        {
+            IAccountVerifier fallback = services.GetRequiredService<IConfiguration>().GetValue<bool>(DemoOperatorsKey)
                 ? services.GetRequiredService<DemoOperators>()
-                : new NoOperatorConnection());
+                : new NoOperatorConnection();
+            return services.GetService<Operators.OperatorDirectory>() is { } directory
+                ? new Operators.OperatorAccountVerifier(directory, services.GetRequiredService<IHttpClientFactory>(), fallback)
+                : fallback;
+        });
         return builder;
     }
 }

@@ -44,6 +44,12 @@ public static class StaffRoles
     /// <summary>The authorization policy of the call-centre routes.</summary>
     public const string CallCentrePolicy = "staff:call-centre";
 
+    /// <summary>The authorization policy of administration routes (role admin only).</summary>
+    public const string AdminPolicy = "staff:admin";
+
+    /// <summary>The authorization policy of municipal routes such as link suspension (roles municipal and admin).</summary>
+    public const string MunicipalPolicy = "staff:municipal";
+
     /// <summary>The claim carrying the staff id.</summary>
     public const string IdClaim = "kangen:staff";
 
@@ -122,7 +128,7 @@ public static class StaffProblems
 /// <summary>Registration of staff authentication and policies.</summary>
 public static class StaffRegistration
 {
-    /// <summary>Adds the <c>Staff</c> scheme and the call-centre policy.</summary>
+    /// <summary>Adds the <c>Staff</c> scheme and the call-centre, admin and municipal policies.</summary>
     public static IHostApplicationBuilder AddStaff(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -132,6 +138,14 @@ public static class StaffRegistration
             .AddAuthenticationSchemes(StaffAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser()
             .RequireRole(StaffRoles.CallCentre, StaffRoles.Admin));
+        builder.Services.AddAuthorizationBuilder().AddPolicy(StaffRoles.AdminPolicy, policy => policy
+            .AddAuthenticationSchemes(StaffAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .RequireRole(StaffRoles.Admin));
+        builder.Services.AddAuthorizationBuilder().AddPolicy(StaffRoles.MunicipalPolicy, policy => policy
+            .AddAuthenticationSchemes(StaffAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .RequireRole(StaffRoles.Municipal, StaffRoles.Admin));
         return builder;
     }
 }

@@ -53,7 +53,7 @@ public sealed record OpenedSession(string Token, DateTimeOffset ExpiresAt, strin
 /// </summary>
 public sealed class Authenticator(
     KangenDbContext db, ChallengeCodec challenges, CardCertificateVerifier verifier, TrustStore trust, TrustFreshness freshness,
-    WriteGate gate, TimeProvider time, IOptions<SessionOptions> options, PlatformMetrics metrics)
+    WriteGate gate, TimeProvider time, IOptions<SessionOptions> options, PlatformMetrics metrics, Services.ServiceCatalogue catalogue)
 {
     /// <summary>Largest accepted base64 field (a certificate is about 1.5 KB; the verifier caps DER at 8 KB).</summary>
     public const int MaxFieldLength = 16 * 1024;
@@ -118,6 +118,9 @@ public sealed class Authenticator(
             {
                 await db.SaveChangesAsync(cancellationToken);
                 await AuditIntent.AppendAllAsync(db, now, intents, cancellationToken);
+                // The person's operators learn of the renewal (same pseudonym) in the same transaction.
+                if (resolution.LinkedByRenewal)
+                    await Operators.LinkChanges.AppendRenewalAsync(db, catalogue, person.Id, now, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
             catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e) && attempt < MaxAttempts)
