@@ -24,6 +24,7 @@ public static class KangenCli
         root.Subcommands.Add(Features.Status.StatusCommand.Create(context));
         root.Subcommands.Add(Features.Register.RegisterCommand.Create(context));
         root.Subcommands.Add(Features.CallCentre.CallCentreCommand.Create(context));
+        root.Subcommands.Add(Features.Operator.OperatorCommand.Create(context));
         return root;
     }
 
