@@ -26,7 +26,11 @@ public sealed class Reconciliation : IAsyncDisposable
     }
 
     /// <summary>Reads and sorts the operator's lines; a problem (with the line number) when a line is not valid.</summary>
-    public static async Task<(Reconciliation? Value, PlatformProblem? Problem)> ReadAsync(Stream file, CancellationToken cancellationToken)
+    public static Task<(Reconciliation? Value, PlatformProblem? Problem)> ReadAsync(Stream file, CancellationToken cancellationToken) =>
+        ReadAsync(file, RunLines, cancellationToken);
+
+    /// <summary>As <see cref="ReadAsync(Stream, CancellationToken)"/> with runs of <paramref name="runLines"/> lines.</summary>
+    internal static async Task<(Reconciliation? Value, PlatformProblem? Problem)> ReadAsync(Stream file, int runLines, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(file);
         var reconciliation = new Reconciliation();
@@ -56,7 +60,7 @@ public sealed class Reconciliation : IAsyncDisposable
                         $"line {number}: expected {{\"key\": \"1-64 of A-Za-z0-9._:-\", \"points\": integer}}")));
                 }
                 run.Add(new KeyPoints(line.Key, line.Points));
-                if (run.Count == RunLines)
+                if (run.Count == runLines)
                 {
                     await reconciliation.SpillAsync(run, cancellationToken);
                     run.Clear();

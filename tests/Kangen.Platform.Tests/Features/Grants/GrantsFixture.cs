@@ -199,6 +199,13 @@ public static class OperatorCalls
         return (response.StatusCode, raw.Split('\n', StringSplitOptions.RemoveEmptyEntries), raw);
     }
 
+    /// <summary>Envelopes are equal field by field, their program lists element by element.</summary>
+    public static void AssertEnvelope(SettlementEnvelope expected, SettlementEnvelope actual)
+    {
+        Assert.Equal(expected with { Programs = Array.Empty<ProgramTotal>() }, actual with { Programs = Array.Empty<ProgramTotal>() });
+        Assert.Equal(expected.Programs, actual.Programs);
+    }
+
     public static string Ndjson<T>(IEnumerable<T> lines) =>
         string.Concat(lines.Select(l => System.Text.Json.JsonSerializer.Serialize(l, ProtocolJson.Options) + "\n"));
 }
