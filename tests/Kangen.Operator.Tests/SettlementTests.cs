@@ -10,17 +10,18 @@ public sealed class SettlementTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
-    public void The_platforms_lines_are_read_by_column_name_with_refunds_negative_and_cancelled_lines_left_out()
+    public void The_platforms_lines_are_read_by_column_name_with_cancellations_negative()
     {
         const string csv = "key,kind,person,service,program,points,occurred_at,month,status\n"
-            + "p1.t1,grant,p-a,demo-pay,card-acquisition,249,2022-10-15T10:00:00+09:00,2022-10,settled\n"
-            + "p2.p-a,grant,p-a,demo-pay,health-insurance,7500,2022-10-15T10:00:00+09:00,2022-10,settled\n"
-            + "c.p1.t0,refund,p-a,demo-pay,card-acquisition,100,2022-10-16T10:00:00+09:00,2022-10,settled\n"
-            + "p1.t9,grant,p-a,demo-pay,card-acquisition,50,2022-10-17T10:00:00+09:00,2022-10,cancelled\n";
+            + "p1.t1,grant,p-a,demo-pay,card-acquisition,249,2022-10-15T01:00:00.000Z,2022-10,accepted\n"
+            + "p2.p-a,grant,p-a,demo-pay,health-insurance,7500,2022-10-15T01:00:00.000Z,2022-10,accepted\n"
+            + "p1.t0,grant,p-a,demo-pay,card-acquisition,100,2022-10-15T02:00:00.000Z,2022-10,partial\n"
+            + "c.p1.t0,cancellation,p-a,demo-pay,card-acquisition,-100,2022-10-16T01:00:00.000Z,2022-10,cancelled\n";
         var lines = SettlementChecker.ParseLines(csv);
-        Assert.Equal(3, lines.Count);
+        Assert.Equal(4, lines.Count);
         Assert.Equal(249, lines["p1.t1"]);
         Assert.Equal(7500, lines["p2.p-a"]);
+        Assert.Equal(100, lines["p1.t0"]);
         Assert.Equal(-100, lines["c.p1.t0"]);
     }
 
@@ -38,22 +39,31 @@ public sealed class SettlementTests : IDisposable
     }
 
     [Fact]
-    public async Task The_local_ledger_of_a_month_has_accepted_grants_and_its_refunds()
+    public async Task The_local_envelope_has_unsettled_accepted_grants_and_taken_cancellations_up_to_the_month()
     {
         var store = new OperatorStore(_folder.Path, "kangen-demo");
         await using var db = store.Open();
+        GrantRow Grant(string key, long points, long accepted, string status, int month) =>
+            new() { Key = key, Person = "p", Service = "demo-pay", Program = "card-acquisition", Points = points, Accepted = accepted, Status = status, Month = month };
         db.Grants.AddRange(
-            new GrantRow { Key = "g1", Person = "p", Service = "demo-pay", Program = "card-acquisition", Points = 300, Accepted = 300, Status = GrantStatus.Accepted, Month = 202210 },
-            new GrantRow { Key = "g2", Person = "p", Service = "demo-pay", Program = "card-acquisition", Points = 300, Accepted = 120, Status = GrantStatus.Partial, Month = 202210 },
-            new GrantRow { Key = "g3", Person = "p", Service = "demo-pay", Program = "card-acquisition", Points = 300, Accepted = 0, Status = GrantStatus.Refused, Month = 202210 },
-            new GrantRow { Key = "g4", Person = "p", Service = "demo-pay", Program = "card-acquisition", Points = 300, Accepted = 300, Status = GrantStatus.Accepted, Month = 202211 },
-            new GrantRow { Key = "g5", Person = "p", Service = "demo-pay", Program = "card-acquisition", Points = 80, Accepted = 80, Status = GrantStatus.Accepted, Month = 202210, Cancelled = true },
-            new GrantRow { Key = "g0", Person = "p", Service = "demo-pay", Program = "card-acquisition", Points = 40, Accepted = 40, Status = GrantStatus.Accepted, Month = 202209, Cancelled = true });
+            Grant("g1", 300, 300, GrantStatus.Accepted, 202210),
+            Grant("g2", 300, 120, GrantStatus.Partial, 202210),
+            Grant("g3", 300, 0, GrantStatus.Refused, 202210),
+            Grant("g4", 300, 300, GrantStatus.Accepted, 202211),
+            Grant("g5", 80, 80, GrantStatus.Accepted, 202210),
+            Grant("g6", 50, 50, GrantStatus.Accepted, 202209),
+            Grant("g0", 40, 40, GrantStatus.Accepted, 202209));
+        db.Grants.Local.Single(g => g.Key == "g0").SettledIn = "2022-09";
         db.Cancellations.AddRange(
             new CancellationRow { Key = "c.g5", GrantKey = "g5", Status = GrantStatus.Cancelled, Points = 80, Month = 202210 },
-            new CancellationRow { Key = "c.g0", GrantKey = "g0", Status = GrantStatus.Refund, Points = 40, Month = 202210 });
+            new CancellationRow { Key = "c.g0", GrantKey = "g0", Status = GrantStatus.Refund, Points = 40, Month = 202210 },
+            new CancellationRow { Key = "c.g1", GrantKey = "g1", Status = GrantStatus.Pending, Month = 202210 });
         await db.SaveChangesAsync();
         var lines = await SettlementChecker.LocalLinesAsync(db, 202210, default);
-        Assert.Equal(new Dictionary<string, long> { ["g1"] = 300, ["g2"] = 120, ["c.g0"] = -40 }, lines);
+        // A late September line not yet settled belongs to October's envelope; September's settled line does not.
+        Assert.Equal(new Dictionary<string, long> { ["g1"] = 300, ["g2"] = 120, ["g5"] = 80, ["c.g5"] = -80, ["g6"] = 50, ["c.g0"] = -40 }, lines);
+        await SettlementChecker.MarkSettledAsync(db, lines.Keys, "2022-10", default);
+        await db.SaveChangesAsync();
+        Assert.Equal(new Dictionary<string, long> { ["g4"] = 300 }, await SettlementChecker.LocalLinesAsync(db, 202211, default));
     }
 }

@@ -23,7 +23,7 @@ public sealed record SettlementCheckResult(
 
 /// <summary>
 /// Compares a month's settlement with the operator's own ledger: the envelope's control totals and its lines
-/// (key and points) against the local grants accepted in the month and the refunds of the month. Equal: a final
+/// (key and points) against the local lines of the envelope (<see cref="LocalLinesAsync"/>). Equal: a final
 /// envelope is confirmed with the totals. Different: the local lines go to reconciliation and its differences are
 /// reported. Every check is recorded.
 /// </summary>
@@ -52,9 +52,14 @@ public sealed class SettlementChecker(PlatformClient client, TimeProvider time)
                 await client.PostJsonAsync<SettlementConfirmation, SettlementEnvelope>(
                     $"{OperatorRoutes.Settlements}/{month}/confirm", new SettlementConfirmation(localCount, localPoints), cancellationToken);
                 outcome = "confirmed";
+                await MarkSettledAsync(db, local.Keys, month, cancellationToken);
             }
             else
+            {
                 outcome = "matches";
+                if (envelope.State == SettlementEnvelope.Confirmed)
+                    await MarkSettledAsync(db, local.Keys, month, cancellationToken);
+            }
         }
         else
         {
@@ -89,30 +94,45 @@ public sealed class SettlementChecker(PlatformClient client, TimeProvider time)
     }
 
     /// <summary>
-    /// The operator's ledger lines of a month: grants of the month with accepted points (except those cancelled
-    /// before settlement) and refunds of the month (negative).
+    /// The operator's ledger lines of a month's envelope, as the platform builds it: every line of that month or an
+    /// earlier one not yet confirmed in an earlier settlement (a late grant or a cancellation after a close goes into
+    /// the next envelope): grants with accepted points, and cancellations the platform took (negative points;
+    /// a cancelled grant and its cancellation are two lines that net to zero).
     /// </summary>
     public static async Task<Dictionary<string, long>> LocalLinesAsync(OperatorDb db, int month, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var cancelledBefore = db.Cancellations.Where(c => c.Status == GrantStatus.Cancelled).Select(c => c.GrantKey);
         var grants = await db.Grants
-            .Where(g => g.Month == month && g.Accepted > 0 && !cancelledBefore.Contains(g.Key))
+            .Where(g => g.Month <= month && g.Accepted > 0 && g.SettledIn == null)
             .Select(g => new { g.Key, g.Accepted })
             .ToListAsync(cancellationToken);
-        var refunds = await db.Cancellations
-            .Where(c => c.Month == month && c.Status == GrantStatus.Refund)
+        var cancellations = await db.Cancellations
+            .Where(c => c.Month <= month && (c.Status == GrantStatus.Cancelled || c.Status == GrantStatus.Refund) && c.SettledIn == null)
             .Select(c => new { c.Key, c.Points })
             .ToListAsync(cancellationToken);
         var lines = grants.ToDictionary(g => g.Key, g => g.Accepted, StringComparer.Ordinal);
-        foreach (var r in refunds)
-            lines[r.Key] = -Math.Abs(r.Points);
+        foreach (var c in cancellations)
+            lines[c.Key] = -Math.Abs(c.Points);
         return lines;
     }
 
+    /// <summary>Marks lines as confirmed in <paramref name="month"/>'s settlement, so later envelopes do not expect them.</summary>
+    public static async Task MarkSettledAsync(OperatorDb db, IEnumerable<string> keys, string month, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var set = keys.ToHashSet(StringComparer.Ordinal);
+        foreach (var chunk in set.Chunk(500))
+        {
+            foreach (var g in await db.Grants.Where(g => chunk.Contains(g.Key)).ToListAsync(cancellationToken))
+                g.SettledIn = month;
+            foreach (var c in await db.Cancellations.Where(c => chunk.Contains(c.Key)).ToListAsync(cancellationToken))
+                c.SettledIn = month;
+        }
+    }
+
     /// <summary>
-    /// The platform's lines from its CSV (<c>key, kind, person, service, program, points, occurred_at, month, status</c>):
-    /// lines with status <c>cancelled</c> are left out; refund lines count negative whatever sign they are written with.
+    /// The platform's lines from its CSV (<c>key, kind, person, service, program, points, occurred_at, month, status</c>,
+    /// columns found by name): net points per key, a cancellation negative whatever sign it is written with.
     /// </summary>
     public static Dictionary<string, long> ParseLines(string csv)
     {
@@ -122,16 +142,14 @@ public sealed class SettlementChecker(PlatformClient client, TimeProvider time)
         if (rows.Length == 0)
             return lines;
         var header = rows[0].Split(',').Select(h => h.Trim('"')).ToList();
-        int key = header.IndexOf("key"), kind = header.IndexOf("kind"), points = header.IndexOf("points"), status = header.IndexOf("status");
+        int key = header.IndexOf("key"), kind = header.IndexOf("kind"), points = header.IndexOf("points");
         if (key < 0 || points < 0)
             throw new FormatException("The settlement lines have no key or points column.");
         foreach (var row in rows.Skip(1))
         {
             var cells = row.Split(',').Select(c => c.Trim('"')).ToArray();
-            if (status >= 0 && cells[status] == GrantStatus.Cancelled)
-                continue;
             var value = long.Parse(cells[points], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-            if (kind >= 0 && cells[kind] is "refund" or "cancellation")
+            if (kind >= 0 && cells[kind] == "cancellation")
                 value = -Math.Abs(value);
             lines[cells[key]] = value;
         }

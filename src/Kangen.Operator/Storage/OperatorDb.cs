@@ -130,6 +130,8 @@ public sealed class GrantRow
     public DateTimeOffset? AnsweredAt { get; set; }
     /// <summary>True once a cancellation of this grant was queued.</summary>
     public bool Cancelled { get; set; }
+    /// <summary>The month (yyyy-MM) whose settlement this line was confirmed in, once confirmed.</summary>
+    public string? SettledIn { get; set; }
 }
 
 /// <summary>The states of <see cref="GrantRow.Status"/> and <see cref="CancellationRow.Status"/>.</summary>
@@ -166,6 +168,8 @@ public sealed class CancellationRow
     public long Points { get; set; }
     /// <summary>Why refused.</summary>
     public string? Reason { get; set; }
+    /// <summary>The month (yyyy-MM) whose settlement this line was confirmed in, once confirmed.</summary>
+    public string? SettledIn { get; set; }
 }
 
 /// <summary>One settlement check.</summary>
