@@ -168,6 +168,9 @@ public sealed class OperatorAccountVerifier(OperatorDirectory directory, IHttpCl
             .AddResilienceHandler("operator-verification", (pipeline, context) =>
             {
                 var o = context.ServiceProvider.GetRequiredService<IOptions<VerificationOptions>>().Value;
+                // Network waits are measured on the wall clock, not on the platform's (possibly simulated) TimeProvider
+                // that the DI container would otherwise give the pipeline: a demo or test clock must not stop timeouts.
+                pipeline.TimeProvider = TimeProvider.System;
                 pipeline.AddTimeout(TimeSpan.FromSeconds(o.TotalTimeoutSeconds));
                 if (o.Retries > 0)
                 {

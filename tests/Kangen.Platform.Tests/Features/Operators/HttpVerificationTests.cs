@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net;
+using Kangen.Platform.Tests.Features.Applications;
+using Kangen.Platform.Tests.Platform;
+using Kangen.Protocol;
+using static Kangen.Platform.Tests.Features.Applications.Applying;
+using static Kangen.Platform.Tests.Platform.PlatformClient;
+
+namespace Kangen.Platform.Tests.Features.Operators;
+
+/// <summary>
+/// Account verification against a registered operator's endpoint on a real socket: verified and rejected answers
+/// reach the applicant, every call is signed with the platform's key, and a slow, failing, garbled or stopped operator
+/// is "retry later" with nothing written, until it answers again. Run on SQLite and on PostgreSQL; each test uses an
+/// operator (so a circuit) of its own.
+/// </summary>
+public abstract class HttpVerificationTests<TFixture>(TFixture fixture) where TFixture : OperatorsFixture
+{
+    protected TFixture Fixture { get; } = fixture;
+
+    private async Task<FakeOperatorEndpoint> EndpointAsync(HttpClient client, string operatorCode)
+    {
+        // The operator trusts the platform key it fetched, as a real one does.
+        using var response = await client.GetAsync(OperatorRoutes.PlatformKey);
+        Assert.True(SigningKeys.TryReadPublic(await response.Content.ReadAsStringAsync(), out var platformKey, out var reason), reason);
+        var endpoint = new FakeOperatorEndpoint(platformKey!, Fixture.Time);
+        await endpoint.StartAsync();
+        var registered = await Fixture.AdminAsync(client, HttpMethod.Post, "/api/v1/admin/operators", new { code = operatorCode, verificationUrl = endpoint.Url });
+        Assert.True(registered.Status == HttpStatusCode.Created, registered.Raw);
+        return endpoint;
+    }
+
+    [Fact]
+    public async Task A_registered_operators_verified_and_rejected_answers_reach_the_applicant_and_every_call_is_signed()
+    {
+        using var client = Fixture.CreateClient();
+        await using var endpoint = await EndpointAsync(client, "hinode");
+        var applicant = await SignInAsync(client, Fixture.IssueCard());
+        var fields = Fixture.NewAccount("hinode-money");
+
+        var verified = await VerifyAccountAsync(client, applicant.Token, "hinode-money", fields);
+        var seen = endpoint.LastRequest;
+        var applied = await ApplyAsync(client, new ApplicationDraft([Card], "hinode-money", verified.Body.GetProperty("terms").GetProperty("version").GetString()!,
+            verified.Text("verification"), applicant.Card));
+        endpoint.Behaviour = OperatorBehaviour.Rejected;
+        var rejected = await VerifyAccountAsync(client, applicant.Token, "hinode-money", Fixture.NewAccount("hinode-money"));
+
+        Assert.Equal(HttpStatusCode.OK, verified.Status);
+        Assert.Equal("テスト ハ＊＊", verified.Text("maskedHolderName"));
+        Assert.Equal("hinode-money", seen!.Service);
+        Assert.Equal(Fixture.NormalisedId("hinode-money", fields), seen.Fields[Fixture.Service("hinode-money").AccountIdField.Name]);
+        Assert.Equal(HttpStatusCode.Created, applied.Status);
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "application.account-not-verified"), (rejected.Status, rejected.Code));
+        Assert.Equal(2, endpoint.Calls);
+        Assert.Equal(0, endpoint.BadSignatures);
+        // The operator finds the application in its feed under the reference it gave.
+        var key = SigningKeys.Create();
+        await Fixture.AdminAsync(client, HttpMethod.Post, "/api/v1/admin/operators/hinode/keys", new { publicKeyPem = SigningKeys.PublicPem(key) });
+        using var hinode = Fixture.SignedClient(key);
+        var record = Assert.Single((await OperatorsFixture.FeedAsync(hinode)).Records);
+        Assert.StartsWith("acct-", record.AccountReference);
+        Assert.Equal(("hinode-money", Card), (record.Service, record.Program));
+    }
+
+    [Fact]
+    public async Task A_slow_failing_or_garbled_operator_is_retry_later_within_the_time_limit_and_nothing_is_written()
+    {
+        using var client = Fixture.CreateClient();
+        await using var endpoint = await EndpointAsync(client, "hotaru-card");
+        var applicant = await SignInAsync(client, Fixture.IssueCard());
+        var before = await Fixture.CountApplicationsAsync();
+
+        endpoint.Behaviour = OperatorBehaviour.Slow;
+        var clock = Stopwatch.StartNew();
+        var slow = await VerifyAccountAsync(client, applicant.Token, "hotaru-gold", Fixture.NewAccount("hotaru-gold"));
+        var slowTook = clock.Elapsed;
+        endpoint.Behaviour = OperatorBehaviour.Error;
+        var callsBefore = endpoint.Calls;
+        var failing = await VerifyAccountAsync(client, applicant.Token, "hotaru-gold", Fixture.NewAccount("hotaru-gold"));
+        var failingCalls = endpoint.Calls - callsBefore;
+        endpoint.Behaviour = OperatorBehaviour.Garbled;
+        var garbled = await VerifyAccountAsync(client, applicant.Token, "hotaru-gold", Fixture.NewAccount("hotaru-gold"));
+
+        foreach (var reply in new[] { slow, failing, garbled })
+        {
+            Assert.Equal((HttpStatusCode.ServiceUnavailable, "application.operator-unavailable"), (reply.Status, reply.Code));
+            Assert.Equal("30", reply.Headers["Retry-After"]);
+        }
+        Assert.True(slowTook < TimeSpan.FromSeconds(5), $"a slow operator held the applicant for {slowTook}");
+        Assert.Equal(2, failingCalls); // the first attempt and one retry (Retries = 1 in the fixture)
+        Assert.Equal(0, endpoint.BadSignatures);
+        Assert.Equal(before with { Audit = 0 }, (await Fixture.CountApplicationsAsync()) with { Audit = 0 });
+    }
+
+    [Fact]
+    public async Task An_operator_that_stops_answering_gives_retry_later_and_no_application_and_then_recovers()
+    {
+        using var client = Fixture.CreateClient();
+        await using var endpoint = await EndpointAsync(client, "wakaba-mobile");
+        var applicant = await SignInAsync(client, Fixture.IssueCard());
+        var fields = Fixture.NewAccount("wakaba-pay");
+        await endpoint.StopAsync();
+        var before = await Fixture.CountApplicationsAsync();
+
+        var down = await VerifyAccountAsync(client, applicant.Token, "wakaba-pay", fields);
+        var afterDown = await Fixture.CountApplicationsAsync();
+        await endpoint.StartAsync();
+        var back = await ApplySelfAsync(client, applicant, "wakaba-pay", fields, Card);
+
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "application.operator-unavailable"), (down.Status, down.Code));
+        Assert.Equal(before, afterDown);
+        Assert.Equal(HttpStatusCode.Created, back.Status);
+        Assert.Equal(before.Submissions + 1, (await Fixture.CountApplicationsAsync()).Submissions);
+    }
+
+    [Fact]
+    public async Task A_suspended_operator_or_one_without_an_endpoint_is_retry_later_without_being_called()
+    {
+        using var client = Fixture.CreateClient();
+        await using var endpoint = await EndpointAsync(client, "kamome-air");
+        await Fixture.AdminAsync(client, HttpMethod.Post, "/api/v1/admin/operators", new { code = "koharu" });
+        var applicant = await SignInAsync(client, Fixture.IssueCard());
+
+        await Fixture.AdminAsync(client, HttpMethod.Patch, "/api/v1/admin/operators/kamome-air", new { status = "suspended" });
+        var suspended = await VerifyAccountAsync(client, applicant.Token, "kamome-card", Fixture.NewAccount("kamome-card"));
+        var noEndpoint = await VerifyAccountAsync(client, applicant.Token, "koharu-money", Fixture.NewAccount("koharu-money"));
+        await Fixture.AdminAsync(client, HttpMethod.Patch, "/api/v1/admin/operators/kamome-air", new { status = "active" });
+        var active = await VerifyAccountAsync(client, applicant.Token, "kamome-card", Fixture.NewAccount("kamome-card"));
+
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "application.operator-unavailable"), (suspended.Status, suspended.Code));
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "application.operator-unavailable"), (noEndpoint.Status, noEndpoint.Code));
+        Assert.Equal(HttpStatusCode.OK, active.Status);
+        Assert.Equal(1, endpoint.Calls);
+    }
+}
+
+public sealed class SqliteHttpVerificationTests(SqliteOperatorsFixture fixture)
+    : HttpVerificationTests<SqliteOperatorsFixture>(fixture), IClassFixture<SqliteOperatorsFixture>;
+
+public sealed class PostgresHttpVerificationTests(PostgresOperatorsFixture fixture)
+    : HttpVerificationTests<PostgresOperatorsFixture>(fixture), IClassFixture<PostgresOperatorsFixture>;
