@@ -19,6 +19,7 @@ public static class AdminCommand
         audit.Subcommands.Add(Verify(context));
         command.Subcommands.Add(audit);
         command.Subcommands.Add(StaffCommands.Token(context));
+        command.Subcommands.Add(SettlementCommands.Create(context));
         return command;
     }
 
