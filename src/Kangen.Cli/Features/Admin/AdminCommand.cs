@@ -19,6 +19,8 @@ public static class AdminCommand
         audit.Subcommands.Add(Verify(context));
         command.Subcommands.Add(audit);
         command.Subcommands.Add(StaffCommands.Token(context));
+        command.Subcommands.Add(OperatorCommands.Operator(context));
+        command.Subcommands.Add(OperatorCommands.Link(context));
         command.Subcommands.Add(SettlementCommands.Create(context));
         return command;
     }
