@@ -38,8 +38,9 @@ public static class OperatorHost
         builder.Services.AddSingleton(s => new OperatorRuntime(options, s.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(s => s.GetRequiredService<OperatorRuntime>().Services);
         builder.Services.AddSingleton(s => s.GetRequiredService<OperatorRuntime>().Store);
-        builder.Services.TryAddSingleton(s => new PlatformKey(
-            s.GetRequiredService<TimeProvider>(), options.PlatformKeyFile, options.Platform is null ? null : new Uri(options.Platform)));
+        builder.Services.TryAddSingleton(s => options.PlatformKeyPem is not null
+            ? PlatformKey.FromPem(options.PlatformKeyPem, s.GetRequiredService<TimeProvider>())
+            : new PlatformKey(s.GetRequiredService<TimeProvider>(), options.PlatformKeyFile, options.Platform is null ? null : new Uri(options.Platform)));
         if (options.Background)
             builder.Services.AddHostedService<OperatorWorker>();
         var app = builder.Build();

@@ -18,6 +18,12 @@ public sealed class OperatorOptions
     /// <summary>The operator's private key, a PEM file (<c>kangen operator keygen</c>).</summary>
     public string? KeyFile { get; set; }
 
+    /// <summary>The operator's private key in PEM, instead of <see cref="KeyFile"/> (in-process hosts, e.g. <c>kangen demo</c>).</summary>
+    public string? KeyPem { get; set; }
+
+    /// <summary>The platform's public key in PEM, instead of <see cref="PlatformKeyFile"/> or fetching it.</summary>
+    public string? PlatformKeyPem { get; set; }
+
     /// <summary>The data folder; the database is <c>{Data}/{Code}.db</c>.</summary>
     public string Data { get; set; } = "operator-data";
 

@@ -34,9 +34,9 @@ public sealed class OperatorRuntime : IDisposable
         Services = OperatorServices.Load(options.Code, options.CatalogueFile);
         Store = new OperatorStore(options.Data, options.Code);
         Ledger = new OperatorLedger(Services, CampaignFile.LoadDefault(), time);
-        if (options.Platform is not null && options.KeyFile is not null)
+        if (options.Platform is not null && (options.KeyFile is not null || options.KeyPem is not null))
         {
-            _key = SigningKeys.ReadPrivate(File.ReadAllText(options.KeyFile));
+            _key = SigningKeys.ReadPrivate(options.KeyPem ?? File.ReadAllText(options.KeyFile!));
             _client = new PlatformClient(new Uri(options.Platform), _key, time);
             Puller = new EnrolmentPuller(_client, Ledger, time);
             Reporter = new GrantReporter(_client, time, options.BatchSize, options.BulkThreshold);

@@ -18,7 +18,8 @@ public sealed class PlatformKey(TimeProvider time, string? pemFile, Uri? platfor
     /// <summary>A key known in advance (tests, or a PEM given in code).</summary>
     public static PlatformKey FromPem(string pem, TimeProvider time)
     {
-        if (!SigningKeys.TryReadPublic(pem, out var key, out var reason))
+        ArgumentNullException.ThrowIfNull(pem);
+        if (!SigningKeys.TryReadPublic(pem.Trim(), out var key, out var reason))
             throw new CryptographicException("The platform key is not usable: " + reason);
         var result = new PlatformKey(time, null, null) { _key = key, _keyId = SigningKeys.KeyId(key!) };
         return result;
