@@ -43,7 +43,7 @@ public static class OperatorCommand
     {
         var output = new Option<FileInfo>("--out") { Description = "Where to write the private key (PEM, mode 0600).", Required = true };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing file." };
-        var command = new Command("keygen", "Create an ECDSA P-256 key pair: the private key goes to a file; the public key and its id are printed for the platform administrator to register.")
+        var command = new Command("keygen", "Create an ECDSA P-256 key pair: the private key goes to a file (mode 0600), the public key beside it (.pub) and printed with its id, for the platform administrator to register.")
         {
             output, force,
         };
@@ -66,7 +66,11 @@ public static class OperatorCommand
                 writer.Write(SigningKeys.PrivatePem(key));
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(file.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            // The public half beside it, for the administrator (kangen admin operator key-add --public-key FILE.pub).
+            var publicFile = file.FullName + ".pub";
+            File.WriteAllText(publicFile, SigningKeys.PublicPem(key) + "\n");
             context.Console.MarkupLineInterpolated($"Private key written to [bold]{file.FullName}[/] (keep it; only the public key leaves this machine).");
+            context.Console.MarkupLineInterpolated($"Public key written to [bold]{publicFile}[/].");
             context.Console.MarkupLineInterpolated($"Key id: [bold]{SigningKeys.KeyId(key)}[/]");
             context.Console.WriteLine("Public key to register with the platform:");
             context.Console.WriteLine(SigningKeys.PublicPem(key));

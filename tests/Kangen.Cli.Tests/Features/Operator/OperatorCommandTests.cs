@@ -42,6 +42,9 @@ public sealed partial class OperatorCommandTests : IDisposable
         Assert.Equal(SigningKeys.KeyId(key), SigningKeys.KeyId(read!));
         read!.Dispose();
         Assert.DoesNotContain("PRIVATE KEY", output, StringComparison.Ordinal);
+        Assert.True(SigningKeys.TryReadPublic(await File.ReadAllTextAsync(file + ".pub"), out var fromFile, out _));
+        Assert.Equal(SigningKeys.KeyId(key), SigningKeys.KeyId(fromFile!));
+        fromFile!.Dispose();
         if (!OperatingSystem.IsWindows())
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
     }
