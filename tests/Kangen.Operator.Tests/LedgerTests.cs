@@ -112,6 +112,30 @@ public sealed class LedgerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_return_at_the_cap_gives_its_points_back_for_the_next_purchase()
+    {
+        await EnrolAsync("p-alice", "demo-pay", "acc-1");
+        var bought = new List<RecordedTransaction>();
+        for (var i = 0; i < 7; i++)
+            bought.Add(await RecordAsync(new TransactionInput("demo-pay", "acc-1", TransactionKind.Purchase, 2999, Enrolled.AddHours(1 + i))));
+        await using (var db = _store.Open())
+        {
+            // The platform answered and said nothing remains.
+            foreach (var g in await db.Grants.ToListAsync())
+            {
+                g.Status = GrantStatus.Accepted;
+                g.Accepted = g.Points;
+            }
+            (await db.People.SingleAsync()).CapReached = true;
+            await db.SaveChangesAsync();
+        }
+        Assert.Equal(0, (await RecordAsync(new TransactionInput("demo-pay", "acc-1", TransactionKind.Purchase, 1000, Enrolled.AddHours(10)))).Points);
+        await RecordAsync(new TransactionInput("demo-pay", "acc-1", TransactionKind.Return, 2999, Enrolled.AddHours(11), bought[0].TransactionId));
+        var after = await RecordAsync(new TransactionInput("demo-pay", "acc-1", TransactionKind.Purchase, 4000, Enrolled.AddHours(12)));
+        Assert.Equal(749, after.Points);
+    }
+
+    [Fact]
     public async Task Charges_earn_on_at_charge_services_and_purchases_there_do_not()
     {
         // demo-transit (demo-rail) is an at-charge prepaid card.

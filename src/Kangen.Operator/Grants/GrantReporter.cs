@@ -30,8 +30,8 @@ public sealed record ReportSummary(int Sent, int Accepted, int Partial, int Refu
 }
 
 /// <summary>
-/// Sends the outbox: pending grants in batches (or one bulk NDJSON file for a large backlog), then pending
-/// cancellations, and records each answer as the truth. A person's part 1 is marked exhausted when the platform
+/// Sends the outbox: cancellations of grants already answered, pending grants in batches (or one bulk NDJSON file
+/// for a large backlog), then the remaining cancellations, and records each answer as the truth. A person's part 1 is marked exhausted when the platform
 /// answers partial, refuses for a cap, or says nothing remains. Lines of suspended people stay in the outbox.
 /// </summary>
 /// <param name="client">The platform.</param>
@@ -49,6 +49,8 @@ public sealed class GrantReporter(PlatformClient client, TimeProvider time, int 
         var pending = await db.Grants.CountAsync(g => g.Status == GrantStatus.Pending && !suspended.Contains(g.Person), cancellationToken);
         try
         {
+            // Cancellations of answered grants go first, so points a return gave back are free for the new grants.
+            summary = summary.Plus(await SendCancellationsAsync(db, cancellationToken));
             if (pending >= bulkThreshold)
                 summary = summary.Plus(await SendBulkAsync(db, dataFolder, suspended, cancellationToken));
             while (true)

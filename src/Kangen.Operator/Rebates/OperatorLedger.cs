@@ -103,8 +103,13 @@ public sealed class OperatorLedger(OperatorServices services, CampaignDefinition
                     Month = MonthOf(input.At),
                 });
                 var person = await db.People.FirstOrDefaultAsync(p => p.Person == grant.Person, cancellationToken);
-                if (person is not null)
+                if (person is not null && grant.Program == "card-acquisition")
+                {
                     person.CardAcquisitionCommitted -= grant.Status == GrantStatus.Pending ? grant.Points : grant.Accepted;
+                    // The returned points come back to the person; if the platform still sees no room, its next answer says so.
+                    if (grant.Status == GrantStatus.Pending || grant.Accepted > 0)
+                        person.CapReached = false;
+                }
             }
         }
         if (enrolment is not null && RulesOf(service, input.At) is { } rules)
