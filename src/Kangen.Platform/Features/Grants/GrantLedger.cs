@@ -45,9 +45,10 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
             {
                 return await attempt();
             }
-            catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e) && i < MaxAttempts)
+            catch (DbUpdateException e) when ((KangenStorage.IsUniqueViolation(e) || e.InnerException is System.Data.Common.DbException inner && IsDeadlock(inner)) && i < MaxAttempts)
             {
-                // A concurrent chunk recorded one of these keys first: decide again, its lines are replays now.
+                // A concurrent chunk recorded one of these keys first: decide again, its lines are replays now. (A
+                // deadlock, possible only between a cancellation and a close locking the same grant rows, is retried too.)
             }
             catch (System.Data.Common.DbException e) when ((KangenStorage.IsUniqueViolation(e) || IsDeadlock(e)) && i < MaxAttempts)
             {
@@ -112,15 +113,15 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
                 continue;
             }
             var entry = Decide(context, c.Line, c.Hash);
-            db.Grants.Add(entry);
             recorded[c.Line.Key] = entry;
             results[c.Index] = FromEntry(entry, replayed: false, number);
         }
         if (recorded.Count == 0)
             return results;
 
-        await db.SaveChangesAsync(cancellationToken);
         var entries = recorded.Values.ToArray();
+        await LedgerWriter.InsertAsync(db, entries, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
         await AuditChain.AppendAsync(db, now, "operator:" + operatorCode, "grants.recorded", "operator:" + operatorCode, new
         {
             lines = entries.Length,
@@ -128,8 +129,6 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
             partial = entries.Count(e => e.Status == GrantResult.PartialStatus),
             refused = entries.Count(e => e.Status == GrantResult.RefusedStatus),
             points = entries.Sum(e => e.Points),
-            firstId = entries.Min(e => e.Id),
-            lastId = entries.Max(e => e.Id),
             keys = GrantRules.KeysHash(entries.Select(e => e.Key)),
         }, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
@@ -155,7 +154,8 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
             Proposed = line.Points,
             Points = 0,
             Status = GrantResult.RefusedStatus,
-            OccurredAt = line.GrantedAt,
+            // PostgreSQL stores instants in UTC only; the offset the operator sent carries no meaning of its own.
+            OccurredAt = line.GrantedAt.ToUniversalTime(),
             Month = GrantRules.MonthOf(x.Campaign.TimeZone, line.GrantedAt),
             RecordedAt = x.Now,
         };
@@ -300,7 +300,7 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
                 Points = -grant.Points,
                 Status = grant.SettlementId is null ? LedgerValues.Cancelled : LedgerValues.Refund,
                 RelatedId = grant.Id,
-                OccurredAt = line.CancelledAt,
+                OccurredAt = line.CancelledAt.ToUniversalTime(),
                 Month = GrantRules.MonthOf(campaign.TimeZone, line.CancelledAt),
                 RemainingProgram = entitlement.Remaining(kind).Amount,
                 RemainingTotal = entitlement.RemainingTotal.Amount,

@@ -23,7 +23,9 @@ public abstract class GrantApiTests<TFixture>(TFixture fixture) where TFixture :
         var (op, persons) = await Fixture.OperatorWithAsync(1, Card);
         var person = persons[0];
 
-        var results = await GrantAsync(op, Line(NewKey(), person, Card, 3000), Line(NewKey(), person, Card, 2500), Line(NewKey(), person, Card, 1));
+        // An offset other than UTC is the same instant (PostgreSQL keeps instants in UTC).
+        var results = await GrantAsync(op, Line(NewKey(), person, Card, 3000, at: GrantsFixture.InMarch.ToOffset(TimeSpan.FromHours(9))),
+            Line(NewKey(), person, Card, 2500), Line(NewKey(), person, Card, 1));
 
         Assert.Equal([GrantResult.AcceptedStatus, GrantResult.PartialStatus, GrantResult.RefusedStatus], results.Select(r => r.Status));
         Assert.Equal([3000L, 2000L, 0L], results.Select(r => r.Accepted));
