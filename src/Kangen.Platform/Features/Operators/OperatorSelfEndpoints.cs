@@ -88,7 +88,8 @@ public static class OperatorSelfEndpoints
         var code = OperatorPrincipal.Code(http.User);
 
         var rows = db.EnrolmentEvents.AsNoTracking()
-            .Where(e => e.OperatorCode == code && (e.AuditSequence > sequence || (e.AuditSequence == sequence && e.Ordinal > ordinal)))
+            // The redundant ">=" gives both databases a range start on the feed index (operator, sequence, ordinal).
+            .Where(e => e.OperatorCode == code && e.AuditSequence >= sequence && (e.AuditSequence > sequence || e.Ordinal > ordinal))
             .OrderBy(e => e.AuditSequence).ThenBy(e => e.Ordinal)
             .Take(take)
             .Select(e => new { e.AuditSequence, e.Ordinal, e.Kind, e.Pseudonym, e.Service, e.AccountReference, e.Program, e.At, e.Reason })
