@@ -33,7 +33,11 @@ public sealed class PlatformClient : IDisposable
     /// <param name="time">The clock of the signatures.</param>
     /// <param name="retries">Retries after the first attempt.</param>
     /// <param name="firstDelay">The first backoff delay (doubling after it).</param>
-    public PlatformClient(Uri platform, ECDsa key, TimeProvider time, int retries = 5, TimeSpan? firstDelay = null)
+    /// <param name="transport">
+    /// Makes the handler under the signing handler (one per inner client); default a <see cref="SocketsHttpHandler"/>.
+    /// For a platform hosted in-process (e.g. on an ASP.NET Core test server) or a handler observing the traffic.
+    /// </param>
+    public PlatformClient(Uri platform, ECDsa key, TimeProvider time, int retries = 5, TimeSpan? firstDelay = null, Func<HttpMessageHandler>? transport = null)
     {
         ArgumentNullException.ThrowIfNull(platform);
         var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
@@ -46,13 +50,13 @@ public sealed class PlatformClient : IDisposable
             })
             .AddTimeout(TimeSpan.FromSeconds(60))
             .Build();
-        var transport = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-        var signing = new SigningHandler(key, time) { InnerHandler = transport };
+        transport ??= () => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        var signing = new SigningHandler(key, time) { InnerHandler = transport() };
         KeyId = signing.KeyId;
 #pragma warning disable CA2000 // The handlers are owned by the HttpClient, disposed with it.
         _http = new HttpClient(new ResilienceHandler(pipeline) { InnerHandler = signing }) { BaseAddress = platform, Timeout = TimeSpan.FromMinutes(5) };
         // A bulk upload streams a file and cannot be replayed by the pipeline; the reporter retries it whole, with the same keys.
-        _bulk = new HttpClient(new SigningHandler(key, time) { InnerHandler = new SocketsHttpHandler() }, disposeHandler: true)
+        _bulk = new HttpClient(new SigningHandler(key, time) { InnerHandler = transport() }, disposeHandler: true)
         {
             BaseAddress = platform,
             Timeout = TimeSpan.FromMinutes(30),

@@ -22,7 +22,8 @@ public static class OperatorHost
     /// <summary>
     /// A ready-to-run operator app. <paramref name="args"/> are ASP.NET Core arguments (e.g. <c>--urls</c>, or
     /// <c>--Operator:Code=...</c> when <paramref name="options"/> is null); <paramref name="configure"/> may add
-    /// services (e.g. a <see cref="TimeProvider"/>) before the operator's own.
+    /// services (e.g. a <see cref="TimeProvider"/>, or an <see cref="OperatorRuntime"/> of the same options with its
+    /// own platform transport) before the operator's own.
     /// </summary>
     public static WebApplication Build(string[] args, OperatorOptions? options = null, Action<WebApplicationBuilder>? configure = null)
     {
@@ -35,7 +36,8 @@ public static class OperatorHost
         configure?.Invoke(builder);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(s => new OperatorRuntime(options, s.GetRequiredService<TimeProvider>()));
+        // TryAdd: a host in a test may have wired its own runtime in configure (e.g. with an in-process platform's transport).
+        builder.Services.TryAddSingleton(s => new OperatorRuntime(options, s.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(s => s.GetRequiredService<OperatorRuntime>().Services);
         builder.Services.AddSingleton(s => s.GetRequiredService<OperatorRuntime>().Store);
         builder.Services.TryAddSingleton(s => options.PlatformKeyPem is not null

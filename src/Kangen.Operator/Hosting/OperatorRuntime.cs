@@ -23,7 +23,10 @@ public sealed class OperatorRuntime : IDisposable
     /// <summary>Wires an operator.</summary>
     /// <exception cref="InvalidOperationException">When the options are incomplete or the operator has no service in the catalogue.</exception>
     /// <exception cref="CryptographicException">When the key file holds no P-256 private key.</exception>
-    public OperatorRuntime(OperatorOptions options, TimeProvider time)
+    /// <param name="options">The options.</param>
+    /// <param name="time">The clock (signatures, rebates, months).</param>
+    /// <param name="platformTransport">The transport under the platform client's signing (see <see cref="PlatformClient"/>); default sockets.</param>
+    public OperatorRuntime(OperatorOptions options, TimeProvider time, Func<HttpMessageHandler>? platformTransport = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -37,7 +40,7 @@ public sealed class OperatorRuntime : IDisposable
         if (options.Platform is not null && (options.KeyFile is not null || options.KeyPem is not null))
         {
             _key = SigningKeys.ReadPrivate(options.KeyPem ?? File.ReadAllText(options.KeyFile!));
-            _client = new PlatformClient(new Uri(options.Platform), _key, time);
+            _client = new PlatformClient(new Uri(options.Platform), _key, time, transport: platformTransport);
             Puller = new EnrolmentPuller(_client, Ledger, time);
             Reporter = new GrantReporter(_client, time, options.BatchSize, options.BulkThreshold);
             Settlement = new SettlementChecker(_client, time);
