@@ -116,6 +116,24 @@ public abstract class GrantApiTests<TFixture>(TFixture fixture) where TFixture :
     }
 
     [Fact]
+    public async Task The_same_batch_sent_concurrently_is_recorded_once_and_replayed_to_the_others()
+    {
+        var (op, persons) = await Fixture.OperatorWithAsync(1, Card);
+        GrantLine[] batch = [.. Enumerable.Range(0, 6).Select(i => Line(NewKey(), persons[0], Card, 500))];
+        var (grantsBefore, _) = await Fixture.LedgerCountsAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => GrantAsync(op, batch)));
+
+        foreach (var (line, i) in batch.Select((l, i) => (l, i)))
+        {
+            Assert.Single(answers, a => !a[i].Replayed);
+            Assert.All(answers, a => Assert.Equal((line.Key, GrantResult.AcceptedStatus, 500L), (a[i].Key, a[i].Status, a[i].Accepted)));
+        }
+        Assert.Equal(grantsBefore + batch.Length, (await Fixture.LedgerCountsAsync()).Grants);
+        Assert.Equal(3000, (await Fixture.TotalsAsync(persons[0].PersonId)).CardAcquisition);
+    }
+
+    [Fact]
     public async Task A_suspended_person_an_unknown_pseudonym_and_other_operators_names_are_refused()
     {
         var mine = Fixture.ReserveOperator();
