@@ -114,6 +114,32 @@ public abstract class HttpVerificationTests<TFixture>(TFixture fixture) where TF
     }
 
     [Fact]
+    public async Task A_failing_operators_circuit_opens_so_its_applicants_are_answered_at_once_and_closes_when_it_recovers()
+    {
+        using var client = Fixture.CreateClient();
+        await using var failing = await EndpointAsync(client, "kagayaki-fin");
+        await using var healthy = await EndpointAsync(client, "umi-shinkin");
+        var applicant = await SignInAsync(client, Fixture.IssueCard());
+        failing.Behaviour = OperatorBehaviour.Error;
+
+        // Five verifications of two attempts each: ten failures in the sampling window open the circuit.
+        for (var i = 0; i < 5; i++)
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await VerifyAccountAsync(client, applicant.Token, "kagayaki-pay", Fixture.NewAccount("kagayaki-pay"))).Status);
+        var callsWhenOpened = failing.Calls;
+        var whileOpen = await VerifyAccountAsync(client, applicant.Token, "kagayaki-pay", Fixture.NewAccount("kagayaki-pay"));
+        var otherOperator = await VerifyAccountAsync(client, applicant.Token, "umi-pay", Fixture.NewAccount("umi-pay"));
+        failing.Behaviour = OperatorBehaviour.Verified;
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // BreakSeconds = 1 in the fixture, on the wall clock
+        var recovered = await VerifyAccountAsync(client, applicant.Token, "kagayaki-pay", Fixture.NewAccount("kagayaki-pay"));
+
+        Assert.Equal(10, callsWhenOpened);
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "application.operator-unavailable"), (whileOpen.Status, whileOpen.Code));
+        Assert.Equal(HttpStatusCode.OK, otherOperator.Status);
+        Assert.Equal(HttpStatusCode.OK, recovered.Status);
+        Assert.Equal(callsWhenOpened + 1, failing.Calls);
+    }
+
+    [Fact]
     public async Task A_suspended_operator_or_one_without_an_endpoint_is_retry_later_without_being_called()
     {
         using var client = Fixture.CreateClient();

@@ -27,6 +27,7 @@ public abstract class OperatorsFixture(StorageProvider provider) : CallCentreFix
         web.UseSetting("Kangen:Operators:Verification:TotalTimeoutSeconds", "2");
         web.UseSetting("Kangen:Operators:Verification:Retries", "1");
         web.UseSetting("Kangen:Operators:Verification:RetryDelayMilliseconds", "20");
+        web.UseSetting("Kangen:Operators:Verification:BreakSeconds", "1");
     }
 
     /// <summary>A request as the admin.</summary>
