@@ -13,27 +13,17 @@ namespace Kangen.Platform.Features.Settlement;
 /// <summary>Flow 6 over HTTP: the operator's envelopes, CSV lines, confirmation and reconciliation; the administrator's close, list and export.</summary>
 public static class SettlementEndpoints
 {
-    /// <summary>
-    /// The policy of the administrator's settlement routes: staff role <c>admin</c>. (Defined here because Features/Staff
-    /// has no admin-only policy yet.)
-    /// </summary>
-    public const string AdminPolicy = "staff:admin:settlement";
-
     /// <summary>The administrator's settlement routes.</summary>
     public const string AdminRoute = "/api/v1/admin/settlements";
 
     /// <summary>The header of the CSV export.</summary>
     public const string CsvHeader = "key,kind,person,service,program,points,occurred_at,month,status";
 
-    /// <summary>Adds the settlement book and the admin policy.</summary>
+    /// <summary>Adds the settlement book (the admin routes use the staff policy <see cref="StaffRoles.AdminPolicy"/>).</summary>
     public static IHostApplicationBuilder AddSettlement(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddScoped<SettlementBook>();
-        builder.Services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy
-            .AddAuthenticationSchemes(StaffAuthenticationHandler.SchemeName)
-            .RequireAuthenticatedUser()
-            .RequireRole(StaffRoles.Admin));
         return builder;
     }
 
@@ -53,11 +43,11 @@ public static class SettlementEndpoints
             .Accepts<ReconciliationLine>(OperatorRoutes.Ndjson).Produces<ReconciliationDifference>(StatusCodes.Status200OK, OperatorRoutes.Ndjson)
             .WithSummary("Send the operator's ledger lines of the envelope (NDJSON); answers the differences (NDJSON).");
 
-        app.MapGet(AdminRoute, AdminList).RequireAuthorization(AdminPolicy).WithTags("Administration")
+        app.MapGet(AdminRoute, AdminList).RequireAuthorization(StaffRoles.AdminPolicy).WithTags("Administration")
             .Produces<SettlementEnvelope[]>().WithSummary("Every registered operator's envelope (or estimate) of a month (?month=yyyy-MM).");
-        app.MapPost(AdminRoute + "/{operator}/{month}/close", AdminClose).RequireAuthorization(AdminPolicy).WithTags("Administration")
+        app.MapPost(AdminRoute + "/{operator}/{month}/close", AdminClose).RequireAuthorization(StaffRoles.AdminPolicy).WithTags("Administration")
             .Produces<SettlementEnvelope>().WithSummary("Close an operator's month (after it ended): claims its unsettled lines into the final envelope.");
-        app.MapGet(AdminRoute + "/{operator}/{month}/lines", AdminLines).RequireAuthorization(AdminPolicy).WithTags("Administration")
+        app.MapGet(AdminRoute + "/{operator}/{month}/lines", AdminLines).RequireAuthorization(StaffRoles.AdminPolicy).WithTags("Administration")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv").WithSummary("The ledger lines of an operator's envelope (or estimate), CSV.");
         return app;
     }
