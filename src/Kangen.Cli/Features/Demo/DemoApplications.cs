@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Kangen.Platform.Features.Services;
 using Spectre.Console;
 
 namespace Kangen.Cli.Features.Demo;
@@ -16,7 +15,7 @@ namespace Kangen.Cli.Features.Demo;
 /// </summary>
 internal static class DemoApplications
 {
-    public static async Task<bool> RunAsync(CliContext context, string url, IReadOnlyList<DemoCard> cards, ServiceCatalogue catalogue,
+    public static async Task<bool> RunAsync(CliContext context, string url, IReadOnlyList<DemoCard> cards, IReadOnlyList<DemoOperator> operators,
         string staffToken, CancellationToken cancellationToken)
     {
         var console = context.Console;
@@ -24,12 +23,15 @@ internal static class DemoApplications
         var hanako = cards.Single(c => c.Label == "hanako");
         var yui = cards.Single(c => c.Label == "yui");
         var ok = true;
-        // Demo accounts are derived by index; a fresh index per run keeps accounts of earlier runs (bound to earlier
-        // demo persons in the same database) out of the way.
-        var run = RandomNumberGenerator.GetInt32(1, 1_000_000);
-        string[] Fields(string service, int offset) =>
-            [.. DemoAccounts.Create(catalogue.Find(service)!, run * 4 + offset).SelectMany(f => new[] { "--field", $"{f.Key}={f.Value}" })];
+        var qrOperator = operators.Single(o => o.Code == "kangen-demo");
+        var railOperator = operators.Single(o => o.Code == "demo-rail");
         Task<int> Kangen(params string[] args) => KangenCli.RunAsync(args, context, cancellationToken);
+        async Task<string[]> Account(DemoOperator op, string service, string owner)
+        {
+            var (account, fields) = await op.OpenAccountAsync(service, context.Time, cancellationToken);
+            console.MarkupLineInterpolated($"{op.Code} opens a {service} account for {owner} in its own store (reference {account.Reference}, holder {account.HolderKana}): {string.Join(", ", account.Fields.Select(f => f.Key + "=" + f.Value))}");
+            return fields;
+        }
 
         console.MarkupLine("[bold]taro[/] registers his card for health insurance and a public-fund receipt account (parts 2 and 3):");
         ok &= await Kangen("register", "health-insurance", "--card", taro.CardFile, "--pin", taro.Pin, "--server", url,
@@ -37,19 +39,21 @@ internal static class DemoApplications
         ok &= await Kangen("register", "public-fund-account", "--card", taro.CardFile, "--pin", taro.Pin, "--server", url,
             "--bank", "0005", "--branch", "001", "--account-type", "ordinary", "--account-number", "1234567", "--holder", "さとう たろう") == ExitCodes.Ok;
 
-        console.MarkupLine("[bold]taro[/] applies with a demo QR payment app: the operator verifies the account, he confirms the masked name, his card signs:");
-        var taroFields = Fields("demo-pay", 0);
+        var taroFields = await Account(qrOperator, "demo-pay", "taro");
+        console.MarkupLine("[bold]taro[/] applies with it: the platform asks kangen-demo's endpoint over HTTP, he confirms the masked name, his card signs:");
         ok &= await Kangen(["apply", "--card", taro.CardFile, "--pin", taro.Pin, "--server", url, "--service", "demo-pay", .. taroFields, "--phone-last4", "1234", "--yes"]) == ExitCodes.Ok;
 
-        console.MarkupLine("[bold]taro[/] applies for his daughter [bold]yui[/] (under 15) as legal representative, with her card and another account:");
-        ok &= await Kangen(["apply", "--card", taro.CardFile, "--pin", taro.Pin, "--server", url, "--service", "demo-pay", .. Fields("demo-pay", 1),
+        var yuiFields = await Account(qrOperator, "demo-pay", "yui");
+        console.MarkupLine("[bold]taro[/] applies for his daughter [bold]yui[/] (under 15) as legal representative, with her card and her own account:");
+        ok &= await Kangen(["apply", "--card", taro.CardFile, "--pin", taro.Pin, "--server", url, "--service", "demo-pay", .. yuiFields,
             "--program", "card-acquisition", "--child-card", yui.CardFile, "--child-pin", yui.Pin, "--child-signing-password", "DEMO2022", "--yes"]) == ExitCodes.Ok;
 
         console.MarkupLine("[bold]hanako[/] tries taro's account (one account, one person): refused, nothing recorded:");
         ok &= await Kangen(["apply", "--card", hanako.CardFile, "--pin", hanako.Pin, "--server", url, "--service", "demo-pay", .. taroFields,
             "--program", "card-acquisition", "--yes"]) == ExitCodes.Failure;
-        console.MarkupLine("[bold]hanako[/] applies with her own prepaid e-money card instead:");
-        ok &= await Kangen(["apply", "--card", hanako.CardFile, "--pin", hanako.Pin, "--server", url, "--service", "demo-ecash", .. Fields("demo-ecash", 2),
+        var hanakoFields = await Account(railOperator, "demo-transit", "hanako");
+        console.MarkupLine("[bold]hanako[/] applies with her own transit card of another operator, demo-rail, instead:");
+        ok &= await Kangen(["apply", "--card", hanako.CardFile, "--pin", hanako.Pin, "--server", url, "--service", "demo-transit", .. hanakoFields,
             "--program", "card-acquisition", "--phone-last4", "9876", "--yes"]) == ExitCodes.Ok;
 
         console.MarkupLine("[bold]taro[/] checks his status (and yui's):");

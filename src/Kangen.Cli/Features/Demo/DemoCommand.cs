@@ -10,8 +10,10 @@ namespace Kangen.Cli.Features.Demo;
 /// <summary>
 /// <c>kangen demo</c>: runs what exists of the product in one process on the embedded default. Today that is
 /// the campaign and its rules, emulated My Number Cards from their issuing authority going through the
-/// challenge-response a relying service performs, and the platform service hosted in-process on loopback,
-/// where the cards reserve their My Key IDs over HTTP and the audit chain is verified.
+/// challenge-response a relying service performs, and the platform service hosted in-process on loopback with two
+/// payment operators beside it: the cards reserve their My Key IDs, register and apply over HTTP, the operators
+/// verify the accounts, pull their enrolment feeds, grant points and check their settlement, and the audit chain is
+/// verified.
 /// </summary>
 public static class DemoCommand
 {
@@ -25,7 +27,7 @@ public static class DemoCommand
         {
             Description = "The instant the rules are judged at, ISO 8601 with offset (default 2022-07-01T10:00:00+09:00).",
         };
-        var command = new Command("demo", "Run the whole product in one process on the embedded default: the campaign and its rules, demo My Number Cards, and the platform (SQLite) reserving their My Key IDs over HTTP.")
+        var command = new Command("demo", "Run the whole product in one process on the embedded default: the campaign and its rules, demo My Number Cards, the platform (SQLite) and two payment operators: reservations, applications, grants and settlement over HTTP.")
         {
             data, at,
         };
@@ -63,15 +65,15 @@ public static class DemoCommand
         DemoPeople.Run(context, definition, instant, cards);
         console.WriteLine();
 
-        console.Write(new Rule("4. The platform: My Key IDs, registrations and applications over HTTP").LeftJustified());
+        console.Write(new Rule("4. The platform and two payment operators: My Key IDs, registrations, applications, grants and settlement over HTTP").LeftJustified());
         var reserved = await DemoPlatform.RunAsync(context, Path.Combine(dataDirectory, "demo"), cards, instant, cancellationToken);
         console.WriteLine();
 
         console.Write(new Rule("Next").LeftJustified());
-        console.MarkupLine("Operators' grants and settlement are not built yet: see docs/architecture.md. Try "
-                           + $"[bold]kangen serve --data {Markup.Escape(Path.Combine(dataDirectory, "demo"))} --demo-dates --demo-operators[/], then "
-                           + $"[bold]kangen status --card {Markup.Escape(cards[1].CardFile)} --pin {cards[1].Pin}[/], "
-                           + "[bold]kangen services search[/], [bold]kangen services demo-account demo-pay[/] and [bold]kangen apply[/] with hanako's card.");
+        console.MarkupLine("Try [bold]kangen serve --data " + Markup.Escape(Path.Combine(dataDirectory, "demo")) + " --demo-dates --demo-operators[/], then "
+                           + $"[bold]kangen status --card {Markup.Escape(cards[1].CardFile)} --pin {cards[1].Pin}[/], [bold]kangen services search[/], "
+                           + "and run an operator beside it: [bold]kangen operator keygen[/], [bold]kangen admin operator add[/], [bold]kangen operator run[/] "
+                           + "(docs/operators.md is the operator's integration guide).");
         return cards.All(c => c.Authenticated) && reserved ? ExitCodes.Ok : ExitCodes.Failure;
     }
 }

@@ -21,14 +21,19 @@ internal static class DemoPlatform
         var console = context.Console;
         // A staff token for the call-centre step, configured by its hash only (as a deployment would).
         var staffToken = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        var adminToken = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         await using var app = PlatformHost.Build(
             ["--urls=http://127.0.0.1:0", "--" + PlatformData.ConfigurationKey + "=" + folder, "--Kangen:Storage:Provider=sqlite",
              // The 2022-2023 campaign on today's calendar: today is its 2022-10-15 (every program open, version 2 in force).
              "--Kangen:Campaign:DemoAnchor=" + DemoAnchor,
-             // The in-process demo operators confirm the demo accounts.
+             // The built-in demo operators confirm the accounts of services whose operator is not registered.
              "--" + Kangen.Platform.Features.Services.ServicesRegistration.DemoOperatorsKey + "=true",
              "--Kangen:Staff:Tokens:0:Id=demo-agent", "--Kangen:Staff:Tokens:0:Role=call-centre",
-             "--Kangen:Staff:Tokens:0:Sha256=" + Kangen.Platform.Features.Staff.StaffRoles.HashToken(staffToken)],
+             "--Kangen:Staff:Tokens:0:Sha256=" + Kangen.Platform.Features.Staff.StaffRoles.HashToken(staffToken),
+             "--Kangen:Staff:Tokens:1:Id=demo-admin", "--Kangen:Staff:Tokens:1:Role=admin",
+             "--Kangen:Staff:Tokens:1:Sha256=" + Kangen.Platform.Features.Staff.StaffRoles.HashToken(adminToken),
+             // Operators registered a moment ago are seen at once.
+             "--Kangen:Operators:Verification:CacheSeconds=0"],
             builder =>
             {
                 builder.Services.AddSingleton(context.Time);
@@ -36,6 +41,7 @@ internal static class DemoPlatform
             });
         await app.StartAsync(cancellationToken);
         var ok = true;
+        IReadOnlyList<DemoOperator> operators = [];
         try
         {
             var url = app.Urls.First();
@@ -54,14 +60,16 @@ internal static class DemoPlatform
 
             var campaign = app.Services.GetRequiredService<Kangen.Platform.Features.Campaigns.CampaignProvider>();
             console.MarkupLineInterpolated($"The campaign runs on demo dates: every date moved by {campaign.ShiftDays} days, so today is its {DemoAnchor}.");
-            ok &= await DemoApplications.RunAsync(context, url, cards, app.Services.GetRequiredService<Kangen.Platform.Features.Services.ServiceCatalogue>(),
-                staffToken, cancellationToken);
+            operators = await DemoOperators.StartAsync(context, folder, url, adminToken, cancellationToken);
+            ok &= await DemoApplications.RunAsync(context, url, cards, operators, staffToken, cancellationToken);
+            ok &= await DemoOperators.GrantAndSettleAsync(context, url, adminToken, operators, cancellationToken);
 
             console.MarkupLine("Procedure spots near Tokyo station that take applications, open at the demo instant:");
             ok &= await KangenCli.RunAsync(["spots", "near", "--postal-code", "100-0005", "--operation", "apply", "--open-at", instant.ToString("yyyy-MM-ddTHH:mmzzz", System.Globalization.CultureInfo.InvariantCulture), "--k", "5"], context, cancellationToken) == ExitCodes.Ok;
         }
         finally
         {
+            await DemoOperators.StopAsync(operators);
             await app.StopAsync(CancellationToken.None);
         }
 

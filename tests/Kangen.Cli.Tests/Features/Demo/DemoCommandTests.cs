@@ -44,6 +44,13 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Contains("legal representative", output);
         Assert.Contains("Applied. Check the points", output);
         Assert.Contains("the same answer", output);
+
+        // Operators: two registered over the admin API, their customers' grants up to the caps (taro 5,000 + 7,500 +
+        // 7,500 and yui 5,000 at kangen-demo, hanako 5,000 at demo-rail), each operator's check of the month's
+        // estimate matching its own ledger, and the administrator's view of both.
+        Assert.Equal(2, CountOf(output, "Public key to register with the platform"));
+        Assert.Equal(2, output.Split(": matches (estimate).").Length - 1);
+        Assert.Contains("Total: 28 lines, 30,000 net points.", output);
     }
 
     [Fact]
