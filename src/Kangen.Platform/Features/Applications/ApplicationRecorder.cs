@@ -205,11 +205,13 @@ public sealed class ApplicationRecorder(
         audit.AddRange(applicantAudit);
         var applicant = applicantResolution.Person;
         var requester = applicant;
+        var representativeRenewed = false;
         if (c.Representative is { } rep)
         {
             var (repResolution, repAudit) = await PersonDirectory.ResolveAsync(db, trust, rep, now, cancellationToken);
             audit.AddRange(repAudit);
             requester = repResolution.Person;
+            representativeRenewed = repResolution.LinkedByRenewal;
             if (requester.Id == applicant.Id)
                 return Refuse(ApplicationProblems.RepresentativeIsApplicant);
         }
@@ -337,9 +339,20 @@ public sealed class ApplicationRecorder(
             statement = submission.StatementHash,
         }));
         var last = await AuditIntent.AppendAllAsync(db, now, audit, cancellationToken);
-        // The operator learns of the application through its enrolment feed (flow 3), under its own pseudonym.
-        await EnrolmentFeed.AppendAsync(db, last!, now, [.. c.Programs.Select(p => new EnrolmentChange(
-            c.Service.Operator, applicant.Id, EnrolmentRecord.Enrolled, service.Value, c.Claim.AccountReference, p.ToCode()))], cancellationToken);
+        // The operator learns of the application through its enrolment feed (flow 3), under its own pseudonym; a card
+        // renewed and first used here tells the operators of the person's earlier choices, as a login would have.
+        var changes = new List<EnrolmentChange>();
+        if (applicantResolution.LinkedByRenewal)
+        {
+            // The choice this submission made (saved above) is announced by its enrolled records, not as a renewal.
+            changes.AddRange((await LinkChanges.ForPersonAsync(db, catalogue, applicant.Id, EnrolmentRecord.Renewed, null, cancellationToken))
+                .Where(r => choice is not null || r.Service != service.Value || r.AccountReference != c.Claim.AccountReference));
+        }
+        if (representativeRenewed && requester.Id != applicant.Id)
+            changes.AddRange(await LinkChanges.ForPersonAsync(db, catalogue, requester.Id, EnrolmentRecord.Renewed, null, cancellationToken));
+        changes.AddRange(c.Programs.Select(p => new EnrolmentChange(
+            c.Service.Operator, applicant.Id, EnrolmentRecord.Enrolled, service.Value, c.Claim.AccountReference, p.ToCode())));
+        await EnrolmentFeed.AppendAsync(db, last!, now, changes, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new SubmissionOutcome(Describe(submission, applicant.MyKeyId, c.Programs.Select(p => p.ToCode()).ToArray(), c.Claim), false, []);

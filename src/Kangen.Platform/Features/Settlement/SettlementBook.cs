@@ -87,6 +87,10 @@ public sealed class SettlementBook(KangenDbContext db, WriteGate gate, TimeProvi
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             if (await FindAsync(operatorCode, month, cancellationToken) is not null)
                 return (null, SettlementProblems.AlreadyClosed);
+            // A later envelope already claimed every line of this month: closing it now would give an empty envelope.
+            if (await db.Settlements.AsNoTracking().Where(x => x.OperatorCode == operatorCode && x.Month > month)
+                    .Select(x => (int?)x.Month).MaxAsync(cancellationToken) is { } later)
+                return (null, SettlementProblems.LaterMonthClosed.WithDetail($"{GrantRules.MonthText(later)} is closed; its envelope holds this month's lines"));
             var id = Guid.CreateVersion7(now);
             await db.Grants.Where(g => g.OperatorCode == operatorCode && g.SettlementId == null && g.Status != GrantResult.RefusedStatus && g.Month <= month)
                 .ExecuteUpdateAsync(u => u.SetProperty(g => g.SettlementId, (Guid?)id), cancellationToken);

@@ -17,6 +17,11 @@ public static class SettlementProblems
     public static readonly PlatformProblem AlreadyClosed = new("settlement.already-closed", StatusCodes.Status409Conflict,
         "この月の精算はすでに確定しています。", "该月的结算已经确定。", "The settlement of this month is already closed.");
 
+    /// <summary>A later month of the operator is closed already; its envelope took this month's lines.</summary>
+    public static readonly PlatformProblem LaterMonthClosed = new("settlement.later-month-closed", StatusCodes.Status409Conflict,
+        "より後の月の精算がすでに確定しており、この月の明細はそちらに含まれています。", "更晚月份的结算已经确定，本月明细已包含在其中。",
+        "A later month is already closed for this operator; its envelope holds this month's lines.");
+
     /// <summary>The envelope is not closed, so there is nothing to confirm.</summary>
     public static readonly PlatformProblem NotFinal = new("settlement.not-final", StatusCodes.Status409Conflict,
         "この月の精算はまだ確定していません。", "该月的结算尚未确定。", "The settlement of this month is not closed yet; only a final envelope can be confirmed.");

@@ -86,7 +86,7 @@ public abstract class SettlementApiTests<TFixture>(TFixture fixture) where TFixt
     }
 
     [Fact]
-    public async Task An_open_month_cannot_be_closed_a_closed_one_not_twice_and_only_a_final_envelope_is_confirmed()
+    public async Task An_open_month_cannot_be_closed_a_closed_one_not_twice_nor_an_earlier_one_after_it_and_only_a_final_envelope_is_confirmed()
     {
         var plan = Fixture.ReserveOperator();
         var op = await Fixture.RegisterAsync(plan);
@@ -94,6 +94,7 @@ public abstract class SettlementApiTests<TFixture>(TFixture fixture) where TFixt
         using var open = await CloseAsync(op.Code, "2026-04");
         using var first = await CloseAsync(op.Code, "2026-02");
         using var twice = await CloseAsync(op.Code, "2026-02");
+        using var earlier = await CloseAsync(op.Code, "2026-01");
         using var unconfirmable = await ConfirmAsync(op, "2026-04", 0, 0);
         using var unknown = await CloseAsync("no-such-operator", "2026-02");
         using var badMonth = await CloseAsync(op.Code, "2026-13");
@@ -103,6 +104,7 @@ public abstract class SettlementApiTests<TFixture>(TFixture fixture) where TFixt
         Assert.Equal((HttpStatusCode.Conflict, "settlement.month-open"), (open.StatusCode, await CodeOf(open)));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal((HttpStatusCode.Conflict, "settlement.already-closed"), (twice.StatusCode, await CodeOf(twice)));
+        Assert.Equal((HttpStatusCode.Conflict, "settlement.later-month-closed"), (earlier.StatusCode, await CodeOf(earlier)));
         Assert.Equal((HttpStatusCode.Conflict, "settlement.not-final"), (unconfirmable.StatusCode, await CodeOf(unconfirmable)));
         Assert.Equal((HttpStatusCode.NotFound, "settlement.operator-unknown"), (unknown.StatusCode, await CodeOf(unknown)));
         Assert.Equal((HttpStatusCode.BadRequest, "settlement.month-invalid"), (badMonth.StatusCode, await CodeOf(badMonth)));

@@ -7,21 +7,20 @@ using Xunit.Abstractions;
 namespace Kangen.Platform.Tests.Features.Operators;
 
 /// <summary>
-/// The feed streams a full page of 100,000 records in order, fast: the target is 100,000 records a second on a
-/// developer machine; the test asserts a fifth of that, so a shared CI runner does not fail it, while a feed that
-/// loads every row into tracked entities or serialises through reflection per line would still be caught.
+/// The feed streams a full page of 100,000 records, in order, every line complete. How fast is measured by
+/// benchmarks, never asserted by a test (docs/performance.md); the time is only written to the test output.
 /// </summary>
-public abstract class FeedThroughputTests<TFixture>(TFixture fixture, ITestOutputHelper output) where TFixture : OperatorsFixture
+public abstract class FeedPageTests<TFixture>(TFixture fixture, ITestOutputHelper output) where TFixture : OperatorsFixture
 {
     protected TFixture Fixture { get; } = fixture;
 
     [Fact]
-    public async Task A_full_page_of_100000_records_streams_in_order_at_speed()
+    public async Task A_full_page_of_100000_records_streams_in_order()
     {
         const int Count = OperatorsFeedLimits.Max;
         using var client = Fixture.CreateClient();
         using var operatorClient = Fixture.SignedClient(await Fixture.OnboardAsync(client, "kazaguruma"));
-        // Synthetic positions far above the fixture's audit entries: only the feed's order and speed are examined.
+        // Synthetic positions far above the fixture's audit entries: only the feed's order and completeness are examined.
         const long Base = 1_000_000_000;
         var at = Fixture.Time.GetUtcNow();
         await using (var db = Fixture.NewContext())
@@ -60,7 +59,6 @@ public abstract class FeedThroughputTests<TFixture>(TFixture fixture, ITestOutpu
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(Count, lines);
         Assert.Contains($"\"cursor\":\"{Base + (Count - 1) / 2}.1\"", previous);
-        Assert.True(lines / elapsed.TotalSeconds > 20_000, $"{lines / elapsed.TotalSeconds:N0} records/s");
     }
 }
 
@@ -70,8 +68,8 @@ internal static class OperatorsFeedLimits
     public const int Max = Kangen.Platform.Features.Operators.OperatorSelfEndpoints.MaxFeedLimit;
 }
 
-public sealed class SqliteFeedThroughputTests(SqliteOperatorsFixture fixture, ITestOutputHelper output)
-    : FeedThroughputTests<SqliteOperatorsFixture>(fixture, output), IClassFixture<SqliteOperatorsFixture>;
+public sealed class SqliteFeedPageTests(SqliteOperatorsFixture fixture, ITestOutputHelper output)
+    : FeedPageTests<SqliteOperatorsFixture>(fixture, output), IClassFixture<SqliteOperatorsFixture>;
 
-public sealed class PostgresFeedThroughputTests(PostgresOperatorsFixture fixture, ITestOutputHelper output)
-    : FeedThroughputTests<PostgresOperatorsFixture>(fixture, output), IClassFixture<PostgresOperatorsFixture>;
+public sealed class PostgresFeedPageTests(PostgresOperatorsFixture fixture, ITestOutputHelper output)
+    : FeedPageTests<PostgresOperatorsFixture>(fixture, output), IClassFixture<PostgresOperatorsFixture>;
