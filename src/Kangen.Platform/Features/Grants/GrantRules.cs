@@ -74,14 +74,15 @@ public static class GrantRules
     public static string MonthText(int month) =>
         (month / 100).ToString("D4", CultureInfo.InvariantCulture) + "-" + (month % 100).ToString("D2", CultureInfo.InvariantCulture);
 
-    /// <summary>Parses a wire month <c>yyyy-MM</c>.</summary>
+    /// <summary>Parses a wire month <c>yyyy-MM</c> (years 2000 to 9000).</summary>
     public static bool TryParseMonth(string? text, out int month)
     {
         month = 0;
         if (text is not { Length: 7 } || text[4] != '-'
             || !int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year)
             || !int.TryParse(text.AsSpan(5, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var m)
-            || year < 2000 || m is < 1 or > 12)
+            // Up to the year MonthOf still converts: 9999-12 would have no "end of month" to close at.
+            || year < 2000 || year > 9000 || m is < 1 or > 12)
             return false;
         month = year * 100 + m;
         return true;

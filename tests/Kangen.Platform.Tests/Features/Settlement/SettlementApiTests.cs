@@ -194,6 +194,17 @@ public abstract class SettlementApiTests<TFixture>(TFixture fixture) where TFixt
     }
 
     [Fact]
+    public async Task Closing_the_last_month_of_the_calendar_is_refused_as_an_invalid_month_not_a_server_error()
+    {
+        var (op, _) = await Fixture.OperatorWithAsync(0, Card);
+
+        using var response = await CloseAsync(op.Code, "9999-12");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("settlement.month-invalid", await CodeOf(response));
+    }
+
+    [Fact]
     public async Task Spilled_runs_merge_back_in_key_order_with_equal_keys_summed()
     {
         var lines = Enumerable.Range(0, 50).Select(i => new ReconciliationLine($"k{(i * 37) % 25:D2}", 1)).ToArray();
