@@ -85,6 +85,11 @@ public static class RequestSigning
     }
 
     /// <summary>True when <paramref name="timestamp"/> is within <see cref="MaxSkew"/> of <paramref name="now"/>.</summary>
-    public static bool IsFresh(long timestamp, DateTimeOffset now) =>
-        Math.Abs(now.ToUnixTimeSeconds() - timestamp) <= (long)MaxSkew.TotalSeconds;
+    public static bool IsFresh(long timestamp, DateTimeOffset now)
+    {
+        // Compared as a range, not as |now - timestamp|: that difference overflows for timestamps far from now.
+        var seconds = now.ToUnixTimeSeconds();
+        var skew = (long)MaxSkew.TotalSeconds;
+        return timestamp >= seconds - skew && timestamp <= seconds + skew;
+    }
 }

@@ -73,6 +73,17 @@ public sealed class RequestSigningTests
     }
 
     [Fact]
+    public void Timestamps_at_the_ends_of_the_range_are_stale_not_an_overflow()
+    {
+        var now = Now.ToUnixTimeSeconds();
+        // now - timestamp is exactly 2^63 here: it wrapped to long.MinValue and Math.Abs threw (an unsigned sender
+        // could make the operator's verification endpoint, which accepts a sign, answer 500).
+        Assert.False(RequestSigning.IsFresh(now + long.MinValue, Now));
+        Assert.False(RequestSigning.IsFresh(long.MinValue, Now));
+        Assert.False(RequestSigning.IsFresh(long.MaxValue, Now));
+    }
+
+    [Fact]
     public void Public_keys_are_read_only_from_p256_public_pem()
     {
         using var key = SigningKeys.Create();
