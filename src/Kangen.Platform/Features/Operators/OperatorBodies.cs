@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Kangen.Platform.Problems;
+using Microsoft.AspNetCore.Http.Features;
 using Kangen.Protocol;
 
 namespace Kangen.Platform.Features.Operators;
@@ -66,6 +67,10 @@ public static class OperatorBodies
         ArgumentNullException.ThrowIfNull(context);
         if (context.Request.ContentLength > limit)
             return (null, OperatorProblems.BodyTooLarge.WithDetail($"at most {limit:N0} bytes"));
+        // The server's own body limit (Kestrel: 30,000,000 bytes by default) would cut a bulk file short; this
+        // method enforces its own limit as it reads.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+            bodySize.MaxRequestBodySize = limit;
         var path = Path.Combine(Path.GetTempPath(), "kangen-upload-" + Guid.NewGuid().ToString("N"));
         var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
             FileOptions.DeleteOnClose | FileOptions.Asynchronous);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Kangen.Platform.Storage;
 using Kangen.Protocol;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using static Kangen.Platform.Tests.Features.Applications.Applying;
 using static Kangen.Platform.Tests.Features.Grants.OperatorCalls;
 
@@ -254,6 +255,38 @@ public abstract class GrantApiTests<TFixture>(TFixture fixture) where TFixture :
         Assert.Null(results[0].Key);
         Assert.Equal(10, results[1].Accepted);
         Assert.Equal(new BulkSummary(4, 1, 0, 3, 10), JsonSerializer.Deserialize<BulkSummaryLine>(answer[^1], ProtocolJson.Options)!.Summary);
+    }
+
+    [Fact]
+    public async Task A_bulk_file_larger_than_the_servers_default_body_limit_is_read_whole_on_kestrel()
+    {
+        // TestServer has no request body limit; Kestrel's default (30,000,000 bytes) would cut a bulk file short.
+        var (op, persons) = await Fixture.OperatorWithAsync(1, Card);
+        using var key = SigningKeys.Create();
+        await using (var db = Fixture.NewContext())
+        {
+            db.OperatorKeys.Add(new OperatorKey
+            {
+                KeyId = SigningKeys.KeyId(key), OperatorCode = op.Code, CreatedAt = Fixture.Time.GetUtcNow(),
+                PublicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()),
+            });
+            await db.SaveChangesAsync();
+        }
+        await using var kestrel = Fixture.Factory.WithWebHostBuilder(_ => { });
+        kestrel.UseKestrel(0);
+        kestrel.StartServer();
+        var address = kestrel.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        using var client = kestrel.CreateDefaultClient(new Uri(address), new SigningHandler(key, Fixture.Time));
+        var line = Line(NewKey("big"), persons[0], Card, 500);
+        var body = new string('\n', 31_000_000) + Ndjson([line]);
+
+        var (status, answer, raw) = await PostNdjsonAsync(client, OperatorRoutes.GrantsBulk, body);
+
+        Assert.True(status == HttpStatusCode.OK, $"{status} {raw}");
+        var result = JsonSerializer.Deserialize<GrantResult>(answer[0], ProtocolJson.Options)!;
+        Assert.Equal((line.Key, GrantResult.AcceptedStatus, 500L, 31_000_001L), (result.Key, result.Status, result.Accepted, result.Line));
+        Assert.Equal(500, (await Fixture.TotalsAsync(persons[0].PersonId)).CardAcquisition);
     }
 
     [Fact]
