@@ -74,7 +74,6 @@ public static class GrantEndpoints
             return;
         }
         await using var _ = file;
-        using var reader = new StreamReader(file!, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         var operatorCode = OperatorPrincipal.Code(http.User);
         long number = 0;
         long lines = 0, accepted = 0, partial = 0, refused = 0, points = 0;
@@ -111,12 +110,12 @@ public static class GrantEndpoints
             chunk.Clear();
         }
 
-        while (await reader.ReadLineAsync(cancellationToken) is { } text)
+        await foreach (var text in OperatorBodies.ReadLinesAsync(file!, cancellationToken))
         {
             number++;
-            if (string.IsNullOrWhiteSpace(text))
+            if (text is not null && string.IsNullOrWhiteSpace(text))
                 continue;
-            chunk.Add(new GrantInput(number, Parse(text)));
+            chunk.Add(new GrantInput(number, text is null ? null : Parse(text)));
             if (chunk.Count == GrantLedger.ChunkLines)
                 await FlushChunkAsync();
         }

@@ -107,6 +107,60 @@ public static class OperatorBodies
         }
     }
 
+    /// <summary>Longest line of a spooled NDJSON body (a grant line is a few hundred characters).</summary>
+    public const int MaxLineChars = 16 * 1024;
+
+    /// <summary>
+    /// The lines of a spooled NDJSON body (UTF-8, LF or CRLF), each at most <see cref="MaxLineChars"/> characters: a
+    /// longer line is yielded as null (the caller refuses it) and never held whole, so a file without line breaks
+    /// cannot fill memory.
+    /// </summary>
+    public static async IAsyncEnumerable<string?> ReadLinesAsync(Stream file, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        using var reader = new StreamReader(file, new System.Text.UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+        var buffer = new char[1 << 16];
+        var line = new System.Text.StringBuilder();
+        var tooLong = false;
+        var pending = false;
+        int read;
+        while ((read = await reader.ReadAsync(buffer.AsMemory(), cancellationToken)) > 0)
+        {
+            var start = 0;
+            for (var i = 0; i < read; i++)
+            {
+                if (buffer[i] != '\n')
+                    continue;
+                Append(buffer.AsSpan(start, i - start));
+                yield return Take();
+                start = i + 1;
+            }
+            Append(buffer.AsSpan(start, read - start));
+        }
+        if (pending)
+            yield return Take();
+
+        void Append(ReadOnlySpan<char> chars)
+        {
+            pending |= chars.Length > 0;
+            if (tooLong)
+                return;
+            if (line.Length + chars.Length > MaxLineChars + 1) // + 1: the '\r' of CRLF
+                tooLong = true;
+            else
+                line.Append(chars);
+        }
+
+        string? Take()
+        {
+            var text = tooLong ? null : line.Length > 0 && line[^1] == '\r' ? line.ToString(0, line.Length - 1) : line.ToString();
+            line.Clear();
+            tooLong = false;
+            pending = false;
+            return text is { Length: > MaxLineChars } ? null : text;
+        }
+    }
+
     private static bool DigestMatches(HttpContext context, byte[] actual) =>
         context.Items[OperatorPrincipal.DigestItem] is byte[] declared && CryptographicOperations.FixedTimeEquals(declared, actual);
 }

@@ -36,18 +36,17 @@ public sealed class Reconciliation : IAsyncDisposable
         var reconciliation = new Reconciliation();
         try
         {
-            using var reader = new StreamReader(file, new UTF8Encoding(false, false), true, 1 << 16, leaveOpen: true);
             var run = new List<KeyPoints>();
             long number = 0;
-            while (await reader.ReadLineAsync(cancellationToken) is { } text)
+            await foreach (var text in Operators.OperatorBodies.ReadLinesAsync(file, cancellationToken))
             {
                 number++;
-                if (string.IsNullOrWhiteSpace(text))
+                if (text is not null && string.IsNullOrWhiteSpace(text))
                     continue;
                 ReconciliationLine? line;
                 try
                 {
-                    line = JsonSerializer.Deserialize<ReconciliationLine>(text, ProtocolJson.Options);
+                    line = text is null ? null : JsonSerializer.Deserialize<ReconciliationLine>(text, ProtocolJson.Options);
                 }
                 catch (JsonException)
                 {

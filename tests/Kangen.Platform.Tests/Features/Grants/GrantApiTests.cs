@@ -290,6 +290,26 @@ public abstract class GrantApiTests<TFixture>(TFixture fixture) where TFixture :
     }
 
     [Fact]
+    public async Task A_bulk_line_longer_than_the_line_limit_is_refused_by_number_and_the_lines_around_it_are_read()
+    {
+        // Lines are bounded so that a file without line breaks (up to MaxBulkBytes) is never held as one string.
+        var (op, persons) = await Fixture.OperatorWithAsync(1, Card);
+        var padded = Line(NewKey("long"), persons[0], Card, 100);
+        var ok = Line(NewKey("ok"), persons[0], Card, 200);
+        var json = JsonSerializer.Serialize(padded, ProtocolJson.Options);
+        var body = Ndjson([ok]).Replace("\n", "\r\n", StringComparison.Ordinal)
+            + json[..^1] + new string(' ', Kangen.Platform.Features.Operators.OperatorBodies.MaxLineChars) + "}\n" + Ndjson([ok with { Key = NewKey("ok") }]).TrimEnd('\n');
+
+        var (status, answer, raw) = await PostNdjsonAsync(op.Client, OperatorRoutes.GrantsBulk, body);
+
+        Assert.True(status == HttpStatusCode.OK, $"{status} {raw}");
+        var results = answer[..^1].Select(l => JsonSerializer.Deserialize<GrantResult>(l, ProtocolJson.Options)!).ToArray();
+        Assert.Equal([(GrantResult.AcceptedStatus, null, 1L), (GrantResult.RefusedStatus, "grant.line-invalid", 2L), (GrantResult.AcceptedStatus, null, 3L)],
+            results.Select(r => (r.Status, r.Reason, r.Line!.Value)));
+        Assert.Equal(400, (await Fixture.TotalsAsync(persons[0].PersonId)).CardAcquisition);
+    }
+
+    [Fact]
     public async Task An_empty_bulk_file_is_refused_whole()
     {
         var op = await DemoAsync();
