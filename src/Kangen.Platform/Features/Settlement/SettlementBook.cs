@@ -85,6 +85,10 @@ public sealed class SettlementBook(KangenDbContext db, WriteGate gate, TimeProvi
             using var _ = await gate.EnterAsync(cancellationToken);
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // Closes of one operator's months take turns (PostgreSQL; SQLite's gate already makes them), so the
+            // "later month closed" check below cannot race a close of that later month.
+            if (db.Provider == StorageProvider.Postgres)
+                await db.Operators.FromSqlInterpolated($"SELECT * FROM operators WHERE code = {operatorCode} FOR UPDATE").AsNoTracking().ToListAsync(cancellationToken);
             if (await FindAsync(operatorCode, month, cancellationToken) is not null)
                 return (null, SettlementProblems.AlreadyClosed);
             // A later envelope already claimed every line of this month: closing it now would give an empty envelope.
