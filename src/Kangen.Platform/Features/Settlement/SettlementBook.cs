@@ -96,6 +96,14 @@ public sealed class SettlementBook(KangenDbContext db, WriteGate gate, TimeProvi
                     .Select(x => (int?)x.Month).MaxAsync(cancellationToken) is { } later)
                 return (null, SettlementProblems.LaterMonthClosed.WithDetail($"{GrantRules.MonthText(later)} is closed; its envelope holds this month's lines"));
             var id = Guid.CreateVersion7(now);
+            if (db.Provider == StorageProvider.Postgres)
+            {
+                // The lines are locked in id order, the order cancellations lock grants in, so a close and a cancellation
+                // of the same grants wait for each other instead of deadlocking (one row comes back, not the ids).
+                await db.Database.SqlQuery<long>($@"SELECT count(*) AS ""Value"" FROM (SELECT id FROM grants WHERE operator_code = {operatorCode}
+                    AND settlement_id IS NULL AND status <> {GrantResult.RefusedStatus} AND month <= {month} ORDER BY id FOR UPDATE) locked")
+                    .SingleAsync(cancellationToken);
+            }
             await db.Grants.Where(g => g.OperatorCode == operatorCode && g.SettlementId == null && g.Status != GrantResult.RefusedStatus && g.Month <= month)
                 .ExecuteUpdateAsync(u => u.SetProperty(g => g.SettlementId, (Guid?)id), cancellationToken);
             var (count, points, granted, refunded, _) = await SumAsync(Claimed(id), cancellationToken);
