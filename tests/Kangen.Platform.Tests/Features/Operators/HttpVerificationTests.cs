@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Kangen.Platform.Tests.Features.Applications;
 using Kangen.Platform.Tests.Platform;
 using Kangen.Protocol;
@@ -32,34 +33,51 @@ public abstract class HttpVerificationTests<TFixture>(TFixture fixture) where TF
     [Fact]
     public async Task A_registered_operators_verified_and_rejected_answers_reach_the_applicant_and_every_call_is_signed()
     {
+        // The real operator side (Kangen.Operator) on a real socket, trusting the platform key it was given: an
+        // unsigned or wrongly signed call would be refused (401), which the platform would report as unavailable.
         using var client = Fixture.CreateClient();
-        await using var endpoint = await EndpointAsync(client, "hinode");
+        using var keyResponse = await client.GetAsync(OperatorRoutes.PlatformKey);
+        var platformPem = await keyResponse.Content.ReadAsStringAsync();
+        var data = Directory.CreateTempSubdirectory("kangen-operator-hinode-").FullName;
+        await using var hinode = Kangen.Operator.Hosting.OperatorHost.Build(["--urls=http://127.0.0.1:0"],
+            new Kangen.Operator.Hosting.OperatorOptions { Code = "hinode", Data = data, PlatformKeyPem = platformPem, Background = false },
+            builder => builder.Services.AddSingleton<TimeProvider>(Fixture.Time));
+        await hinode.StartAsync();
+        var registered = await Fixture.AdminAsync(client, HttpMethod.Post, "/api/v1/admin/operators",
+            new { code = "hinode", verificationUrl = hinode.Urls.First() + "/kangen/verify" });
+        Assert.True(registered.Status == HttpStatusCode.Created, registered.Raw);
+        var service = Kangen.Operator.Services.OperatorServices.Load("hinode").Find("hinode-money")!;
+        Kangen.Operator.Accounts.OpenedAccount account;
+        await using (var db = new Kangen.Operator.Storage.OperatorStore(data, "hinode").Open())
+            account = (await Kangen.Operator.Accounts.AccountBook.OpenAsync(db, service, 1, new Random(6), Fixture.Time.GetUtcNow(), CancellationToken.None))[0];
+        var secret = service.Fields.First(f => f.Secret).Name;
+        var wrongCode = account.Fields.ToDictionary(f => f.Key, f => f.Key == secret ? Flip(f.Value) : f.Value);
         var applicant = await SignInAsync(client, Fixture.IssueCard());
-        var fields = Fixture.NewAccount("hinode-money");
 
-        var verified = await VerifyAccountAsync(client, applicant.Token, "hinode-money", fields);
-        var seen = endpoint.LastRequest;
+        var verified = await VerifyAccountAsync(client, applicant.Token, "hinode-money", account.Fields);
         var applied = await ApplyAsync(client, new ApplicationDraft([Card], "hinode-money", verified.Body.GetProperty("terms").GetProperty("version").GetString()!,
             verified.Text("verification"), applicant.Card));
-        endpoint.Behaviour = OperatorBehaviour.Rejected;
-        var rejected = await VerifyAccountAsync(client, applicant.Token, "hinode-money", Fixture.NewAccount("hinode-money"));
+        var mismatch = await VerifyAccountAsync(client, applicant.Token, "hinode-money", wrongCode);
+        var unknown = await VerifyAccountAsync(client, applicant.Token, "hinode-money", Fixture.NewAccount("hinode-money"));
 
         Assert.Equal(HttpStatusCode.OK, verified.Status);
-        Assert.Equal("テスト ハ＊＊", verified.Text("maskedHolderName"));
-        Assert.Equal("hinode-money", seen!.Service);
-        Assert.Equal(Fixture.NormalisedId("hinode-money", fields), seen.Fields[Fixture.Service("hinode-money").AccountIdField.Name]);
+        Assert.Equal(Kangen.Operator.Accounts.AccountBook.Mask(account.HolderKana), verified.Text("maskedHolderName"));
         Assert.Equal(HttpStatusCode.Created, applied.Status);
-        Assert.Equal((HttpStatusCode.UnprocessableEntity, "application.account-not-verified"), (rejected.Status, rejected.Code));
-        Assert.Equal(2, endpoint.Calls);
-        Assert.Equal(0, endpoint.BadSignatures);
-        // The operator finds the application in its feed under the reference it gave.
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "application.account-not-verified"), (mismatch.Status, mismatch.Code));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "application.account-not-verified"), (unknown.Status, unknown.Code));
+        // The operator finds the application in its feed under the reference its own store gave.
         var key = SigningKeys.Create();
         await Fixture.AdminAsync(client, HttpMethod.Post, "/api/v1/admin/operators/hinode/keys", new { publicKeyPem = SigningKeys.PublicPem(key) });
-        using var hinode = Fixture.SignedClient(key);
-        var record = Assert.Single((await OperatorsFixture.FeedAsync(hinode)).Records);
-        Assert.StartsWith("acct-", record.AccountReference);
+        using var feedClient = Fixture.SignedClient(key);
+        var record = Assert.Single((await OperatorsFixture.FeedAsync(feedClient)).Records);
+        Assert.Equal(account.Reference, record.AccountReference);
         Assert.Equal(("hinode-money", Card), (record.Service, record.Program));
+        await hinode.StopAsync();
     }
+
+    // Another character of the same class, so the code keeps its shape and only its value is wrong.
+    private static string Flip(string value) =>
+        value[..^1] + (char.IsDigit(value[^1]) ? (char)('0' + (value[^1] - '0' + 1) % 10) : value[^1] == 'A' ? 'B' : 'A');
 
     [Fact]
     public async Task A_slow_failing_or_garbled_operator_is_retry_later_within_the_time_limit_and_nothing_is_written()
