@@ -30,6 +30,9 @@ public sealed class Reconciliation : IAsyncDisposable
         ReadAsync(file, RunLines, cancellationToken);
 
     /// <summary>As <see cref="ReadAsync(Stream, CancellationToken)"/> with runs of <paramref name="runLines"/> lines.</summary>
+    /// <summary>The largest points of one line either way (a grant is at most 20,000).</summary>
+    public const long MaxLinePoints = 1_000_000_000;
+
     internal static async Task<(Reconciliation? Value, PlatformProblem? Problem)> ReadAsync(Stream file, int runLines, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -52,11 +55,12 @@ public sealed class Reconciliation : IAsyncDisposable
                 {
                     line = null;
                 }
-                if (line is null || !GrantRules.IsValidKey(line.Key))
+                // Points are bounded so that summing a key's lines (up to the file's size) can never overflow.
+                if (line is null || !GrantRules.IsValidKey(line.Key) || Math.Abs(line.Points) > MaxLinePoints)
                 {
                     await reconciliation.DisposeAsync();
                     return (null, SettlementProblems.LineInvalid.WithDetail(string.Create(CultureInfo.InvariantCulture,
-                        $"line {number}: expected {{\"key\": \"1-64 of A-Za-z0-9._:-\", \"points\": integer}}")));
+                        $"line {number}: expected {{\"key\": \"1-64 of A-Za-z0-9._:-\", \"points\": integer of at most {MaxLinePoints:N0} either way}}")));
                 }
                 run.Add(new KeyPoints(line.Key, line.Points));
                 if (run.Count == runLines)

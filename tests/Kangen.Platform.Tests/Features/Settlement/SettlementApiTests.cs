@@ -204,6 +204,22 @@ public abstract class SettlementApiTests<TFixture>(TFixture fixture) where TFixt
         Assert.Equal("settlement.month-invalid", await CodeOf(response));
     }
 
+    [Theory]
+    [InlineData(1_000_000_001L)]
+    [InlineData(-1_000_000_001L)]
+    [InlineData(long.MaxValue)]
+    public async Task A_reconciliation_line_with_points_beyond_any_grant_is_refused_so_sums_cannot_overflow(long points)
+    {
+        var text = Ndjson([new ReconciliationLine("a", points), new ReconciliationLine("a", points)]);
+        using var file = new MemoryStream(Encoding.UTF8.GetBytes(text));
+
+        var (reconciliation, problem) = await Reconciliation.ReadAsync(file, runLines: 7, CancellationToken.None);
+
+        Assert.Null(reconciliation);
+        Assert.Equal("settlement.line-invalid", problem!.Code);
+        Assert.Contains("line 1", problem.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Spilled_runs_merge_back_in_key_order_with_equal_keys_summed()
     {
