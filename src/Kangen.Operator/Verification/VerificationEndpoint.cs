@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Kangen.Operator.Accounts;
@@ -77,23 +76,24 @@ public static class VerificationEndpoint
     /// <summary>Null when the request is signed by the platform over this body; otherwise why not.</summary>
     internal static async Task<string?> CheckSignatureAsync(HttpRequest request, byte[] body, PlatformKey platformKey, TimeProvider time, CancellationToken cancellationToken)
     {
-        var keyId = request.Headers[RequestSigning.KeyIdHeader].ToString();
-        var timestampText = request.Headers[RequestSigning.TimestampHeader].ToString();
-        var digest = request.Headers[RequestSigning.DigestHeader].ToString();
-        var signature = request.Headers[RequestSigning.SignatureHeader].ToString();
-        if (keyId.Length == 0 || timestampText.Length == 0 || digest.Length == 0 || signature.Length == 0)
-            return "unsigned";
-        if (!long.TryParse(timestampText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var timestamp))
-            return "bad timestamp";
-        if (!RequestSigning.IsFresh(timestamp, time.GetUtcNow()))
-            return "stale timestamp";
-        var declared = RequestSigning.ParseDigest(digest);
-        if (declared is null || !CryptographicOperations.FixedTimeEquals(declared, SHA256.HashData(body)))
+        var signed = SignatureHeaders.Read(request.Headers[RequestSigning.KeyIdHeader], request.Headers[RequestSigning.TimestampHeader],
+            request.Headers[RequestSigning.DigestHeader], request.Headers[RequestSigning.SignatureHeader], time.GetUtcNow(), out var error);
+        if (signed is null)
+        {
+            return error switch
+            {
+                SignatureHeaderError.Missing => "unsigned",
+                SignatureHeaderError.TimestampInvalid => "bad timestamp",
+                SignatureHeaderError.TimestampStale => "stale timestamp",
+                _ => "body does not match its digest",
+            };
+        }
+        if (!CryptographicOperations.FixedTimeEquals(signed.DigestHash, SHA256.HashData(body)))
             return "body does not match its digest";
         ECDsa? key;
         try
         {
-            key = await platformKey.ForAsync(keyId, cancellationToken);
+            key = await platformKey.ForAsync(signed.KeyId, cancellationToken);
         }
         catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException or TaskCanceledException)
         {
@@ -101,7 +101,7 @@ public static class VerificationEndpoint
         }
         if (key is null)
             return "not the platform's key";
-        return RequestSigning.Verify(key, request.Method, request.GetEncodedPathAndQuery(), timestamp, keyId, digest, signature)
+        return RequestSigning.Verify(key, request.Method, request.GetEncodedPathAndQuery(), signed.Timestamp, signed.KeyId, signed.Digest, signed.Signature)
             ? null
             : "bad signature";
     }

@@ -58,29 +58,32 @@ public sealed class OperatorAuthenticationHandler(
         var keyId = headers[RequestSigning.KeyIdHeader].ToString();
         if (keyId.Length == 0)
             return AuthenticateResult.NoResult();
-        var signature = headers[RequestSigning.SignatureHeader].ToString();
-        var timestampText = headers[RequestSigning.TimestampHeader].ToString();
-        var digestText = headers[RequestSigning.DigestHeader].ToString();
-        if (signature.Length == 0 || timestampText.Length == 0 || digestText.Length == 0 || keyId.Length > 32)
-            return Fail(OperatorProblems.SignatureInvalid.WithDetail($"a signed request carries {RequestSigning.KeyIdHeader}, {RequestSigning.TimestampHeader}, {RequestSigning.DigestHeader} and {RequestSigning.SignatureHeader}"));
-        if (!long.TryParse(timestampText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var timestamp))
-            return Fail(OperatorProblems.SignatureInvalid.WithDetail($"{RequestSigning.TimestampHeader} must be Unix seconds"));
-        if (!RequestSigning.IsFresh(timestamp, time.GetUtcNow()))
-            return Fail(OperatorProblems.TimestampStale.WithDetail($"the request was signed at {timestamp}; the platform's clock says {time.GetUtcNow().ToUnixTimeSeconds()}"));
-        var digest = RequestSigning.ParseDigest(digestText);
-        if (digest is null)
-            return Fail(OperatorProblems.SignatureInvalid.WithDetail($"{RequestSigning.DigestHeader} must be sha-256=:<base64>:"));
+        if (keyId.Length > 32)
+            return Fail(OperatorProblems.SignatureInvalid.WithDetail($"{RequestSigning.KeyIdHeader} is at most 32 characters"));
+        var now = time.GetUtcNow();
+        var signed = SignatureHeaders.Read(keyId, headers[RequestSigning.TimestampHeader], headers[RequestSigning.DigestHeader],
+            headers[RequestSigning.SignatureHeader], now, out var error);
+        if (signed is null)
+        {
+            return Fail(error switch
+            {
+                SignatureHeaderError.TimestampStale => OperatorProblems.TimestampStale.WithDetail($"the request was signed at {headers[RequestSigning.TimestampHeader]}; the platform's clock says {now.ToUnixTimeSeconds()}"),
+                SignatureHeaderError.TimestampInvalid => OperatorProblems.SignatureInvalid.WithDetail($"{RequestSigning.TimestampHeader} must be Unix seconds"),
+                SignatureHeaderError.DigestInvalid => OperatorProblems.SignatureInvalid.WithDetail($"{RequestSigning.DigestHeader} must be sha-256=:<base64>:"),
+                _ => OperatorProblems.SignatureInvalid.WithDetail($"a signed request carries {RequestSigning.KeyIdHeader}, {RequestSigning.TimestampHeader}, {RequestSigning.DigestHeader} and {RequestSigning.SignatureHeader}"),
+            });
+        }
 
         var key = await keys.FindAsync(keyId, Context.RequestAborted);
         if (key is null)
             return Fail(OperatorProblems.KeyUnknown);
         var pathAndQuery = Request.PathBase + Request.Path + Request.QueryString;
-        if (!RequestSigning.Verify(key.PublicKey, Request.Method, pathAndQuery, timestamp, keyId, digestText, signature))
+        if (!RequestSigning.Verify(key.PublicKey, Request.Method, pathAndQuery, signed.Timestamp, keyId, signed.Digest, signed.Signature))
             return Fail(OperatorProblems.SignatureInvalid.WithDetail("the signature does not verify with the key over method, path and query, timestamp, key id and digest"));
         if (key.OperatorStatus != OperatorStatuses.Active)
             return Fail(OperatorProblems.Suspended);
 
-        Context.Items[OperatorPrincipal.DigestItem] = digest;
+        Context.Items[OperatorPrincipal.DigestItem] = signed.DigestHash;
         var identity = new ClaimsIdentity(
             [new Claim(OperatorPrincipal.CodeClaim, key.OperatorCode), new Claim(OperatorPrincipal.KeyClaim, keyId)],
             OperatorPrincipal.SchemeName, OperatorPrincipal.CodeClaim, null);
