@@ -26,10 +26,16 @@ public static class EnrolmentFeed
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(changes);
+        // One read per operator and person, however many programs the transaction records.
+        var known = new Dictionary<(string, Guid), string>();
         for (var i = 0; i < changes.Count; i++)
         {
             var change = changes[i];
-            var pseudonym = await Pseudonyms.ForAsync(db, change.OperatorCode, change.PersonId, now, cancellationToken);
+            if (!known.TryGetValue((change.OperatorCode, change.PersonId), out var pseudonym))
+            {
+                pseudonym = await Pseudonyms.ForAsync(db, change.OperatorCode, change.PersonId, now, cancellationToken);
+                known[(change.OperatorCode, change.PersonId)] = pseudonym;
+            }
             db.EnrolmentEvents.Add(new EnrolmentEvent
             {
                 AuditSequence = entry.Sequence,
@@ -45,10 +51,6 @@ public static class EnrolmentFeed
             });
         }
     }
-
-    /// <summary>The wire cursor of a position.</summary>
-    public static string Cursor(long auditSequence, int ordinal) =>
-        auditSequence.ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Parses a wire cursor; an empty cursor is the start of the feed.</summary>
     public static bool TryParseCursor(string? cursor, out long auditSequence, out int ordinal)

@@ -150,17 +150,15 @@ public static class LinkChanges
 
     /// <summary>
     /// For Identity: after a renewed certificate was linked to <paramref name="personId"/> and the transaction's audit
-    /// entries were appended and saved, appends a <c>renewed</c> record per campaign choice at the position of the last
-    /// of those entries (found among the tracked ones) and saves. Does nothing for a person without choices.
+    /// entries were appended and saved, appends a <c>renewed</c> record per campaign choice at the position of
+    /// <paramref name="last"/>, the last of those entries, and saves. Does nothing for a person without choices.
     /// </summary>
-    public static async Task AppendRenewalAsync(KangenDbContext db, ServiceCatalogue catalogue, Guid personId, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task AppendRenewalAsync(KangenDbContext db, ServiceCatalogue catalogue, Guid personId, AuditEntry last, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         var changes = await ForPersonAsync(db, catalogue, personId, EnrolmentRecord.Renewed, null, cancellationToken);
         if (changes.Count == 0)
             return;
-        var last = db.ChangeTracker.Entries<AuditEntry>().Select(e => e.Entity).MaxBy(e => e.Sequence)
-            ?? throw new InvalidOperationException("Renewal records follow the audit entry of the renewal in the same transaction.");
         await EnrolmentFeed.AppendAsync(db, last, now, changes, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
     }

@@ -46,13 +46,4 @@ public static class Pseudonyms
         db.OperatorPseudonyms.Add(created);
         return created.Pseudonym;
     }
-
-    /// <summary>The person an operator's pseudonym names, or null.</summary>
-    public static Task<Guid?> PersonAsync(KangenDbContext db, string operatorCode, string pseudonym, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        return db.OperatorPseudonyms.AsNoTracking()
-            .Where(p => p.OperatorCode == operatorCode && p.Pseudonym == pseudonym)
-            .Select(p => (Guid?)p.PersonId).SingleOrDefaultAsync(cancellationToken);
-    }
 }

@@ -117,10 +117,10 @@ public sealed class Authenticator(
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
-                await AuditIntent.AppendAllAsync(db, now, intents, cancellationToken);
+                var last = await AuditIntent.AppendAllAsync(db, now, intents, cancellationToken);
                 // The person's operators learn of the renewal (same pseudonym) in the same transaction.
                 if (resolution.LinkedByRenewal)
-                    await Operators.LinkChanges.AppendRenewalAsync(db, catalogue, person.Id, now, cancellationToken);
+                    await Operators.LinkChanges.AppendRenewalAsync(db, catalogue, person.Id, last!, now, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
             catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e) && attempt < MaxAttempts)
