@@ -56,6 +56,15 @@ public static class ProtocolJson
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
+
+    /// <summary>The records of an NDJSON text, one per non-blank line.</summary>
+    /// <exception cref="JsonException">When a line is not a <typeparamref name="T"/>.</exception>
+    public static List<T> ReadLines<T>(string ndjson)
+    {
+        ArgumentNullException.ThrowIfNull(ndjson);
+        return [.. ndjson.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => JsonSerializer.Deserialize<T>(line, Options) ?? throw new JsonException("A line is null."))];
+    }
 }
 
 /// <summary>What the platform sends to an operator's verification endpoint (signed by the platform).</summary>

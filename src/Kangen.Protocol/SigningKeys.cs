@@ -33,6 +33,26 @@ public static class SigningKeys
     }
 
     /// <summary>
+    /// Writes the private key as PKCS#8 PEM to a file readable by its owner only (mode 0600 where there are Unix
+    /// modes), set as the file is created, so the key is never readable by others even for a moment.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="path">The file.</param>
+    /// <param name="overwrite">Replace an existing file; otherwise an existing file is an <see cref="IOException"/>.</param>
+    public static void WritePrivatePem(ECDsa key, string path, bool overwrite)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var options = new FileStreamOptions { Mode = overwrite ? FileMode.Create : FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(path, options))
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(PrivatePem(key)));
+        // An overwritten file keeps its old mode: make it owner-only too.
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    /// <summary>
     /// Reads a P-256 public key from PEM; false (and a reason) for anything else: not PEM, another curve or
     /// algorithm, a private key, trailing junk.
     /// </summary>

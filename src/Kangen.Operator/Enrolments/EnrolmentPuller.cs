@@ -46,9 +46,7 @@ public sealed class EnrolmentPuller(PlatformClient client, OperatorLedger ledger
             var query = $"{OperatorRoutes.Enrolments}?limit={pageSize.ToString(CultureInfo.InvariantCulture)}"
                 + (state.Cursor is null ? "" : "&after=" + Uri.EscapeDataString(state.Cursor));
             var text = await client.GetTextAsync(query, cancellationToken);
-            var page = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(l => JsonSerializer.Deserialize<EnrolmentRecord>(l, ProtocolJson.Options)!)
-                .ToList();
+            var page = ProtocolJson.ReadLines<EnrolmentRecord>(text);
             foreach (var record in page)
             {
                 switch (record.Kind)

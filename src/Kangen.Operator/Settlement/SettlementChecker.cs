@@ -67,10 +67,7 @@ public sealed class SettlementChecker(PlatformClient client, TimeProvider time)
             foreach (var (key, points) in local.OrderBy(l => l.Key, StringComparer.Ordinal))
                 ndjson.Append(JsonSerializer.Serialize(new ReconciliationLine(key, points), ProtocolJson.Options)).Append('\n');
             var answer = await client.PostNdjsonAsync($"{OperatorRoutes.Settlements}/{month}/reconcile", ndjson.ToString(), cancellationToken);
-            var reported = answer.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(l => JsonSerializer.Deserialize<ReconciliationDifference>(l, ProtocolJson.Options)!)
-                .Where(d => d.Key is not null)
-                .ToList();
+            var reported = ProtocolJson.ReadLines<ReconciliationDifference>(answer).Where(d => d.Key is not null).ToList();
             // The platform's reconciliation is authoritative; the local comparison stands when it found nothing
             // (e.g. only the control totals differ).
             if (reported.Count > 0)

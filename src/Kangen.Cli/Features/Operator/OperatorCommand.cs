@@ -57,15 +57,7 @@ public static class OperatorCommand
             }
             using var key = SigningKeys.Create();
             Directory.CreateDirectory(file.DirectoryName ?? ".");
-            // Created with owner-only permissions before the key is written, so it is never readable by others.
-            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var stream = new FileStream(file.FullName, options))
-            using (var writer = new StreamWriter(stream))
-                writer.Write(SigningKeys.PrivatePem(key));
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(file.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            SigningKeys.WritePrivatePem(key, file.FullName, overwrite: true);
             // The public half beside it, for the administrator (kangen admin operator key-add --public-key FILE.pub).
             var publicFile = file.FullName + ".pub";
             File.WriteAllText(publicFile, SigningKeys.PublicPem(key) + "\n");
@@ -281,7 +273,7 @@ public static class OperatorCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var m = parse.GetValue(month)!;
-            if (!System.Text.RegularExpressions.Regex.IsMatch(m, "^[0-9]{4}-(0[1-9]|1[0-2])$"))
+            if (!Kangen.Platform.Features.Grants.GrantRules.TryParseMonth(m, out _))
             {
                 context.Error($"--month must be yyyy-MM, not '{m}'.");
                 return ExitCodes.Usage;

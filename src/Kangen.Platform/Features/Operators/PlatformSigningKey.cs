@@ -55,11 +55,7 @@ public sealed class PlatformSigningKey : IDisposable
         var fresh = SigningKeys.Create();
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var stream = new FileStream(path, options))
-                stream.Write(Encoding.ASCII.GetBytes(SigningKeys.PrivatePem(fresh)));
+            SigningKeys.WritePrivatePem(fresh, path, overwrite: false);
             return new PlatformSigningKey(fresh, path);
         }
         catch (IOException) when (File.Exists(path))

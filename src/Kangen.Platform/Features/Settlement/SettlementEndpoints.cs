@@ -153,14 +153,11 @@ public static class SettlementEndpoints
     public static string Row(EnvelopeLine line)
     {
         ArgumentNullException.ThrowIfNull(line);
-        return string.Join(',', Field(line.Key), Field(line.Kind), Field(line.Person), Field(line.Service), Field(line.Program),
+        // RFC 4180 quoting by the platform's one CSV writer: every stored value is a code or a key today, so nothing
+        // is quoted; it keeps the file well-formed if that ever changes.
+        return ReferenceData.Csv.Join([line.Key, line.Kind, line.Person, line.Service, line.Program,
             line.Points.ToString(CultureInfo.InvariantCulture),
             line.OccurredAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-            GrantRules.MonthText(line.Month), Field(line.Status));
+            GrantRules.MonthText(line.Month), line.Status]);
     }
-
-    // RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. Every stored value is a code
-    // or a key today, so this never triggers; it keeps the file well-formed if that ever changes.
-    private static string Field(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }
