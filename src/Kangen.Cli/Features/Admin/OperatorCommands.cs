@@ -38,8 +38,7 @@ public static class OperatorCommands
         return command;
     }
 
-    private static Option<string?> TokenOption() =>
-        new("--staff-token") { Description = "The staff token (default: $KANGEN_STAFF_TOKEN; kangen admin staff-token makes one)." };
+    private static Option<string?> TokenOption() => PlatformConnection.StaffTokenOption("The");
 
     private static Argument<string> CodeArgument() => new("code") { Description = "The operator's code, as in the service catalogue." };
 
@@ -181,18 +180,11 @@ public static class OperatorCommands
     private static async Task<int> SendAsync(CliContext context, ParseResult parse, Option<string> server, Option<string?> token,
         HttpMethod method, string path, object? body, Func<HttpResponseMessage, Task> print, CancellationToken cancellationToken)
     {
-        var staff = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("KANGEN_STAFF_TOKEN");
-        if (string.IsNullOrWhiteSpace(staff))
-        {
-            context.Error("A staff token is needed: --staff-token or KANGEN_STAFF_TOKEN.");
-            return ExitCodes.Usage;
-        }
-        return await PlatformConnection.RunAsync(context, parse.GetValue(server)!, async http =>
+        return await PlatformConnection.RunAsStaffAsync(context, parse, server, token, async http =>
         {
             using var request = new HttpRequestMessage(method, path);
             if (body is not null)
                 request.Content = JsonContent.Create(body, options: ProtocolJson.Options);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Staff", staff.Trim());
             using var response = await http.SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
                 return await PlatformConnection.ReportProblemAsync(context, response, cancellationToken);

@@ -25,10 +25,7 @@ public static class SettlementCommands
         return command;
     }
 
-    private static Option<string?> TokenOption() => new("--staff-token")
-    {
-        Description = "An administrator's staff token (default: $KANGEN_STAFF_TOKEN; kangen admin staff-token makes one).",
-    };
+    private static Option<string?> TokenOption() => PlatformConnection.StaffTokenOption("An administrator's");
 
     private static Option<string> MonthOption() => new("--month") { Description = "The month, yyyy-MM (campaign time zone).", Required = true };
 
@@ -38,7 +35,7 @@ public static class SettlementCommands
     {
         var (server, token, month) = (PlatformConnection.ServerOption(), TokenOption(), MonthOption());
         var command = new Command("list", "Every registered operator's envelope of a month: final, confirmed or a live estimate.") { server, token, month };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse, server, token, async http =>
+        command.SetAction((parse, cancellationToken) => PlatformConnection.RunAsStaffAsync(context, parse, server, token, async http =>
         {
             var m = parse.GetValue(month)!;
             using var response = await http.GetAsync($"{SettlementEndpoints.AdminRoute.TrimStart('/')}?month={Uri.EscapeDataString(m)}", cancellationToken);
@@ -70,7 +67,7 @@ public static class SettlementCommands
     {
         var (server, token, month, op) = (PlatformConnection.ServerOption(), TokenOption(), MonthOption(), OperatorArgument());
         var command = new Command("close", "Close an operator's month once it has ended: its unsettled lines become the final envelope.") { op, server, token, month };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse, server, token, async http =>
+        command.SetAction((parse, cancellationToken) => PlatformConnection.RunAsStaffAsync(context, parse, server, token, async http =>
         {
             var path = $"{SettlementEndpoints.AdminRoute.TrimStart('/')}/{Uri.EscapeDataString(parse.GetValue(op)!)}/{Uri.EscapeDataString(parse.GetValue(month)!)}/close";
             using var response = await http.PostAsync(path, null, cancellationToken);
@@ -91,7 +88,7 @@ public static class SettlementCommands
         var (server, token, month, op) = (PlatformConnection.ServerOption(), TokenOption(), MonthOption(), OperatorArgument());
         var output = new Option<FileInfo?>("--out") { Description = "Write the CSV to this file (default: the console)." };
         var command = new Command("export", "An operator's ledger lines of a month's envelope (or of the estimate while open), CSV.") { op, server, token, month, output };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse, server, token, async http =>
+        command.SetAction((parse, cancellationToken) => PlatformConnection.RunAsStaffAsync(context, parse, server, token, async http =>
         {
             var path = $"{SettlementEndpoints.AdminRoute.TrimStart('/')}/{Uri.EscapeDataString(parse.GetValue(op)!)}/{Uri.EscapeDataString(parse.GetValue(month)!)}/lines";
             using var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -120,22 +117,6 @@ public static class SettlementCommands
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;
-    }
-
-    private static async Task<int> RunAsync(CliContext context, ParseResult parse, Option<string> server, Option<string?> token,
-        Func<HttpClient, Task<int>> body, CancellationToken cancellationToken)
-    {
-        var staff = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("KANGEN_STAFF_TOKEN");
-        if (string.IsNullOrWhiteSpace(staff))
-        {
-            context.Error("A staff token is needed: --staff-token or KANGEN_STAFF_TOKEN.");
-            return ExitCodes.Usage;
-        }
-        return await PlatformConnection.RunAsync(context, parse.GetValue(server)!, http =>
-        {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Staff", staff.Trim());
-            return body(http);
-        }, cancellationToken);
     }
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -18,7 +18,7 @@ public static class CallCentreCommand
     public static Command Create(CliContext context)
     {
         var server = PlatformConnection.ServerOption();
-        var token = new Option<string?>("--staff-token") { Description = "The agent's staff token (default: $KANGEN_STAFF_TOKEN; kangen admin staff-token makes one)." };
+        var token = PlatformConnection.StaffTokenOption("The agent's");
         var myKeyId = new Option<string>("--my-key-id") { Description = "The caller's My Key ID.", Required = true };
         var phone = new Option<string>("--phone-last4") { Description = "The last 4 digits of the phone number the caller gave.", Required = true };
         var lookup = new Command("lookup", "Look up a caller's application status by My Key ID and phone last 4 (rate-limited and audited).")
@@ -27,19 +27,12 @@ public static class CallCentreCommand
         };
         lookup.SetAction(async (parse, cancellationToken) =>
         {
-            var staff = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("KANGEN_STAFF_TOKEN");
-            if (string.IsNullOrWhiteSpace(staff))
-            {
-                context.Error("A staff token is needed: --staff-token or KANGEN_STAFF_TOKEN.");
-                return ExitCodes.Usage;
-            }
-            return await PlatformConnection.RunAsync(context, parse.GetValue(server)!, async http =>
+            return await PlatformConnection.RunAsStaffAsync(context, parse, server, token, async http =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/call-centre/lookups")
                 {
                     Content = JsonContent.Create(new { myKeyId = parse.GetValue(myKeyId), phoneLast4 = parse.GetValue(phone) }),
                 };
-                request.Headers.Authorization = new AuthenticationHeaderValue("Staff", staff.Trim());
                 using var response = await http.SendAsync(request, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                     return await PlatformConnection.ReportProblemAsync(context, response, cancellationToken);

@@ -30,6 +30,34 @@ public static class PlatformConnection
         DefaultValueFactory = _ => Serve.ServeCommand.DefaultUrls,
     };
 
+    /// <summary><c>--staff-token</c>, defaulting to <c>$KANGEN_STAFF_TOKEN</c>; <paramref name="whose"/> says whose (e.g. "An administrator's").</summary>
+    public static Option<string?> StaffTokenOption(string whose) => new("--staff-token")
+    {
+        Description = whose + " staff token (default: $KANGEN_STAFF_TOKEN; kangen admin staff-token makes one).",
+    };
+
+    /// <summary>
+    /// As <see cref="RunAsync"/> with every request carrying <c>Authorization: Staff</c> and the token of
+    /// <paramref name="token"/> (or <c>$KANGEN_STAFF_TOKEN</c>); without one it is a usage error (2) and nothing is sent.
+    /// </summary>
+    public static async Task<int> RunAsStaffAsync(CliContext context, ParseResult parse, Option<string> server, Option<string?> token,
+        Func<HttpClient, Task<int>> body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(parse);
+        var staff = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("KANGEN_STAFF_TOKEN");
+        if (string.IsNullOrWhiteSpace(staff))
+        {
+            context.Error("A staff token is needed: --staff-token or KANGEN_STAFF_TOKEN.");
+            return ExitCodes.Usage;
+        }
+        return await RunAsync(context, parse.GetValue(server)!, http =>
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Staff", staff.Trim());
+            return body(http);
+        }, cancellationToken);
+    }
+
     /// <summary>
     /// Runs <paramref name="body"/> with a client for <paramref name="url"/>; a bad URL is a usage error (2), an
     /// unreachable, slow or garbled server a failure (1) with a readable message.
