@@ -133,6 +133,9 @@ public sealed class AccountBookTests : IDisposable
     [InlineData("luhn", "7992739871", '3')]
     [InlineData("mod11", "123456789", '2')]
     [InlineData("mod10-31", "400638133393", '1')]
-    public void Check_digits_follow_their_schemes(string scheme, string payload, char expected) =>
-        Assert.Equal(expected, FieldValues.CheckDigit(scheme, payload));
+    public void Check_digits_follow_their_schemes(string scheme, string payload, char expected)
+    {
+        Assert.True(Kangen.Protocol.CheckDigits.TryParse(scheme, out var kind));
+        Assert.Equal(expected, Kangen.Protocol.CheckDigits.Compute(kind, payload));
+    }
 }

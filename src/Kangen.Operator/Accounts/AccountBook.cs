@@ -99,7 +99,7 @@ public static class AccountBook
         var idField = service.AccountIdField;
         if (!request.Fields.TryGetValue(idField.Name, out var rawId))
             return Rejected("not-found");
-        var id = FieldValues.Normalise(idField.Normalisation, rawId);
+        var id = FieldNormalisation.Apply(idField.Normalisation, rawId);
         var row = await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.Service == service.Code && a.AccountId == id, cancellationToken);
         if (row is null)
             return Rejected("not-found");
@@ -131,7 +131,7 @@ public static class AccountBook
         var text = new StringBuilder();
         foreach (var field in service.Fields.Where(f => f.Secret).OrderBy(f => f.Name, StringComparer.Ordinal))
         {
-            var value = fields.TryGetValue(field.Name, out var v) ? FieldValues.Normalise(field.Normalisation, v) : "";
+            var value = fields.TryGetValue(field.Name, out var v) ? FieldNormalisation.Apply(field.Normalisation, v) : "";
             text.Append(field.Name).Append('=').Append(value).Append('\n');
         }
         return Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(text.ToString()), salt, HashIterations, HashAlgorithmName.SHA256, 32);

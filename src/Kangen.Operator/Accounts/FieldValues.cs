@@ -1,51 +1,17 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
+using Kangen.Protocol;
+
 namespace Kangen.Operator.Accounts;
 
 /// <summary>
-/// The operator's handling of field values: normalisation (the same schemes the platform applies before it
-/// forwards the fields), check digits, and making new values that match a field's pattern when an account is opened.
+/// The operator's handling of field values: making new values that match a field's pattern (with its check digit)
+/// when an account is opened, and checking them. Normalisation and check digits are the protocol's
+/// (<see cref="FieldNormalisation"/>, <see cref="CheckDigits"/>), the same the platform applies.
 /// </summary>
 public static partial class FieldValues
 {
-    /// <summary>A normalised value: <c>digits</c> and <c>upper-alnum</c> drop spaces and dashes, <c>lower-ascii</c> and <c>trim</c> trim.</summary>
-    public static string Normalise(string scheme, string raw)
-    {
-        ArgumentNullException.ThrowIfNull(raw);
-        var text = raw.Normalize(NormalizationForm.FormKC);
-        return scheme switch
-        {
-            "digits" => RemoveSeparators(text),
-            "upper-alnum" => RemoveSeparators(text).ToUpperInvariant(),
-            "lower-ascii" => new string(text.Trim().Select(c => c is >= 'A' and <= 'Z' ? (char)(c + 32) : c).ToArray()),
-            _ => text.Trim(),
-        };
-    }
-
-    private static string RemoveSeparators(string text) =>
-        new(text.Where(c => !char.IsWhiteSpace(c) && c is not ('-' or '‐' or '‑' or '‒' or '–' or '—' or '―' or '−' or 'ー')).ToArray());
-
-    /// <summary>The check digit of <paramref name="payload"/> (ASCII digits) under <c>luhn</c>, <c>mod10-31</c> or <c>mod11</c>.</summary>
-    public static char CheckDigit(string scheme, ReadOnlySpan<char> payload)
-    {
-        var sum = 0;
-        // Weights count from the rightmost payload digit, next to the check digit.
-        for (var i = 0; i < payload.Length; i++)
-        {
-            var digit = payload[payload.Length - 1 - i] - '0';
-            sum += scheme switch
-            {
-                "luhn" => i % 2 == 0 ? (digit * 2 > 9 ? digit * 2 - 9 : digit * 2) : digit,
-                "mod10-31" => digit * (i % 2 == 0 ? 3 : 1),
-                "mod11" => digit * (i % 6 + 2),
-                _ => throw new ArgumentException($"No check digit for scheme '{scheme}'.", nameof(scheme)),
-            };
-        }
-        var check = scheme == "mod11" ? (sum % 11 <= 1 ? 0 : 11 - sum % 11) : (10 - sum % 10) % 10;
-        return (char)('0' + check);
-    }
-
     /// <summary>
     /// A new value for a field: its pattern filled with random characters (the subset of patterns the catalogue
     /// uses: character classes with ranges, <c>\d</c>, literals and <c>{n}</c> / <c>{m,n}</c> counts), the check digit
@@ -69,13 +35,13 @@ public static partial class FieldValues
             var value = builder.ToString();
             if (value.Length < field.MinLength || value.Length > field.MaxLength)
                 continue;
-            if (field.CheckDigit != "none")
+            if (CheckDigits.TryParse(field.CheckDigit, out var scheme) && scheme != CheckDigitKind.None)
             {
                 var digits = value.ToCharArray();
-                digits[^1] = CheckDigit(field.CheckDigit, new string(digits[..^1].Where(char.IsAsciiDigit).ToArray()));
+                digits[^1] = CheckDigits.Compute(scheme, new string(digits[..^1].Where(char.IsAsciiDigit).ToArray()));
                 value = new string(digits);
             }
-            return Normalise(field.Normalisation, value);
+            return FieldNormalisation.Apply(field.Normalisation, value);
         }
         throw new NotSupportedException($"No value of {field.Pattern} fits lengths {field.MinLength}-{field.MaxLength}.");
     }
@@ -88,10 +54,7 @@ public static partial class FieldValues
         if (value.Length < field.MinLength || value.Length > field.MaxLength
             || !Regex.IsMatch(value, field.Pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)))
             return false;
-        if (field.CheckDigit == "none")
-            return true;
-        var digits = value.Where(char.IsAsciiDigit).ToArray();
-        return digits.Length >= 2 && CheckDigit(field.CheckDigit, digits.AsSpan(0, digits.Length - 1)) == digits[^1];
+        return CheckDigits.TryParse(field.CheckDigit, out var scheme) && CheckDigits.IsValid(scheme, value);
     }
 
     private static List<(char[] Chars, int Min, int Max)>? Parse(string pattern)

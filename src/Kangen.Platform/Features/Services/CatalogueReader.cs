@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Kangen.Rules;
+using Kangen.Protocol;
 
 namespace Kangen.Platform.Features.Services;
 

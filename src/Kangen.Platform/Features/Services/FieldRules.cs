@@ -1,72 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
+using Kangen.Protocol;
 
 namespace Kangen.Platform.Features.Services;
-
-/// <summary>
-/// How typed input becomes a field's value. Every scheme first applies Unicode NFKC, so full-width digits and
-/// letters (as Japanese input methods produce them) become ASCII and the ideographic space a space.
-/// </summary>
-public static class FieldNormalisation
-{
-    /// <summary>NFKC, then spaces and hyphens/dashes removed (people copy numbers printed in groups).</summary>
-    public const string Digits = "digits";
-    /// <summary>As <see cref="Digits"/>, then letters upper-cased (IDs printed in capitals).</summary>
-    public const string UpperAlnum = "upper-alnum";
-    /// <summary>NFKC, leading and trailing white space trimmed, ASCII letters lower-cased (login IDs).</summary>
-    public const string LowerAscii = "lower-ascii";
-    /// <summary>NFKC and leading and trailing white space trimmed, nothing else (passwords keep their case).</summary>
-    public const string Trim = "trim";
-
-    /// <summary>Every scheme.</summary>
-    public static IReadOnlyList<string> All { get; } = [Digits, UpperAlnum, LowerAscii, Trim];
-
-    /// <summary>Whether <paramref name="scheme"/> is known.</summary>
-    public static bool IsKnown(string? scheme) => scheme is not null && All.Contains(scheme);
-
-    /// <summary>The normalised value.</summary>
-    /// <exception cref="ArgumentException">For an unknown scheme (the catalogue refuses them at load).</exception>
-    public static string Apply(string scheme, string raw)
-    {
-        ArgumentNullException.ThrowIfNull(raw);
-        var text = raw.IsNormalized(NormalizationForm.FormKC) ? raw : raw.Normalize(NormalizationForm.FormKC);
-        switch (scheme)
-        {
-            case Digits:
-                return RemoveSeparators(text);
-            case UpperAlnum:
-                return RemoveSeparators(text).ToUpperInvariant();
-            case LowerAscii:
-                return LowerAsciiLetters(text.Trim());
-            case Trim:
-                return text.Trim();
-            default:
-                throw new ArgumentException($"Unknown normalisation '{scheme}'.", nameof(scheme));
-        }
-    }
-
-    private static string RemoveSeparators(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            if (char.IsWhiteSpace(c) || IsDash(c))
-                continue;
-            builder.Append(c);
-        }
-        return builder.ToString();
-    }
-
-    // NFKC keeps these as they are; people type them for the hyphens printed between digit groups.
-    private static bool IsDash(char c) => c is '-' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\u2015' or '\u2212' or '\u30FC' or '\uFF70';
-
-    private static string LowerAsciiLetters(string text) => string.Create(text.Length, text, static (span, source) =>
-    {
-        for (var i = 0; i < source.Length; i++)
-            span[i] = source[i] is >= 'A' and <= 'Z' ? (char)(source[i] + 32) : source[i];
-    });
-}
 
 /// <summary>How a value is shown back to the applicant (e.g. on the confirmation screen).</summary>
 public static class FieldMasks
@@ -102,75 +39,6 @@ public static class FieldMasks
         if (head < 0 || value.Length <= head + tail + 1)
             return new string('*', head < 0 ? 8 : Math.Max(value.Length, 4));
         return string.Concat(value.AsSpan(0, head), new string('*', value.Length - head - tail), value.AsSpan(value.Length - tail));
-    }
-}
-
-/// <summary>The check-digit schemes. Each runs over the digits of the value (letters take no part); the last digit is the check digit.</summary>
-public static class CheckDigits
-{
-    /// <summary>The code of a scheme: <c>none</c>, <c>luhn</c>, <c>mod10-31</c>, <c>mod11</c>.</summary>
-    public static string ToCode(this CheckDigitKind kind) => kind switch
-    {
-        CheckDigitKind.None => "none",
-        CheckDigitKind.Luhn => "luhn",
-        CheckDigitKind.Mod10Weights31 => "mod10-31",
-        CheckDigitKind.Mod11 => "mod11",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown check-digit scheme."),
-    };
-
-    /// <summary>Parses a scheme code (case-sensitive).</summary>
-    public static bool TryParse(string? code, out CheckDigitKind kind)
-    {
-        foreach (var candidate in Enum.GetValues<CheckDigitKind>())
-        {
-            if (string.Equals(candidate.ToCode(), code, StringComparison.Ordinal))
-            {
-                kind = candidate;
-                return true;
-            }
-        }
-        kind = default;
-        return false;
-    }
-
-    /// <summary>Whether the last digit of <paramref name="value"/> is the check digit of the digits before it (always true for <see cref="CheckDigitKind.None"/>).</summary>
-    public static bool IsValid(CheckDigitKind kind, string value)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-        if (kind == CheckDigitKind.None)
-            return true;
-        var digits = value.Where(char.IsAsciiDigit).ToArray();
-        if (digits.Length < 2)
-            return false;
-        return Compute(kind, digits.AsSpan(0, digits.Length - 1)) == digits[^1];
-    }
-
-    /// <summary>The check digit to append to <paramref name="payload"/> (ASCII digits only).</summary>
-    /// <exception cref="ArgumentException">When the payload holds anything but ASCII digits, or the scheme is <see cref="CheckDigitKind.None"/>.</exception>
-    public static char Compute(CheckDigitKind kind, ReadOnlySpan<char> payload)
-    {
-        foreach (var c in payload)
-        {
-            if (!char.IsAsciiDigit(c))
-                throw new ArgumentException("The payload must be ASCII digits.", nameof(payload));
-        }
-        var sum = 0;
-        // Weights count from the rightmost payload digit, i.e. the one next to the check digit.
-        for (var i = 0; i < payload.Length; i++)
-        {
-            var digit = payload[payload.Length - 1 - i] - '0';
-            sum += kind switch
-            {
-                CheckDigitKind.Luhn => i % 2 == 0 ? (digit * 2 > 9 ? digit * 2 - 9 : digit * 2) : digit,
-                CheckDigitKind.Mod10Weights31 => digit * (i % 2 == 0 ? 3 : 1),
-                CheckDigitKind.Mod11 => digit * (i % 6 + 2),
-                _ => throw new ArgumentException("No check digit for this scheme.", nameof(kind)),
-            };
-        }
-        var check = kind == CheckDigitKind.Mod11
-            ? (sum % 11 <= 1 ? 0 : 11 - sum % 11)
-            : (10 - sum % 10) % 10;
-        return (char)('0' + check);
     }
 }
 

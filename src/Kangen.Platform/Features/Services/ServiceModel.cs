@@ -1,3 +1,4 @@
+using Kangen.Protocol;
 using Kangen.Rules;
 
 namespace Kangen.Platform.Features.Services;
@@ -71,19 +72,6 @@ public sealed record LocalizedText(string Ja, string Zh, string En)
 
     /// <inheritdoc />
     public override string ToString() => Ja;
-}
-
-/// <summary>The check-digit scheme of a field (see docs/services.md). Schemes run over the digits of the normalised value; the last digit is the check digit.</summary>
-public enum CheckDigitKind
-{
-    /// <summary>No check digit: code <c>none</c>.</summary>
-    None,
-    /// <summary>Luhn (ISO/IEC 7812, payment card numbers): code <c>luhn</c>.</summary>
-    Luhn,
-    /// <summary>Modulus 10 with weights 3 and 1 from the right (GS1 / JAN): code <c>mod10-31</c>.</summary>
-    Mod10Weights31,
-    /// <summary>Modulus 11 with weights 2 to 7 from the right, remainder 0 or 1 giving 0 (as the Individual Number): code <c>mod11</c>.</summary>
-    Mod11,
 }
 
 /// <summary>One input field of a payment service (an ID, a code, a password).</summary>

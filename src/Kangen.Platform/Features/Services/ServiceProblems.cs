@@ -1,4 +1,5 @@
 using Kangen.Platform.Problems;
+using Kangen.Protocol;
 
 namespace Kangen.Platform.Features.Services;
 

@@ -2,6 +2,7 @@ using Kangen.Platform.Problems;
 using Kangen.Rules;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Kangen.Protocol;
 
 namespace Kangen.Platform.Features.Services;
 

@@ -3,6 +3,7 @@ using Kangen.Platform.Tests.Platform;
 using Microsoft.EntityFrameworkCore;
 using static Kangen.Platform.Tests.Features.Applications.Applying;
 using static Kangen.Platform.Tests.Platform.PlatformClient;
+using Kangen.Protocol;
 
 namespace Kangen.Platform.Tests.Features.Applications;
 
@@ -445,7 +446,7 @@ public abstract class ApplicationSubmissionApiTests<TFixture>(TFixture fixture) 
         var fields = Fixture.NewAccount("demo-card").ToDictionary();
         var id = fields["cardNumber"].Replace("-", "", StringComparison.Ordinal);
         fields["cardNumber"] = id[..^1] + (char)('0' + (id[^1] - '0' + 1) % 10);
-        Assert.NotEqual(Kangen.Platform.Features.Services.CheckDigitKind.None, Fixture.Service("demo-card").AccountIdField.CheckDigit);
+        Assert.NotEqual(CheckDigitKind.None, Fixture.Service("demo-card").AccountIdField.CheckDigit);
 
         var reply = await VerifyAccountAsync(client, applicant.Token, "demo-card", fields);
 

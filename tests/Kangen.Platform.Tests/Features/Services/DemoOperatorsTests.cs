@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Kangen.Platform.Features.Services;
+using Kangen.Protocol;
 
 namespace Kangen.Platform.Tests.Features.Services;
 

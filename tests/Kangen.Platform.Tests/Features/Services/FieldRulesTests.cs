@@ -1,4 +1,5 @@
 using Kangen.Platform.Features.Services;
+using Kangen.Protocol;
 
 namespace Kangen.Platform.Tests.Features.Services;
 

@@ -1,5 +1,6 @@
 using Kangen.Platform.Features.Services;
 using Kangen.Platform.Problems;
+using Kangen.Protocol;
 
 namespace Kangen.Platform.Tests.Features.Services;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Kangen.Platform.Features.Services;
 using Kangen.Rules;
+using Kangen.Protocol;
 
 namespace Kangen.Platform.Tests.Features.Services;
 

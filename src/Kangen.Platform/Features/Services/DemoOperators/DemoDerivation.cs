@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Kangen.Protocol;
 
 namespace Kangen.Platform.Features.Services;
 
