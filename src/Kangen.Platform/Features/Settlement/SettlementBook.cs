@@ -106,7 +106,7 @@ public sealed class SettlementBook(KangenDbContext db, WriteGate gate, TimeProvi
             }
             await db.Grants.Where(g => g.OperatorCode == operatorCode && g.SettlementId == null && g.Status != GrantResult.RefusedStatus && g.Month <= month)
                 .ExecuteUpdateAsync(u => u.SetProperty(g => g.SettlementId, (Guid?)id), cancellationToken);
-            var (count, points, granted, refunded, _) = await SumAsync(Claimed(id), cancellationToken);
+            var (count, points, granted, refunded, programs) = await SumAsync(Claimed(id), cancellationToken);
             var row = new SettlementRow
             {
                 Id = id, OperatorCode = operatorCode, Month = month, State = SettlementEnvelope.Final,
@@ -120,7 +120,7 @@ public sealed class SettlementBook(KangenDbContext db, WriteGate gate, TimeProvi
             }, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            return (await DescribeAsync(row, cancellationToken), null);
+            return (Describe(row, programs), null);
         }
         catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e))
         {
@@ -186,12 +186,12 @@ public sealed class SettlementBook(KangenDbContext db, WriteGate gate, TimeProvi
     private Task<SettlementRow?> FindAsync(string operatorCode, int month, CancellationToken cancellationToken) =>
         db.Settlements.AsNoTracking().SingleOrDefaultAsync(s => s.OperatorCode == operatorCode && s.Month == month, cancellationToken);
 
-    private async Task<SettlementEnvelope> DescribeAsync(SettlementRow row, CancellationToken cancellationToken)
-    {
-        var (_, _, _, _, programs) = await SumAsync(Claimed(row.Id), cancellationToken);
-        return new SettlementEnvelope(row.OperatorCode, GrantRules.MonthText(row.Month), row.State, row.Count, row.Points, row.GrantedPoints,
+    private async Task<SettlementEnvelope> DescribeAsync(SettlementRow row, CancellationToken cancellationToken) =>
+        Describe(row, (await SumAsync(Claimed(row.Id), cancellationToken)).Programs);
+
+    private static SettlementEnvelope Describe(SettlementRow row, IReadOnlyList<ProgramTotal> programs) =>
+        new(row.OperatorCode, GrantRules.MonthText(row.Month), row.State, row.Count, row.Points, row.GrantedPoints,
             row.RefundedPoints, programs, row.ClosedAt, row.ConfirmedAt);
-    }
 
     private static async Task<(long Count, long Points, long Granted, long Refunded, IReadOnlyList<ProgramTotal> Programs)> SumAsync(
         IQueryable<GrantEntry> lines, CancellationToken cancellationToken)
