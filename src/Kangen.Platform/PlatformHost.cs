@@ -14,6 +14,7 @@ using Kangen.Platform.Features.Services;
 using Kangen.Platform.Features.Spots;
 using Kangen.Platform.Observability;
 using Kangen.Platform.Storage;
+using Kangen.Platform.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -79,6 +80,7 @@ public static class PlatformHost
         builder.AddGrants();
         builder.AddSettlement();
         builder.AddOperators();
+        builder.AddWeb();
         return builder;
     }
 
@@ -88,6 +90,7 @@ public static class PlatformHost
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWeb();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false });
@@ -106,6 +109,7 @@ public static class PlatformHost
         app.MapGrants();
         app.MapSettlement();
         app.MapOperators();
+        app.MapWeb();
         return app;
     }
 }

@@ -69,6 +69,9 @@ public abstract class KangenDbContext(DbContextOptions options) : DbContext(opti
     /// <summary>Final settlement envelopes.</summary>
     public DbSet<Settlement> Settlements => Set<Settlement>();
 
+    /// <summary>Versions of the documents administrators edit (campaign, catalogue).</summary>
+    public DbSet<ConfigurationDocument> ConfigurationDocuments => Set<ConfigurationDocument>();
+
     /// <summary>Which provider this context is for.</summary>
     public abstract StorageProvider Provider { get; }
 
@@ -345,6 +348,17 @@ public abstract class KangenDbContext(DbContextOptions options) : DbContext(opti
             e.Property(s => s.ConfirmedWith).HasColumnName("confirmed_with").HasMaxLength(32);
             e.HasOne<OperatorAccount>().WithMany().HasForeignKey(s => s.OperatorCode).OnDelete(DeleteBehavior.Restrict);
             e.HasIndex(s => new { s.OperatorCode, s.Month }).IsUnique().HasDatabaseName("ux_settlements_operator_month");
+        });
+        modelBuilder.Entity<ConfigurationDocument>(e =>
+        {
+            e.ToTable("configuration_documents");
+            e.HasKey(d => new { d.Kind, d.Version });
+            e.Property(d => d.Kind).HasColumnName("kind").HasMaxLength(32);
+            e.Property(d => d.Version).HasColumnName("version").ValueGeneratedNever();
+            e.Property(d => d.Content).HasColumnName("content").IsRequired();
+            e.Property(d => d.Sha256).HasColumnName("sha256").HasMaxLength(64).IsRequired();
+            e.Property(d => d.SavedAt).HasColumnName("saved_at");
+            e.Property(d => d.SavedBy).HasColumnName("saved_by").HasMaxLength(64).IsRequired();
         });
         modelBuilder.Entity<AuditHead>(e =>
         {

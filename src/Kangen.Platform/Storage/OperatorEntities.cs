@@ -240,3 +240,28 @@ public sealed class Settlement
     /// <summary>The key the confirmation was signed with.</summary>
     public string? ConfirmedWith { get; set; }
 }
+
+/// <summary>
+/// A version of an editable configuration document (the campaign file, the payment service catalogue), saved by
+/// an administrator. The newest version of a kind is in force on every replica; earlier ones stay as history.
+/// </summary>
+public sealed class ConfigurationDocument
+{
+    /// <summary><c>campaign</c> or <c>catalogue</c>.</summary>
+    public required string Kind { get; set; }
+
+    /// <summary>1, 2, ... per kind.</summary>
+    public int Version { get; set; }
+
+    /// <summary>The document (JSON, in the format of its file).</summary>
+    public required string Content { get; set; }
+
+    /// <summary>SHA-256 (hex) of the UTF-8 content.</summary>
+    public required string Sha256 { get; set; }
+
+    /// <summary>When it was saved.</summary>
+    public DateTimeOffset SavedAt { get; set; }
+
+    /// <summary>Who saved it (staff id).</summary>
+    public required string SavedBy { get; set; }
+}

@@ -150,20 +150,7 @@ public static class IdentityEndpoints
     private static async Task<NoContent> EndSession(
         HttpContext http, KangenDbContext db, WriteGate gate, TimeProvider time, CancellationToken cancellationToken)
     {
-        var current = CurrentSession.From(http.User);
-        using var _ = await gate.EnterAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var ended = await db.Sessions
-            .Where(s => s.TokenHash == current.TokenHash && s.EndedAt == null)
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now), cancellationToken);
-        if (ended == 1)
-        {
-            var actor = "person:" + current.PersonId;
-            await AuditIntent.AppendAllAsync(db, now,
-                [new AuditIntent(actor, "session.ended", Authenticator.SessionSubject(current.TokenHash), new { serial = current.Serial })], cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
+        await Authenticator.EndAsync(db, gate, time, CurrentSession.From(http.User), cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -14,7 +14,7 @@ public sealed class StaffToken
     /// <summary>Who (an agent or clerk id; appears in the audit log).</summary>
     public string Id { get; set; } = "";
 
-    /// <summary><c>call-centre</c>, <c>municipal</c> or <c>admin</c>.</summary>
+    /// <summary><c>counter</c>, <c>call-centre</c>, <c>municipal</c> or <c>admin</c>.</summary>
     public string Role { get; set; } = "";
 
     /// <summary>SHA-256 (hex) of the token; the token itself is never configured or stored.</summary>
@@ -38,6 +38,8 @@ public static class StaffRoles
     public const string CallCentre = "call-centre";
     /// <summary>Municipal offices.</summary>
     public const string Municipal = "municipal";
+    /// <summary>Counter staff at a procedure spot (the assisted terminal of the web pages).</summary>
+    public const string Counter = "counter";
     /// <summary>Administrators (every staff policy).</summary>
     public const string Admin = "admin";
 
@@ -55,6 +57,31 @@ public static class StaffRoles
 
     /// <summary>The SHA-256 (hex) to configure for a token.</summary>
     public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    /// <summary>
+    /// The configured credential a token belongs to, or null. Every configured hash is compared in constant time,
+    /// so the answer's timing says nothing about which one (or whether one) matched.
+    /// </summary>
+    public static StaffToken? Match(string token, StaffOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        ArgumentNullException.ThrowIfNull(options);
+        var hash = Encoding.ASCII.GetBytes(HashToken(token));
+        StaffToken? match = null;
+        foreach (var candidate in options.Tokens)
+        {
+            if (CryptographicOperations.FixedTimeEquals(hash, Encoding.ASCII.GetBytes(candidate.Sha256.Trim().ToLowerInvariant().PadRight(64)[..64])))
+                match = candidate;
+        }
+        return token.Length == 0 ? null : match;
+    }
+
+    /// <summary>The principal of a staff member: their id and role.</summary>
+    public static ClaimsPrincipal Principal(StaffToken staff, string scheme)
+    {
+        ArgumentNullException.ThrowIfNull(staff);
+        return new ClaimsPrincipal(new ClaimsIdentity([new Claim(IdClaim, staff.Id), new Claim(ClaimTypes.Role, staff.Role)], scheme, IdClaim, ClaimTypes.Role));
+    }
 
     /// <summary>The staff id of an authenticated staff principal.</summary>
     public static string StaffId(ClaimsPrincipal user) => user?.FindFirstValue(IdClaim) ?? throw new InvalidOperationException("Not a staff principal.");
@@ -80,21 +107,13 @@ public sealed class StaffAuthenticationHandler(
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Staff ", StringComparison.OrdinalIgnoreCase))
             return Task.FromResult(AuthenticateResult.NoResult());
-        var token = header["Staff ".Length..].Trim();
-        var hash = Encoding.ASCII.GetBytes(StaffRoles.HashToken(token));
-        StaffToken? match = null;
-        foreach (var candidate in staff.CurrentValue.Tokens)
-        {
-            if (CryptographicOperations.FixedTimeEquals(hash, Encoding.ASCII.GetBytes(candidate.Sha256.Trim().ToLowerInvariant().PadRight(64)[..64])))
-                match = candidate;
-        }
-        if (match is null || token.Length == 0)
+        var match = StaffRoles.Match(header["Staff ".Length..].Trim(), staff.CurrentValue);
+        if (match is null)
         {
             _problem = StaffProblems.CredentialInvalid;
             return Task.FromResult(AuthenticateResult.Fail(_problem.Code));
         }
-        var identity = new ClaimsIdentity([new Claim(StaffRoles.IdClaim, match.Id), new Claim(ClaimTypes.Role, match.Role)], SchemeName, StaffRoles.IdClaim, ClaimTypes.Role);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(StaffRoles.Principal(match, SchemeName), SchemeName)));
     }
 
     /// <inheritdoc />

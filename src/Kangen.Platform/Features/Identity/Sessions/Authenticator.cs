@@ -137,6 +137,31 @@ public sealed class Authenticator(
         }
     }
 
+    /// <summary>
+    /// Ends a session at once on every replica (the token is looked up on every request) and audits it; ending an
+    /// already ended session writes nothing.
+    /// </summary>
+    public static async Task EndAsync(KangenDbContext db, WriteGate gate, TimeProvider time, CurrentSession current, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(current);
+        using var _ = await gate.EnterAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var ended = await db.Sessions
+            .Where(s => s.TokenHash == current.TokenHash && s.EndedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now), cancellationToken);
+        if (ended == 1)
+        {
+            var actor = "person:" + current.PersonId;
+            await AuditIntent.AppendAllAsync(db, now,
+                [new AuditIntent(actor, "session.ended", Authenticator.SessionSubject(current.TokenHash), new { serial = current.Serial })], cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     /// <summary>The stored form of a bearer token: SHA-256, lower-case hex.</summary>
     public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 

@@ -41,7 +41,7 @@ public sealed record CurrentSession(Guid PersonId, string Serial, string TokenHa
 /// session takes effect at once on every replica. Refusals answer with problem details
 /// (<c>auth.session-required</c>, <c>auth.session-invalid</c>, <c>auth.session-expired</c>).
 /// </summary>
-public sealed class SessionAuthenticationHandler(
+public class SessionAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KangenDbContext db, TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -53,10 +53,9 @@ public sealed class SessionAuthenticationHandler(
     /// <inheritdoc />
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        var token = ReadToken();
+        if (token is null)
             return AuthenticateResult.NoResult();
-        var token = header["Bearer ".Length..].Trim();
         if (token.Length is 0 or > 128)
         {
             _problem = IdentityProblems.SessionInvalid;
@@ -84,6 +83,16 @@ public sealed class SessionAuthenticationHandler(
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
+
+    /// <summary>The session token the request carries (here: <c>Authorization: Bearer</c>), or null when it carries none.</summary>
+    protected virtual string? ReadToken()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+    }
+
+    /// <summary>The code of the refusal, for a subclass that answers it differently.</summary>
+    protected PlatformProblem Problem => _problem;
 
     /// <inheritdoc />
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

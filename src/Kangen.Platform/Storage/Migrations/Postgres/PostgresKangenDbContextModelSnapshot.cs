@@ -290,6 +290,43 @@ namespace Kangen.Platform.Storage.Migrations.Postgres
                     b.ToTable("certificates", (string)null);
                 });
 
+            modelBuilder.Entity("Kangen.Platform.Storage.ConfigurationDocument", b =>
+                {
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("content");
+
+                    b.Property<DateTimeOffset>("SavedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("saved_at");
+
+                    b.Property<string>("SavedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("saved_by");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.HasKey("Kind", "Version");
+
+                    b.ToTable("configuration_documents", (string)null);
+                });
+
             modelBuilder.Entity("Kangen.Platform.Storage.ConsumedChallenge", b =>
                 {
                     b.Property<string>("Nonce")

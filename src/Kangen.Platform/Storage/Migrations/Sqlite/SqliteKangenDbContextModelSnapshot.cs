@@ -285,6 +285,43 @@ namespace Kangen.Platform.Storage.Migrations.Sqlite
                     b.ToTable("certificates", (string)null);
                 });
 
+            modelBuilder.Entity("Kangen.Platform.Storage.ConfigurationDocument", b =>
+                {
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("content");
+
+                    b.Property<long>("SavedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("saved_at");
+
+                    b.Property<string>("SavedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("saved_by");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sha256");
+
+                    b.HasKey("Kind", "Version");
+
+                    b.ToTable("configuration_documents", (string)null);
+                });
+
             modelBuilder.Entity("Kangen.Platform.Storage.ConsumedChallenge", b =>
                 {
                     b.Property<string>("Nonce")

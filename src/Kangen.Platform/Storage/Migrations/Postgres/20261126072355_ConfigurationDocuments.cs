@@ -1,0 +1,38 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Kangen.Platform.Storage.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class ConfigurationDocuments : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "configuration_documents",
+                columns: table => new
+                {
+                    kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    version = table.Column<int>(type: "integer", nullable: false),
+                    content = table.Column<string>(type: "text", nullable: false),
+                    sha256 = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    saved_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    saved_by = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_configuration_documents", x => new { x.kind, x.version });
+                });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "configuration_documents");
+        }
+    }
+}

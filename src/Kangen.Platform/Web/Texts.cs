@@ -1,0 +1,25 @@
+using Kangen.Platform.Problems;
+namespace Kangen.Platform.Web;
+
+/// <summary>The views' language helpers (<c>@using static</c> in <c>Pages/_ViewImports.cshtml</c>).</summary>
+public static class Texts
+{
+    /// <summary>The text in the current language.</summary>
+    public static string T(string ja, string zh, string en) => WebCulture.Pick(ja, zh, en);
+
+    /// <summary>A problem's message in the current language.</summary>
+    public static string Message(PlatformProblem problem) =>
+        WebCulture.Pick(problem?.Ja ?? "", problem?.Zh ?? "", problem?.En ?? "");
+
+    /// <summary>A program's name as the flyer writes it.</summary>
+    public static string ProgramName(Kangen.Rules.ProgramKind kind) => kind switch
+    {
+        Kangen.Rules.ProgramKind.CardAcquisition => T("① マイナンバーカードの新規取得等（チャージ・買い物の25％）", "① 新领取个人编号卡等（充值·消费的25％）", "① Getting the card (25 % of charges and purchases)"),
+        Kangen.Rules.ProgramKind.HealthInsurance => T("② 健康保険証としての利用申込み", "② 申请将卡作为健康保险证使用", "② Using the card as a health insurance certificate"),
+        Kangen.Rules.ProgramKind.PublicFundAccount => T("③ 公金受取口座の登録", "③ 登记公共资金领取账户", "③ Registering a public-fund receipt account"),
+        _ => kind.ToString(),
+    };
+
+    /// <summary>Whole yen with separators, as the flyer writes them.</summary>
+    public static string Yen(long yen) => yen.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+}
