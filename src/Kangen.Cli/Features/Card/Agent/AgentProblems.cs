@@ -26,6 +26,26 @@ internal static class AgentProblems
         "The user-authentication PIN is 4 digits; nothing was sent to the card and no try was used.",
         ("暗証番号は数字4桁です。", "密码为4位数字。", "The PIN is 4 digits."), null);
 
+    public static IResult SigningPasswordWrong(string id, int triesLeft) => Problem(
+        StatusCodes.Status422UnprocessableEntity, "card.signing-password-wrong", "The signing password is wrong.",
+        $"The card refused the signing password; {triesLeft} tries left before it is blocked.",
+        ($"署名用電子証明書のパスワードが違います。残り{triesLeft}回で利用できなくなります。", $"签名用电子证书的密码错误。还剩 {triesLeft} 次机会，之后将被锁定。",
+            $"Wrong signing password. {triesLeft} tries left before it is blocked."),
+        id, ("triesLeft", triesLeft));
+
+    public static IResult SigningPasswordBlocked(string id) => Problem(
+        StatusCodes.Status423Locked, "card.signing-password-blocked", "The signing password is blocked.",
+        "The signing password is blocked; it can only be reset at the municipal office.",
+        ("署名用電子証明書のパスワードがロックされています。市区町村の窓口で初期化してください。", "签名用电子证书的密码已被锁定。请到市区町村窗口重置。",
+            "The signing password is blocked. Have it reset at your municipal office."),
+        id, ("triesLeft", 0));
+
+    public static IResult SigningPasswordFormat() => Problem(
+        StatusCodes.Status400BadRequest, "card.signing-password-format", "The signing password must be 6-16 capital letters and digits.",
+        "The signing password is 6 to 16 of A-Z and 0-9 with at least one of each; nothing was sent to the card and no try was used.",
+        ("署名用電子証明書のパスワードは英大文字と数字を組み合わせた6～16文字です。", "签名用电子证书的密码为6～16位大写英文字母与数字的组合。",
+            "The signing password is 6 to 16 capital letters and digits (at least one of each)."), null);
+
     public static IResult Absent(string id, string? detail = null) => Problem(
         StatusCodes.Status409Conflict, "card.absent", "No card.",
         detail ?? "There is no card in the reader (or the card file does not exist).",

@@ -171,6 +171,58 @@ internal sealed class AgentEndpoints(Dictionary<string, AgentCard> cards, TimeSp
             return TypedResults.Ok(new PinStatusResponse(id, tries, PinRules.AuthenticationPinMaxTries, tries == 0));
         }));
         v1.MapPost("/{id}/sign", (string id, HttpRequest request, CancellationToken ct) => SignAsync(id, request, ct));
+        v1.MapPost("/{id}/signing/sign", (string id, HttpRequest request, CancellationToken ct) => SignWithSigningKeyAsync(id, request, ct));
+    }
+
+    /// <summary>
+    /// The signing certificate (which carries the holder's name, address and birth date) and a signature by the signing
+    /// key, after the signing password in the same request: what a legal representative's page sends as the child's age
+    /// proof. Separate from <c>/sign</c> so that the user-authentication PIN can never unlock the signing key.
+    /// </summary>
+    private async Task<IResult> SignWithSigningKeyAsync(string id, HttpRequest request, CancellationToken ct)
+    {
+        SigningSignRequest? body;
+        try
+        {
+            body = await request.ReadFromJsonAsync<SigningSignRequest>(ct);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or BadHttpRequestException)
+        {
+            return AgentProblems.BadRequest("The body must be JSON: {\"password\": \"ABC123\", \"challenge\": \"<base64>\"} or {\"password\": ..., \"digestInfo\": \"<base64>\"}.");
+        }
+        if (body is null || (body.Challenge is null) == (body.DigestInfo is null))
+            return AgentProblems.BadRequest("Give exactly one of 'challenge' (bytes the agent hashes with SHA-256) or 'digestInfo' (a DER DigestInfo the card signs as is).");
+        if (!PinRules.IsValidSigningPassword(body.Password))
+            return AgentProblems.SigningPasswordFormat();
+        var (digestInfo, problem) = DigestInfoOf(body.Challenge, body.DigestInfo);
+        if (problem is not null)
+            return problem;
+        return await WithCard(id, ct, client =>
+        {
+            client.SelectJpkiAp();
+            var certificate = client.ReadSigningCertificate(body.Password!);
+            var signature = client.SignWithSigningKey(digestInfo!);
+            return TypedResults.Ok(new SigningSignResponse(id, Convert.ToBase64String(certificate), Convert.ToBase64String(signature),
+                Convert.ToBase64String(digestInfo!), "RSASSA-PKCS1-v1_5"));
+        }, signingPassword: true);
+    }
+
+    private static (byte[]? DigestInfo, IResult? Problem) DigestInfoOf(string? challenge, string? digestInfo)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = challenge is not null
+                ? JpkiClient.CreateSha256DigestInfo(Convert.FromBase64String(challenge))
+                : Convert.FromBase64String(digestInfo!);
+        }
+        catch (FormatException)
+        {
+            return (null, AgentProblems.BadRequest("'challenge' and 'digestInfo' must be base64."));
+        }
+        if (bytes.Length is 0 or > 255)
+            return (null, AgentProblems.BadRequest("'digestInfo' must be 1 to 255 bytes (a DER DigestInfo)."));
+        return (bytes, null);
     }
 
     private async Task<IResult> SignAsync(string id, HttpRequest request, CancellationToken ct)
@@ -188,29 +240,23 @@ internal sealed class AgentEndpoints(Dictionary<string, AgentCard> cards, TimeSp
             return AgentProblems.BadRequest("Give exactly one of 'challenge' (bytes the agent hashes with SHA-256) or 'digestInfo' (a DER DigestInfo the card signs as is).");
         if (!PinRules.IsValidAuthenticationPin(body.Pin))
             return AgentProblems.PinFormat();
-        byte[] digestInfo;
-        try
-        {
-            digestInfo = body.Challenge is { } challenge
-                ? JpkiClient.CreateSha256DigestInfo(Convert.FromBase64String(challenge))
-                : Convert.FromBase64String(body.DigestInfo!);
-        }
-        catch (FormatException)
-        {
-            return AgentProblems.BadRequest("'challenge' and 'digestInfo' must be base64.");
-        }
-        if (digestInfo.Length is 0 or > 255)
-            return AgentProblems.BadRequest("'digestInfo' must be 1 to 255 bytes (a DER DigestInfo).");
+        var (digestInfo, problem) = DigestInfoOf(body.Challenge, body.DigestInfo);
+        if (problem is not null)
+            return problem;
         return await WithCard(id, ct, client =>
         {
             client.SelectJpkiAp();
             client.VerifyAuthPin(body.Pin!);
-            var signature = client.SignWithAuthenticationKey(digestInfo);
-            return TypedResults.Ok(new SignResponse(id, Convert.ToBase64String(signature), Convert.ToBase64String(digestInfo), "RSASSA-PKCS1-v1_5"));
+            var signature = client.SignWithAuthenticationKey(digestInfo!);
+            return TypedResults.Ok(new SignResponse(id, Convert.ToBase64String(signature), Convert.ToBase64String(digestInfo!), "RSASSA-PKCS1-v1_5"));
         });
     }
 
-    private async Task<IResult> WithCard(string id, CancellationToken ct, Func<JpkiClient, IResult> operation)
+    /// <param name="id">The card.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="operation">What to do with the card.</param>
+    /// <param name="signingPassword">The operation verifies the signing password (its refusals have their own codes), not the PIN.</param>
+    private async Task<IResult> WithCard(string id, CancellationToken ct, Func<JpkiClient, IResult> operation, bool signingPassword = false)
     {
         if (!cards.TryGetValue(id, out var card))
             return AgentProblems.UnknownCard(id);
@@ -230,11 +276,11 @@ internal sealed class AgentEndpoints(Dictionary<string, AgentCard> cards, TimeSp
             }
             catch (SmartCardException e) when (e.IsBlocked)
             {
-                return AgentProblems.PinBlocked(id);
+                return signingPassword ? AgentProblems.SigningPasswordBlocked(id) : AgentProblems.PinBlocked(id);
             }
             catch (SmartCardException e) when (e.TriesLeft is { } left)
             {
-                return AgentProblems.PinWrong(id, left);
+                return signingPassword ? AgentProblems.SigningPasswordWrong(id, left) : AgentProblems.PinWrong(id, left);
             }
             catch (SmartCardException e) when (e.IsTransient)
             {
@@ -263,6 +309,10 @@ internal sealed record PinStatusResponse(string Id, int TriesLeft, int MaxTries,
 internal sealed record SignRequest(string? Pin, string? Challenge, string? DigestInfo);
 
 internal sealed record SignResponse(string Id, string Signature, string DigestInfo, string Algorithm);
+
+internal sealed record SigningSignRequest(string? Password, string? Challenge, string? DigestInfo);
+
+internal sealed record SigningSignResponse(string Id, string Certificate, string Signature, string DigestInfo, string Algorithm);
 
 /// <summary>Forwards framework log lines to the agent's line sink (the console, or a test's buffer).</summary>
 internal sealed class LineLoggerProvider(Action<string> sink) : ILoggerProvider
