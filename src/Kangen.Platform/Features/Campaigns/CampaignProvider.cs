@@ -21,9 +21,15 @@ public sealed class CampaignOptions
     public string? DemoAnchor { get; set; }
 }
 
-/// <summary>The campaign the platform runs, resolved once at start-up.</summary>
+/// <summary>
+/// The campaign the platform runs: the configured file (or the embedded one) at start-up, replaced by an
+/// administrator's newest saved version (<see cref="ConfigurationDocuments"/>) when there is one. A replacement is one
+/// reference swap: each call sees one whole version.
+/// </summary>
 public sealed class CampaignProvider
 {
+    private volatile CampaignDefinition _definition;
+
     /// <summary>Loads the campaign from <paramref name="options"/>; throws with every problem when the file is invalid.</summary>
     public CampaignProvider(IOptions<CampaignOptions> options, TimeProvider time)
     {
@@ -32,10 +38,14 @@ public sealed class CampaignProvider
         var o = options.Value;
         CampaignDefinition definition;
         if (string.IsNullOrWhiteSpace(o.File))
+        {
+            FileText = CampaignFile.DefaultText();
             definition = CampaignFile.LoadDefault();
+        }
         else
         {
-            var parsed = CampaignFile.Parse(System.IO.File.ReadAllText(o.File));
+            FileText = System.IO.File.ReadAllText(o.File);
+            var parsed = CampaignFile.Parse(FileText);
             if (!parsed.IsSuccess)
                 throw new InvalidOperationException($"{CampaignOptions.Section}:File '{o.File}' is not a valid campaign: "
                     + string.Join("; ", parsed.Violations.Select(v => v.ToString())));
@@ -45,18 +55,32 @@ public sealed class CampaignProvider
         {
             if (!DateOnly.TryParseExact(o.DemoAnchor.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var anchor))
                 throw new InvalidOperationException($"{CampaignOptions.Section}:DemoAnchor must be a date (yyyy-MM-dd), not '{o.DemoAnchor}'.");
+            // Fixed at start-up: a saved version moves by the same days, and so does the service catalogue.
             ShiftDays = CampaignDefinition.DaysToShift(anchor, definition.Base.TimeZone.DateOf(time.GetUtcNow()));
-            definition = definition.ShiftedBy(ShiftDays);
         }
-        Definition = definition;
+        _definition = definition.ShiftedBy(ShiftDays);
     }
 
     /// <summary>The campaign (already shifted when a demo anchor is set).</summary>
-    public CampaignDefinition Definition { get; }
+    public CampaignDefinition Definition => _definition;
 
     /// <summary>Days every date was moved by (0 on the real calendar).</summary>
     public int ShiftDays { get; }
 
+    /// <summary>The text of the configured campaign file (or the embedded one): what an administrator edits first.</summary>
+    public string FileText { get; }
+
+    /// <summary>The version of the saved document in force (<see cref="ConfigurationDocuments"/>), 0 while the file is.</summary>
+    public int SavedVersion { get; private set; }
+
     /// <summary>The campaign in force at <paramref name="instant"/>.</summary>
     public Campaign At(DateTimeOffset instant) => Definition.InForceAt(instant);
+
+    /// <summary>Serves <paramref name="definition"/> (as written: the demo shift is applied here) from now on.</summary>
+    public void Replace(CampaignDefinition definition, int savedVersion)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        _definition = definition.ShiftedBy(ShiftDays);
+        SavedVersion = savedVersion;
+    }
 }

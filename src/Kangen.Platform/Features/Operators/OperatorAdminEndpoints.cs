@@ -52,22 +52,40 @@ public static class OperatorAdminEndpoints
         var (body, readProblem) = await IdentityEndpoints.ReadJsonAsync<OperatorRegistrationRequest>(http.Request, allowEmpty: false, cancellationToken);
         if (readProblem is not null)
             return ProblemResults.From(OperatorAdminProblems.RequestInvalid(readProblem.Field ?? "body", readProblem.Detail ?? ""));
-        if (string.IsNullOrWhiteSpace(body!.Code))
-            return ProblemResults.From(OperatorAdminProblems.RequestInvalid("code", "the operator code is required"));
-        var code = body.Code.Trim();
-        if (!catalogue.All.Any(s => s.Operator == code))
-            return ProblemResults.From(OperatorAdminProblems.CodeUnknown(code));
-        string? url = null;
-        if (!string.IsNullOrEmpty(body.VerificationUrl) && !TryParseUrl(body.VerificationUrl, out url, out var urlProblem))
-            return ProblemResults.From(urlProblem!);
+        var (profile, problem) = await RegisterAsync(db, gate, time, catalogue, directory, body!, "staff:" + StaffRoles.StaffId(http.User), cancellationToken);
+        return problem is not null ? ProblemResults.From(problem) : TypedResults.Created($"/api/v1/admin/operators/{profile!.Code}", profile);
+    }
 
-        var staff = StaffRoles.StaffId(http.User);
+    /// <summary>
+    /// Registers a catalogue operator (active) with its verification URL, audited as <paramref name="actor"/>; for the
+    /// admin API and the admin pages. Refusals: <c>operators.request-invalid</c> (code, verificationUrl),
+    /// <c>operators.code-unknown</c>, <c>operators.already-registered</c>.
+    /// </summary>
+    public static async Task<(OperatorProfile? Profile, PlatformProblem? Problem)> RegisterAsync(
+        KangenDbContext db, WriteGate gate, TimeProvider time, ServiceCatalogue catalogue, OperatorDirectory directory,
+        OperatorRegistrationRequest request, string actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(catalogue);
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrWhiteSpace(request.Code))
+            return (null, OperatorAdminProblems.RequestInvalid("code", "the operator code is required"));
+        var code = request.Code.Trim();
+        if (!catalogue.All.Any(s => s.Operator == code))
+            return (null, OperatorAdminProblems.CodeUnknown(code));
+        string? url = null;
+        if (!string.IsNullOrEmpty(request.VerificationUrl) && !TryParseUrl(request.VerificationUrl, out url, out var urlProblem))
+            return (null, urlProblem!);
+
         using (await gate.EnterAsync(cancellationToken))
         {
             var now = time.GetUtcNow();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             if (await db.Operators.AnyAsync(o => o.Code == code, cancellationToken))
-                return ProblemResults.From(OperatorAdminProblems.AlreadyRegistered(code));
+                return (null, OperatorAdminProblems.AlreadyRegistered(code));
             db.Operators.Add(new OperatorAccount { Code = code, Status = OperatorStatuses.Active, VerificationUrl = url, CreatedAt = now, UpdatedAt = now });
             try
             {
@@ -76,22 +94,27 @@ public static class OperatorAdminEndpoints
             catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e))
             {
                 // A twin registration committed between the check and the insert.
-                return ProblemResults.From(OperatorAdminProblems.AlreadyRegistered(code));
+                return (null, OperatorAdminProblems.AlreadyRegistered(code));
             }
-            await AuditIntent.AppendAllAsync(db, now, [new AuditIntent("staff:" + staff, "operator.registered", "operator:" + code, new { verificationUrl = url })], cancellationToken);
+            await AuditIntent.AppendAllAsync(db, now, [new AuditIntent(actor, "operator.registered", "operator:" + code, new { verificationUrl = url })], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         directory.Forget(code);
-        return TypedResults.Created($"/api/v1/admin/operators/{code}", await ProfileAsync(db, catalogue, code, cancellationToken));
+        return (await ProfileAsync(db, catalogue, code, cancellationToken), null);
     }
 
-    private static async Task<Ok<OperatorProfile[]>> List(KangenDbContext db, ServiceCatalogue catalogue, CancellationToken cancellationToken)
+    private static async Task<Ok<OperatorProfile[]>> List(KangenDbContext db, ServiceCatalogue catalogue, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await ListAsync(db, catalogue, cancellationToken)).ToArray());
+
+    /// <summary>Every registered operator's profile, by code.</summary>
+    public static async Task<IReadOnlyList<OperatorProfile>> ListAsync(KangenDbContext db, ServiceCatalogue catalogue, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(db);
         var codes = await db.Operators.AsNoTracking().OrderBy(o => o.Code).Select(o => o.Code).ToListAsync(cancellationToken);
         var profiles = new List<OperatorProfile>(codes.Count);
         foreach (var code in codes)
             profiles.Add((await ProfileAsync(db, catalogue, code, cancellationToken))!);
-        return TypedResults.Ok(profiles.ToArray());
+        return profiles;
     }
 
     private static async Task<Results<Ok<OperatorProfile>, ProblemHttpResult>> Update(
@@ -101,22 +124,42 @@ public static class OperatorAdminEndpoints
         var (body, readProblem) = await IdentityEndpoints.ReadJsonAsync<OperatorUpdateRequest>(http.Request, allowEmpty: false, cancellationToken);
         if (readProblem is not null)
             return ProblemResults.From(OperatorAdminProblems.RequestInvalid(readProblem.Field ?? "body", readProblem.Detail ?? ""));
-        if (body!.Status is not (null or OperatorStatuses.Active or OperatorStatuses.Suspended))
-            return ProblemResults.From(OperatorAdminProblems.RequestInvalid("status", $"'{OperatorStatuses.Active}' or '{OperatorStatuses.Suspended}'"));
+        var (profile, problem) = await UpdateAsync(db, gate, time, catalogue, directory, keys, code, body!, "staff:" + StaffRoles.StaffId(http.User), cancellationToken);
+        return problem is not null ? ProblemResults.From(problem) : TypedResults.Ok(profile!);
+    }
+
+    /// <summary>
+    /// Changes an operator's verification URL (the empty string removes it) or status, audited as <paramref name="actor"/>;
+    /// for the admin API and the admin pages. Refusals: <c>operators.request-invalid</c> (status, verificationUrl, body),
+    /// <c>operators.not-registered</c>.
+    /// </summary>
+    public static async Task<(OperatorProfile? Profile, PlatformProblem? Problem)> UpdateAsync(
+        KangenDbContext db, WriteGate gate, TimeProvider time, ServiceCatalogue catalogue, OperatorDirectory directory, OperatorKeyCache keys,
+        string code, OperatorUpdateRequest request, string actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(catalogue);
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(request);
+        var body = request;
+        if (body.Status is not (null or OperatorStatuses.Active or OperatorStatuses.Suspended))
+            return (null, OperatorAdminProblems.RequestInvalid("status", $"'{OperatorStatuses.Active}' or '{OperatorStatuses.Suspended}'"));
         if (body.Status is null && body.VerificationUrl is null)
-            return ProblemResults.From(OperatorAdminProblems.RequestInvalid("body", "give verificationUrl, status or both"));
+            return (null, OperatorAdminProblems.RequestInvalid("body", "give verificationUrl, status or both"));
         string? url = null;
         if (!string.IsNullOrEmpty(body.VerificationUrl) && !TryParseUrl(body.VerificationUrl, out url, out var urlProblem))
-            return ProblemResults.From(urlProblem!);
+            return (null, urlProblem!);
 
-        var staff = StaffRoles.StaffId(http.User);
         using (await gate.EnterAsync(cancellationToken))
         {
             var now = time.GetUtcNow();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var account = await db.Operators.SingleOrDefaultAsync(o => o.Code == code, cancellationToken);
             if (account is null)
-                return ProblemResults.From(OperatorAdminProblems.NotRegistered(code));
+                return (null, OperatorAdminProblems.NotRegistered(code));
             var before = new { status = account.Status, verificationUrl = account.VerificationUrl };
             if (body.VerificationUrl is not null)
                 account.VerificationUrl = url;
@@ -124,14 +167,14 @@ public static class OperatorAdminEndpoints
                 account.Status = body.Status;
             account.UpdatedAt = now;
             await db.SaveChangesAsync(cancellationToken);
-            await AuditIntent.AppendAllAsync(db, now, [new AuditIntent("staff:" + staff, "operator.updated", "operator:" + code,
+            await AuditIntent.AppendAllAsync(db, now, [new AuditIntent(actor, "operator.updated", "operator:" + code,
                 new { before, after = new { status = account.Status, verificationUrl = account.VerificationUrl } })], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         // A suspension applies at once on this replica (the others within the caches' lifetimes).
         directory.Forget(code);
         keys.Forget();
-        return TypedResults.Ok((await ProfileAsync(db, catalogue, code, cancellationToken))!);
+        return ((await ProfileAsync(db, catalogue, code, cancellationToken))!, null);
     }
 
     private static async Task<Results<Created<OperatorKeyInfo>, ProblemHttpResult>> AddKey(

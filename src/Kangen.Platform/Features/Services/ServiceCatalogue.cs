@@ -5,8 +5,9 @@ using Kangen.Rules;
 namespace Kangen.Platform.Features.Services;
 
 /// <summary>
-/// The payment services taking part, loaded from a catalogue file (format: docs/services.md). Immutable: a
-/// catalogue is checked whole at load and never changes afterwards.
+/// The payment services taking part, loaded from a catalogue file (format: docs/services.md). A catalogue is checked
+/// whole at load. The platform's registered instance can be given a newer version (an administrator's saved
+/// document, <see cref="Replace"/>): its contents are swapped whole, atomically, so each call sees one version.
 /// </summary>
 public sealed class ServiceCatalogue
 {
@@ -20,19 +21,50 @@ public sealed class ServiceCatalogue
         return Parse(stream, "embedded " + EmbeddedResourceName);
     });
 
-    private readonly Dictionary<string, PaymentService> _byCode;
-    private readonly (PaymentService Service, string Text)[] _searchText;
+    // One immutable snapshot, swapped whole: a reader takes the reference once and never sees half of two versions.
+    private volatile Contents _contents;
 
-    private ServiceCatalogue(IReadOnlyList<PaymentService> services)
-    {
-        All = services;
-        _byCode = services.ToDictionary(s => s.Code.Value, StringComparer.Ordinal);
-        _searchText = services.Select(s => (s, SearchKey(string.Join('\n',
-            s.Code.Value, s.Name.Ja, s.Name.Zh, s.Name.En, s.Operator, s.OperatorName.Ja, s.OperatorName.Zh, s.OperatorName.En)))).ToArray();
-    }
+    private ServiceCatalogue(IReadOnlyList<PaymentService> services) => _contents = new Contents(services);
 
     /// <summary>Every service, in file order.</summary>
-    public IReadOnlyList<PaymentService> All { get; }
+    public IReadOnlyList<PaymentService> All => _contents.All;
+
+    /// <summary>A separate instance with the same services, safe to <see cref="Replace"/> (the shared default never is).</summary>
+    public ServiceCatalogue Detached() => new(All);
+
+    /// <summary>
+    /// Serves <paramref name="newer"/>'s services from now on (the registered singleton, when an administrator saved
+    /// a new catalogue). Callers holding this instance see the new version at their next call.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">On the shared embedded default, which other hosts in the process also hold.</exception>
+    public void Replace(ServiceCatalogue newer)
+    {
+        ArgumentNullException.ThrowIfNull(newer);
+        if (ReferenceEquals(this, Default.IsValueCreated ? Default.Value : null))
+            throw new InvalidOperationException("The embedded default catalogue is shared; replace a Detached() copy.");
+        _contents = newer._contents;
+    }
+
+    /// <summary>Parses a catalogue document; on failure every problem (JSON path and reason), nothing thrown.</summary>
+    public static (ServiceCatalogue? Catalogue, IReadOnlyList<string> Problems) TryParse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+        }
+        catch (JsonException e)
+        {
+            return (null, [$"{(e.Path is { Length: > 0 } path ? path : "$")}: not valid JSON: {e.Message}"]);
+        }
+        using (document)
+        {
+            var reader = new CatalogueReader();
+            var services = reader.Read(document.RootElement);
+            return reader.Problems.Count > 0 ? (null, reader.Problems.ToArray()) : (new ServiceCatalogue(services), []);
+        }
+    }
 
     /// <summary>The catalogue shipped inside the platform (<c>data/services/catalogue.json</c>).</summary>
     public static ServiceCatalogue LoadDefault() => Default.Value;
@@ -77,7 +109,7 @@ public sealed class ServiceCatalogue
     }
 
     /// <summary>The service with this code, or null (also for null or malformed codes).</summary>
-    public PaymentService? Find(string? code) => code is not null && _byCode.TryGetValue(code, out var service) ? service : null;
+    public PaymentService? Find(string? code) => code is not null && _contents.ByCode.TryGetValue(code, out var service) ? service : null;
 
     /// <summary>
     /// The services whose code, name or operator (in any language) contains <paramref name="text"/> (ignoring case and
@@ -87,7 +119,7 @@ public sealed class ServiceCatalogue
     public IReadOnlyList<PaymentService> Search(string? text, ServiceKind? kind, ProgramKind? program)
     {
         var key = string.IsNullOrWhiteSpace(text) ? null : SearchKey(text.Trim());
-        return _searchText
+        return _contents.SearchText
             .Where(e => (kind is null || e.Service.Kind == kind)
                 && (program is null || e.Service.Programs.Contains(program.Value))
                 && (key is null || e.Text.Contains(key, StringComparison.Ordinal)))
@@ -106,4 +138,21 @@ public sealed class ServiceCatalogue
     }).ToArray());
 
     private static string SearchKey(string text) => text.Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+
+    private sealed class Contents
+    {
+        public Contents(IReadOnlyList<PaymentService> services)
+        {
+            All = services;
+            ByCode = services.ToDictionary(s => s.Code.Value, StringComparer.Ordinal);
+            SearchText = services.Select(s => (s, SearchKey(string.Join('\n',
+                s.Code.Value, s.Name.Ja, s.Name.Zh, s.Name.En, s.Operator, s.OperatorName.Ja, s.OperatorName.Zh, s.OperatorName.En)))).ToArray();
+        }
+
+        public IReadOnlyList<PaymentService> All { get; }
+
+        public Dictionary<string, PaymentService> ByCode { get; }
+
+        public (PaymentService Service, string Text)[] SearchText { get; }
+    }
 }

@@ -1,3 +1,4 @@
+using Kangen.Platform.Features.Campaigns;
 using Kangen.Platform.Problems;
 using Kangen.Rules;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,7 +18,8 @@ public static class ServicesRegistration
 
     /// <summary>
     /// Registers the <see cref="ServiceCatalogue"/> (the file at <c>Kangen:Services:File</c> if set, else the embedded one,
-    /// its dates moved with the campaign's when <c>Kangen:Campaign:DemoAnchor</c> is set)
+    /// its dates moved with the campaign's when <c>Kangen:Campaign:DemoAnchor</c> is set; replaced by an administrator's
+    /// newest saved catalogue, see <see cref="Campaigns.ConfigurationDocuments"/>)
     /// and <see cref="IAccountVerifier"/>: registered operators over HTTP (<see cref="Operators.OperatorAccountVerifier"/>, when
     /// the Operators feature is added), the others by the singleton <see cref="DemoOperators"/> (also resolvable as itself)
     /// when enabled, else <see cref="NoOperatorConnection"/>; unless an <see cref="IAccountVerifier"/> was registered before.
@@ -30,9 +32,11 @@ public static class ServicesRegistration
             var file = services.GetRequiredService<IConfiguration>()[FileKey];
             // A broken configured catalogue is an operator's mistake at start-up: the exception lists every problem.
             var catalogue = string.IsNullOrWhiteSpace(file) ? ServiceCatalogue.LoadDefault() : ServiceCatalogue.Load(Path.GetFullPath(file));
-            // On demo dates the services' terms and closing days move with the campaign.
-            return catalogue.ShiftedBy(services.GetService<Campaigns.CampaignProvider>()?.ShiftDays ?? 0);
+            // On demo dates the services' terms and closing days move with the campaign. Detached: an administrator's
+            // saved catalogue replaces this instance's contents (Campaigns.ConfigurationDocuments), never the shared default's.
+            return catalogue.ShiftedBy(services.GetService<Campaigns.CampaignProvider>()?.ShiftDays ?? 0).Detached();
         });
+        builder.AddConfigurationDocuments();
         builder.Services.TryAddSingleton<DemoOperators>();
         // The demo operators' codes derive from a published constant: anyone can compute an account's codes. So they
         // answer only when asked for (kangen demo, kangen serve --demo-operators, tests); otherwise every verification
