@@ -28,12 +28,19 @@ internal static class DemoCards
 
     private static readonly CardHolder LostCardHolder = new("高橋 健", new DateOnly(1990, 8, 20), CardHolderSex.Male, "福岡県福岡市中央区天神1-8-1");
 
+    /// <summary>Where the demo's card files are: the platform's <c>cards</c> folder, which the municipal pages list.</summary>
+    public static string CardsFolder(string folder) => Path.Combine(folder, "cards");
+
+    /// <summary>The card file of a demo card.</summary>
+    public static string PathOf(string folder, string label) => Path.Combine(CardsFolder(folder), $"{label}.card");
+
     public static IReadOnlyList<DemoCard> Run(CliContext context, string folder)
     {
         var console = context.Console;
         Directory.CreateDirectory(folder);
         using var issuer = CardIssuer.Open(folder, context.Time);
-        string PathOf(string label) => Path.Combine(folder, $"{label}.card");
+        Directory.CreateDirectory(CardsFolder(folder));
+        string PathOf(string label) => DemoCards.PathOf(folder, label);
 
         // Fresh cards every run: a demo card left locked or revoked by earlier experiments must not spoil this one.
         var issued = new List<(string Label, CardHolder Holder, string Pin, IssuedCard Card)>();

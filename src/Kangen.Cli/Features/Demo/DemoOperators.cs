@@ -131,13 +131,4 @@ internal static class DemoOperators
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadAsStringAsync(cancellationToken)).Contains($"\"code\":\"{code}\"", StringComparison.Ordinal);
     }
-
-    public static async Task StopAsync(IReadOnlyList<DemoOperator> operators)
-    {
-        foreach (var op in operators)
-        {
-            await op.App.StopAsync(CancellationToken.None);
-            await op.App.DisposeAsync();
-        }
-    }
 }

@@ -11,7 +11,7 @@ public sealed class DemoCommandTests : IDisposable
     [Fact]
     public async Task Demo_authenticates_every_card_refuses_the_revoked_one_and_applies_the_rules()
     {
-        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "demo", "--data", _data);
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "demo", "--exit", "--data", _data);
 
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Contains("mynapoint-phase2", output);
@@ -56,8 +56,8 @@ public sealed class DemoCommandTests : IDisposable
     [Fact]
     public async Task Demo_runs_again_on_the_same_data_folder()
     {
-        Assert.Equal(ExitCodes.Ok, (await CliRun.RunAsync(TimeProvider.System, "demo", "--data", _data)).ExitCode);
-        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "demo", "--data", _data);
+        Assert.Equal(ExitCodes.Ok, (await CliRun.RunAsync(TimeProvider.System, "demo", "--exit", "--data", _data)).ExitCode);
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "demo", "--exit", "--data", _data);
 
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal(3, CountOf(output, "authenticated"));
@@ -66,10 +66,57 @@ public sealed class DemoCommandTests : IDisposable
     [Fact]
     public async Task Demo_refuses_a_malformed_instant_as_a_usage_error()
     {
-        var (code, output) = await CliRun.RunAsync(new FakeTimeProvider(), "demo", "--data", _data, "--at", "yesterday");
+        var (code, output) = await CliRun.RunAsync(new FakeTimeProvider(), "demo", "--exit", "--data", _data, "--at", "yesterday");
 
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("--at", output);
+        Assert.False(Directory.Exists(Path.Combine(_data, "demo")));
+    }
+
+    [Fact]
+    public async Task Demo_without_exit_refuses_a_taken_port_before_running_anything()
+    {
+        using var occupant = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((System.Net.IPEndPoint)occupant.LocalEndpoint).Port;
+
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "demo", "--data", _data, "--urls", $"http://127.0.0.1:{port}", "--agent-port", "0");
+
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains($"Port {port} is taken", output);
+        Assert.Contains("--urls http://127.0.0.1:", output);
+        Assert.False(Directory.Exists(Path.Combine(_data, "demo")));
+    }
+
+    [Fact]
+    public async Task Demo_without_exit_refuses_a_taken_card_agent_port()
+    {
+        using var occupant = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((System.Net.IPEndPoint)occupant.LocalEndpoint).Port;
+        using var free = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        free.Start();
+        var platformPort = ((System.Net.IPEndPoint)free.LocalEndpoint).Port;
+        free.Stop();
+
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "demo", "--data", _data, "--urls", $"http://127.0.0.1:{platformPort}", "--agent-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains($"Port {port} on 127.0.0.1 is taken", output);
+        Assert.Contains("--agent-port", output);
+        Assert.False(Directory.Exists(Path.Combine(_data, "demo")));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:0")]
+    [InlineData("ftp://127.0.0.1:5080")]
+    [InlineData("not an address")]
+    public async Task Demo_without_exit_needs_an_address_with_a_port(string urls)
+    {
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "demo", "--data", _data, "--urls", urls);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--urls", output);
         Assert.False(Directory.Exists(Path.Combine(_data, "demo")));
     }
 
