@@ -88,8 +88,17 @@ public static class PlatformHost
     public static WebApplication MapPlatform(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // The API answers failures with problem details; a person at a page gets a page in their language.
+        app.UseWhen(http => !WebRegistration.IsPageRequest(http), api =>
+        {
+            api.UseExceptionHandler();
+            api.UseStatusCodePages();
+        });
+        app.UseWhen(WebRegistration.IsPageRequest, pages =>
+        {
+            pages.UseExceptionHandler("/error");
+            pages.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+        });
         app.UseWeb();
         app.UseAuthentication();
         app.UseAuthorization();

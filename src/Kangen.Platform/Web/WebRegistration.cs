@@ -105,6 +105,16 @@ public static class WebRegistration
         return app;
     }
 
+    /// <summary>Whether a request is for a page (not the API, health, metrics, the API reference or a static file).</summary>
+    public static bool IsPageRequest(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var path = http.Request.Path;
+        return !(path.StartsWithSegments("/api") || path.StartsWithSegments("/health") || path.StartsWithSegments("/ready")
+                 || path.StartsWithSegments("/metrics") || path.StartsWithSegments("/openapi") || path.StartsWithSegments("/scalar")
+                 || path.StartsWithSegments(StaticPath));
+    }
+
     /// <summary>A language asked for in the query string is remembered for the next pages.</summary>
     private static Task RememberCulture(HttpContext http, Func<Task> next)
     {

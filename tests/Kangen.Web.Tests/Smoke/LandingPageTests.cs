@@ -72,4 +72,19 @@ public sealed class LandingPageTests(WebFixture fixture) : IClassFixture<WebFixt
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
         Assert.DoesNotContain(response.Headers, h => h.Key == "Set-Cookie" && h.Value.Any(v => v.StartsWith("kangen-staff", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task A_missing_page_answers_404_with_a_page_in_the_language_and_the_api_keeps_its_problem_details()
+    {
+        var page = await fixture.NewPageAsync();
+        var response = await page.GotoAsync(new Uri(fixture.BaseUrl, "no-such-page?culture=en").ToString());
+
+        Assert.Equal(404, response!.Status);
+        Assert.Equal("Page not found", await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync());
+
+        using var http = new HttpClient { BaseAddress = fixture.BaseUrl };
+        var api = await http.GetAsync("api/v1/me");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, api.StatusCode);
+        Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
+    }
 }
