@@ -17,4 +17,10 @@ public sealed class WebOptions
 
     /// <summary>How long an assisted terminal keeps a citizen without activity before forgetting them (seconds).</summary>
     public int CounterIdleSeconds { get; set; } = 180;
+
+    /// <summary>
+    /// Where the municipal office's pages find the emulated card files of this platform's issuer (default
+    /// <c>&lt;data&gt;/cards</c>, where <c>kangen demo</c> and the browser tests put them).
+    /// </summary>
+    public string? CardsDirectory { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Kangen.Platform.Features.Staff;
+using Kangen.Platform.Web.Terminal;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Localization;
@@ -25,7 +26,8 @@ public static class WebRegistration
         builder.Services.AddOptions<WebOptions>().BindConfiguration(WebOptions.Section)
             .Validate(o => Uri.TryCreate(o.CardAgentUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https", "Kangen:Web:CardAgentUrl must be an http(s) URL.")
             .Validate(o => o.StaffIdleMinutes is > 0 and <= 24 * 60, "Kangen:Web:StaffIdleMinutes must be 1..1440.")
-            .Validate(o => o.CounterIdleSeconds is >= 10 and <= 3600, "Kangen:Web:CounterIdleSeconds must be 10..3600.");
+            .Validate(o => o.CounterIdleSeconds is >= 5 and <= 3600, "Kangen:Web:CounterIdleSeconds must be 5..3600.");
+        builder.AddStaffConsoles();
         builder.Services.AddRazorPages(o =>
         {
             o.Conventions.AuthorizeFolder("/Counter", WebPolicies.Counter);
@@ -94,6 +96,7 @@ public static class WebRegistration
             RequestPath = StaticPath,
             FileProvider = new EmbeddedFileProvider(typeof(WebRegistration).Assembly, "Kangen.Web.Static"),
         });
+        app.UseMiddleware<TerminalIdle>();
         return app;
     }
 

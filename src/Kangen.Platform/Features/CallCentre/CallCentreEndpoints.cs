@@ -52,6 +52,7 @@ public static class CallCentreEndpoints
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<CallCentreOptions>().BindConfiguration(CallCentreOptions.Section)
             .Validate(o => o.PerCallerPerMinute > 0 && o.PerMyKeyIdPerHour > 0, "Kangen:CallCentre limits must be positive.");
+        builder.Services.AddScoped<CallCentreLookups>();
         return builder;
     }
 
@@ -66,18 +67,47 @@ public static class CallCentreEndpoints
     }
 
     private static async Task<Results<Ok<CallCentreLookupResponse>, ProblemHttpResult>> Lookup(
-        HttpContext http, KangenDbContext db, WriteGate gate, TimeProvider time, SecretBox box, ApplicationStatus status,
-        IOptions<CallCentreOptions> options, CancellationToken cancellationToken)
+        HttpContext http, CallCentreLookups lookups, CancellationToken cancellationToken)
     {
         var agent = StaffRoles.StaffId(http.User);
         var (body, readProblem) = await IdentityEndpoints.ReadJsonAsync<CallCentreLookupRequest>(http.Request, allowEmpty: false, cancellationToken);
         if (readProblem is not null)
             return ProblemResults.From(CallCentreProblems.RequestInvalid(readProblem.Field ?? "body", readProblem.Detail ?? ""));
+        var outcome = await lookups.LookupAsync(agent, body!, cancellationToken);
+        if (outcome.Problem is { } problem)
+        {
+            if (outcome.RetryAfterSeconds is { } wait)
+                http.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
+            return ProblemResults.From(problem);
+        }
+        return TypedResults.Ok(outcome.Response!);
+    }
+}
+
+/// <summary>The outcome of a call-centre lookup: the answer, or why there is none.</summary>
+/// <param name="Response">The answer (matched or not), or null when refused.</param>
+/// <param name="Problem">A malformed lookup or a rate limit, or null.</param>
+/// <param name="RetryAfterSeconds">For a rate limit: seconds before the next lookup may pass.</param>
+public sealed record CallCentreLookupOutcome(CallCentreLookupResponse? Response, PlatformProblem? Problem, int? RetryAfterSeconds);
+
+/// <summary>
+/// The lookup itself, shared by <c>POST /api/v1/call-centre/lookups</c> and the call-centre page: shapes checked, both
+/// rate limits counted (in the database, so they hold across replicas), the phone digits compared in constant time
+/// against the person's submissions, every lookup audited under the agent's staff id.
+/// </summary>
+public sealed class CallCentreLookups(
+    KangenDbContext db, WriteGate gate, TimeProvider time, SecretBox box, ApplicationStatus status, IOptions<CallCentreOptions> options)
+{
+    /// <summary>Looks up <paramref name="request"/> for the agent <paramref name="agent"/> (a staff id).</summary>
+    public async Task<CallCentreLookupOutcome> LookupAsync(string agent, CallCentreLookupRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agent);
+        ArgumentNullException.ThrowIfNull(request);
         // The shapes are public knowledge, so refusing a malformed one reveals nothing about who exists.
-        if (!MyKeyId.TryParse(body!.MyKeyId, out var myKeyId))
-            return ProblemResults.From(CallCentreProblems.RequestInvalid("myKeyId", "8 characters of A-Z and 0-9"));
-        if (!ApplicantFacts.TryNormalizePhoneLast4(body.PhoneLast4, out var phone))
-            return ProblemResults.From(CallCentreProblems.RequestInvalid("phoneLast4", "4 digits"));
+        if (!MyKeyId.TryParse(request.MyKeyId, out var myKeyId))
+            return new(null, CallCentreProblems.RequestInvalid("myKeyId", "8 characters of A-Z and 0-9"), null);
+        if (!ApplicantFacts.TryNormalizePhoneLast4(request.PhoneLast4, out var phone))
+            return new(null, CallCentreProblems.RequestInvalid("phoneLast4", "4 digits"), null);
 
         Guid? matchedPerson;
         using (await gate.EnterAsync(cancellationToken))
@@ -98,8 +128,7 @@ public static class CallCentreEndpoints
                     new { limit = byCaller.Allowed ? "my-key-id" : "caller" })], cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 var wait = byCaller.Allowed ? byId.RetryAfter : byId.Allowed ? byCaller.RetryAfter : TimeSpan.FromTicks(Math.Max(byCaller.RetryAfter.Ticks, byId.RetryAfter.Ticks));
-                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                return ProblemResults.From(CallCentreProblems.RateLimited);
+                return new(null, CallCentreProblems.RateLimited, (int)Math.Ceiling(wait.TotalSeconds));
             }
             // The same queries and the same hash whether or not the ID exists (Guid.Empty matches no submission).
             var person = await db.Persons.AsNoTracking().Where(p => p.MyKeyId == myKeyId.Value).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(cancellationToken);
@@ -116,9 +145,9 @@ public static class CallCentreEndpoints
                 person is { } p ? "person:" + p : "my-key-id:unknown", new { matched })], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        return TypedResults.Ok(matchedPerson is { } id
+        return new(matchedPerson is { } id
             ? new CallCentreLookupResponse(true, await status.OfAsync(id, cancellationToken))
-            : new CallCentreLookupResponse(false, null));
+            : new CallCentreLookupResponse(false, null), null, null);
     }
 }
 

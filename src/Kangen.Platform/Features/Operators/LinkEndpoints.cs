@@ -62,38 +62,7 @@ public static class LinkEndpoints
         var (body, readProblem) = await IdentityEndpoints.ReadJsonAsync<LinkSuspensionRequest>(http.Request, allowEmpty: false, cancellationToken);
         if (readProblem is not null)
             return ProblemResults.From(OperatorAdminProblems.LinkRequestInvalid(readProblem.Field ?? "body", readProblem.Detail ?? ""));
-        if (!MyKeyId.TryParse(body!.MyKeyId, out var myKeyId))
-            return ProblemResults.From(OperatorAdminProblems.LinkRequestInvalid("myKeyId", "8 characters of A-Z and 0-9"));
-        if (body.Reason is not (Death or Fraud))
-            return ProblemResults.From(OperatorAdminProblems.LinkRequestInvalid("reason", $"'{Death}' or '{Fraud}'"));
-        var staff = StaffRoles.StaffId(http.User);
-        using (await gate.EnterAsync(cancellationToken))
-        {
-            db.ChangeTracker.Clear();
-            var now = time.GetUtcNow();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var person = await db.Persons.AsNoTracking().Where(p => p.MyKeyId == myKeyId.Value).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(cancellationToken);
-            if (person is not { } id)
-                return ProblemResults.From(OperatorAdminProblems.PersonUnknown);
-            var existing = await db.LinkSuspensions.AsNoTracking().SingleOrDefaultAsync(s => s.PersonId == id, cancellationToken);
-            if (existing is not null)
-                return ProblemResults.From(OperatorAdminProblems.AlreadySuspended(existing.Reason));
-            db.LinkSuspensions.Add(new LinkSuspension { PersonId = id, Reason = body.Reason, SuspendedAt = now, SuspendedBy = staff });
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e))
-            {
-                return ProblemResults.From(OperatorAdminProblems.AlreadySuspended(body.Reason));
-            }
-            var changes = await LinkChanges.ForPersonAsync(db, catalogue, id, EnrolmentRecord.Suspended, body.Reason, cancellationToken);
-            var entry = await AuditChain.AppendAsync(db, now, "staff:" + staff, "link.suspended", "person:" + id, new { reason = body.Reason, records = changes.Count }, cancellationToken);
-            await EnrolmentFeed.AppendAsync(db, entry, now, changes, cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return TypedResults.Ok(new LinkStateResponse(myKeyId.Value, true, body.Reason, changes.Count));
-        }
+        return Answer(await LinkSuspensions.SuspendAsync(db, gate, time, catalogue, StaffRoles.StaffId(http.User), body!, cancellationToken));
     }
 
     private static async Task<Results<Ok<LinkStateResponse>, ProblemHttpResult>> Resume(
@@ -102,9 +71,37 @@ public static class LinkEndpoints
         var (body, readProblem) = await IdentityEndpoints.ReadJsonAsync<LinkResumeRequest>(http.Request, allowEmpty: false, cancellationToken);
         if (readProblem is not null)
             return ProblemResults.From(OperatorAdminProblems.LinkRequestInvalid(readProblem.Field ?? "body", readProblem.Detail ?? ""));
-        if (!MyKeyId.TryParse(body!.MyKeyId, out var myKeyId))
-            return ProblemResults.From(OperatorAdminProblems.LinkRequestInvalid("myKeyId", "8 characters of A-Z and 0-9"));
-        var staff = StaffRoles.StaffId(http.User);
+        return Answer(await LinkSuspensions.ResumeAsync(db, gate, time, catalogue, StaffRoles.StaffId(http.User), body!, cancellationToken));
+    }
+
+    private static Results<Ok<LinkStateResponse>, ProblemHttpResult> Answer(LinkChangeOutcome outcome) =>
+        outcome.Problem is { } problem ? ProblemResults.From(problem) : TypedResults.Ok(outcome.State!);
+}
+
+/// <summary>The outcome of a suspension or resumption: the person's links after it, or why nothing changed.</summary>
+/// <param name="State">The links after the change, or null.</param>
+/// <param name="Problem">Why nothing changed, or null.</param>
+public sealed record LinkChangeOutcome(LinkStateResponse? State, PlatformProblem? Problem);
+
+/// <summary>
+/// Suspension and resumption themselves, shared by <c>POST /api/v1/admin/links/suspend|resume</c> and the municipal
+/// page (see <see cref="LinkEndpoints"/> for the rules). The audit actor is <c>staff:&lt;staff id&gt;</c>.
+/// </summary>
+public static class LinkSuspensions
+{
+    /// <summary>Suspends the links of the person of <paramref name="request"/> for <paramref name="staff"/>.</summary>
+    public static async Task<LinkChangeOutcome> SuspendAsync(
+        KangenDbContext db, WriteGate gate, TimeProvider time, ServiceCatalogue catalogue, string staff, LinkSuspensionRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentException.ThrowIfNullOrEmpty(staff);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!MyKeyId.TryParse(request.MyKeyId, out var myKeyId))
+            return Refuse(OperatorAdminProblems.LinkRequestInvalid("myKeyId", "8 characters of A-Z and 0-9"));
+        if (request.Reason is not (LinkEndpoints.Death or LinkEndpoints.Fraud))
+            return Refuse(OperatorAdminProblems.LinkRequestInvalid("reason", $"'{LinkEndpoints.Death}' or '{LinkEndpoints.Fraud}'"));
         using (await gate.EnterAsync(cancellationToken))
         {
             db.ChangeTracker.Clear();
@@ -112,19 +109,61 @@ public static class LinkEndpoints
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var person = await db.Persons.AsNoTracking().Where(p => p.MyKeyId == myKeyId.Value).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(cancellationToken);
             if (person is not { } id)
-                return ProblemResults.From(OperatorAdminProblems.PersonUnknown);
+                return Refuse(OperatorAdminProblems.PersonUnknown);
+            var existing = await db.LinkSuspensions.AsNoTracking().SingleOrDefaultAsync(s => s.PersonId == id, cancellationToken);
+            if (existing is not null)
+                return Refuse(OperatorAdminProblems.AlreadySuspended(existing.Reason));
+            db.LinkSuspensions.Add(new LinkSuspension { PersonId = id, Reason = request.Reason, SuspendedAt = now, SuspendedBy = staff });
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e))
+            {
+                return Refuse(OperatorAdminProblems.AlreadySuspended(request.Reason));
+            }
+            var changes = await LinkChanges.ForPersonAsync(db, catalogue, id, EnrolmentRecord.Suspended, request.Reason, cancellationToken);
+            var entry = await AuditChain.AppendAsync(db, now, "staff:" + staff, "link.suspended", "person:" + id, new { reason = request.Reason, records = changes.Count }, cancellationToken);
+            await EnrolmentFeed.AppendAsync(db, entry, now, changes, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new(new LinkStateResponse(myKeyId.Value, true, request.Reason, changes.Count), null);
+        }
+    }
+
+    /// <summary>Resumes the suspended links of the person of <paramref name="request"/> for <paramref name="staff"/>.</summary>
+    public static async Task<LinkChangeOutcome> ResumeAsync(
+        KangenDbContext db, WriteGate gate, TimeProvider time, ServiceCatalogue catalogue, string staff, LinkResumeRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentException.ThrowIfNullOrEmpty(staff);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!MyKeyId.TryParse(request.MyKeyId, out var myKeyId))
+            return Refuse(OperatorAdminProblems.LinkRequestInvalid("myKeyId", "8 characters of A-Z and 0-9"));
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            db.ChangeTracker.Clear();
+            var now = time.GetUtcNow();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var person = await db.Persons.AsNoTracking().Where(p => p.MyKeyId == myKeyId.Value).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(cancellationToken);
+            if (person is not { } id)
+                return Refuse(OperatorAdminProblems.PersonUnknown);
             // Deleted by a statement, so of two concurrent resumptions exactly one finds the row.
             var deleted = await db.LinkSuspensions.Where(s => s.PersonId == id).ExecuteDeleteAsync(cancellationToken);
             if (deleted == 0)
-                return ProblemResults.From(OperatorAdminProblems.NotSuspended);
+                return Refuse(OperatorAdminProblems.NotSuspended);
             var changes = await LinkChanges.ForPersonAsync(db, catalogue, id, EnrolmentRecord.Resumed, null, cancellationToken);
             var entry = await AuditChain.AppendAsync(db, now, "staff:" + staff, "link.resumed", "person:" + id, new { records = changes.Count }, cancellationToken);
             await EnrolmentFeed.AppendAsync(db, entry, now, changes, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            return TypedResults.Ok(new LinkStateResponse(myKeyId.Value, false, null, changes.Count));
+            return new(new LinkStateResponse(myKeyId.Value, false, null, changes.Count), null);
         }
     }
+
+    private static LinkChangeOutcome Refuse(PlatformProblem problem) => new(null, problem);
 }
 
 /// <summary>The feed records a change to a person's links makes: one per campaign choice, for the choice's operator.</summary>
