@@ -90,7 +90,7 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
         {
             ConfigurationKinds.Campaign => CampaignFile.Parse(content).Violations
                 .Select(v => new DocumentProblem(v.Path ?? "$", v.Code.Code + (v.Detail is null ? "" : ": " + v.Detail))).ToArray(),
-            ConfigurationKinds.Catalogue => ServiceCatalogue.TryParse(content).Problems.Select(Split).ToArray(),
+            ConfigurationKinds.Catalogue => ServiceCatalogue.ParseWithProblems(content).Problems.Select(Split).ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a configuration kind"),
         };
 
@@ -219,7 +219,7 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
             }
             else
             {
-                var (catalogue, problems) = ServiceCatalogue.TryParse(content);
+                var (catalogue, problems) = ServiceCatalogue.ParseWithProblems(content);
                 if (catalogue is null)
                 {
                     log.LogError("Saved catalogue version {Version} does not load and is ignored: {Problems}", version, string.Join("; ", problems));

@@ -45,8 +45,11 @@ public sealed class ServiceCatalogue
         _contents = newer._contents;
     }
 
-    /// <summary>Parses a catalogue document; on failure every problem (JSON path and reason), nothing thrown.</summary>
-    public static (ServiceCatalogue? Catalogue, IReadOnlyList<string> Problems) TryParse(string json)
+    /// <summary>
+    /// Parses a catalogue document; on failure every problem (JSON path and reason), nothing thrown. (Not named
+    /// TryParse: minimal APIs would take the catalogue for a route-bindable type.)
+    /// </summary>
+    public static (ServiceCatalogue? Catalogue, IReadOnlyList<string> Problems) ParseWithProblems(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonDocument document;
