@@ -76,6 +76,18 @@ public sealed class ApplicationStatus(KangenDbContext db, CampaignProvider campa
         return new PersonStatus(person.MyKeyId, id, campaign.Version, programs);
     }
 
+    /// <summary>The status of every person <paramref name="representativeId"/> applied for as legal representative.</summary>
+    public async Task<IReadOnlyList<PersonStatus>> ChildrenOfAsync(Guid representativeId, CancellationToken cancellationToken)
+    {
+        var childIds = await db.ApplicationSubmissions.AsNoTracking()
+            .Where(s => s.RequesterId == representativeId && s.PersonId != representativeId)
+            .Select(s => s.PersonId).Distinct().ToListAsync(cancellationToken);
+        var children = new List<PersonStatus>();
+        foreach (var child in childIds)
+            children.Add(await OfAsync(child, cancellationToken));
+        return children;
+    }
+
     private ServiceName NameOf(string code) => catalogue.Find(code) is { } s
         ? new ServiceName(code, s.Name.Ja, s.Name.Zh, s.Name.En)
         : new ServiceName(code, code, code, code);

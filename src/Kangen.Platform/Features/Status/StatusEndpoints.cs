@@ -1,7 +1,5 @@
 using Kangen.Platform.Features.Identity.Sessions;
-using Kangen.Platform.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace Kangen.Platform.Features.Status;
 
@@ -30,16 +28,10 @@ public static class StatusEndpoints
         return app;
     }
 
-    private static async Task<Ok<StatusResponse>> GetStatus(HttpContext http, KangenDbContext db, ApplicationStatus status, CancellationToken cancellationToken)
+    private static async Task<Ok<StatusResponse>> GetStatus(HttpContext http, ApplicationStatus status, CancellationToken cancellationToken)
     {
         var session = CurrentSession.From(http.User);
         var me = await status.OfAsync(session.PersonId, cancellationToken);
-        var childIds = await db.ApplicationSubmissions.AsNoTracking()
-            .Where(s => s.RequesterId == session.PersonId && s.PersonId != session.PersonId)
-            .Select(s => s.PersonId).Distinct().ToListAsync(cancellationToken);
-        var children = new List<PersonStatus>();
-        foreach (var child in childIds)
-            children.Add(await status.OfAsync(child, cancellationToken));
-        return TypedResults.Ok(new StatusResponse(me, children));
+        return TypedResults.Ok(new StatusResponse(me, await status.ChildrenOfAsync(session.PersonId, cancellationToken)));
     }
 }
