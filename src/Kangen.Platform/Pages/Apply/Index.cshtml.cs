@@ -41,6 +41,9 @@ public sealed class IndexModel(
     /// <summary>The protected draft for the hidden field.</summary>
     public string ProtectedDraft => _drafts.Protect(Draft);
 
+    /// <summary>The URL of a handler of this page (for a child's draft, under <c>/apply/child</c>).</summary>
+    public string Action(string handler) => (ForChild ? "/apply/child" : "/apply") + "?handler=" + Uri.EscapeDataString(handler);
+
     /// <summary>The step shown (1-4).</summary>
     public int Step { get; private set; } = 1;
 
