@@ -62,18 +62,18 @@ public static class AdminFigures
 
     /// <summary>Program applications per channel (web, app, cli, spot...), most first.</summary>
     public static async Task<IReadOnlyList<CategoryCount>> ApplicationsPerChannelAsync(KangenDbContext db, CancellationToken cancellationToken) =>
-        await db.Applications.AsNoTracking().GroupBy(a => a.Channel).Select(g => new CategoryCount(g.Key, g.LongCount()))
-            .OrderByDescending(c => c.Count).ThenBy(c => c.Category).ToListAsync(cancellationToken);
+        Ordered(await db.Applications.AsNoTracking().GroupBy(a => a.Channel).Select(g => new { g.Key, Count = g.LongCount() })
+            .ToListAsync(cancellationToken), g => new CategoryCount(g.Key, g.Count), byCount: true);
 
     /// <summary>Program applications per payment service, most first.</summary>
     public static async Task<IReadOnlyList<CategoryCount>> ApplicationsPerServiceAsync(KangenDbContext db, CancellationToken cancellationToken) =>
-        await db.Applications.AsNoTracking().GroupBy(a => a.Service).Select(g => new CategoryCount(g.Key, g.LongCount()))
-            .OrderByDescending(c => c.Count).ThenBy(c => c.Category).ToListAsync(cancellationToken);
+        Ordered(await db.Applications.AsNoTracking().GroupBy(a => a.Service).Select(g => new { g.Key, Count = g.LongCount() })
+            .ToListAsync(cancellationToken), g => new CategoryCount(g.Key, g.Count), byCount: true);
 
     /// <summary>Applications per program.</summary>
     public static async Task<IReadOnlyList<CategoryCount>> ApplicationsPerProgramAsync(KangenDbContext db, CancellationToken cancellationToken) =>
-        await db.Applications.AsNoTracking().GroupBy(a => a.Program).Select(g => new CategoryCount(g.Key, g.LongCount()))
-            .OrderBy(c => c.Category).ToListAsync(cancellationToken);
+        Ordered(await db.Applications.AsNoTracking().GroupBy(a => a.Program).Select(g => new { g.Key, Count = g.LongCount() })
+            .ToListAsync(cancellationToken), g => new CategoryCount(g.Key, g.Count), byCount: false);
 
     /// <summary>
     /// Grant lines and net points per program and day (the day at <paramref name="utcOffset"/>, the campaign's time zone)
@@ -133,6 +133,13 @@ public static class AdminFigures
         var operators = await db.Operators.AsNoTracking().OrderBy(o => o.Code)
             .Select(o => new { o.Code, o.Status, HasEndpoint = o.VerificationUrl != null }).ToListAsync(cancellationToken);
         return operators.Select(o => new OperatorRow(o.Code, o.Status, o.HasEndpoint, keys.GetValueOrDefault(o.Code))).ToArray();
+    }
+
+    // The groups are few (channels, services, programs): ordered here, as EF cannot order by a record it constructs.
+    private static IReadOnlyList<CategoryCount> Ordered<T>(IEnumerable<T> groups, Func<T, CategoryCount> map, bool byCount)
+    {
+        var counts = groups.Select(map);
+        return (byCount ? counts.OrderByDescending(c => c.Count).ThenBy(c => c.Category, StringComparer.Ordinal) : counts.OrderBy(c => c.Category, StringComparer.Ordinal)).ToArray();
     }
 
     /// <summary>A grouped row of raw SQL.</summary>
