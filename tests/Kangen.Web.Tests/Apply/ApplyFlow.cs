@@ -70,9 +70,10 @@ internal sealed class ApplyFlow(WebFixture fixture, IPage page, string culture)
     }
 
     /// <summary>Everything from /apply?service= to "applied" for the signed-in card.</summary>
-    public async Task ApplyAsync(string cardId, string service, IReadOnlyDictionary<string, string> fields, Func<string, Task>? screenshot = null)
+    public async Task ApplyAsync(string cardId, string service, IReadOnlyDictionary<string, string> fields, Func<string, Task>? screenshot = null, bool navigate = true)
     {
-        await page.GotoAsync(Url("apply?service=" + service));
+        if (navigate)
+            await page.GotoAsync(Url("apply?service=" + service));
         screenshot ??= _ => Task.CompletedTask;
         await screenshot("1-service");
         await ChooseServiceAsync();
@@ -85,6 +86,19 @@ internal sealed class ApplyFlow(WebFixture fixture, IPage page, string culture)
         await SignAsync(WebFixture.DefaultPin);
         await page.WaitForURLAsync(url => url.EndsWith("/apply/applied", StringComparison.Ordinal));
         await screenshot("5-applied");
+    }
+
+    /// <summary>
+    /// On the login page (where /apply sent a visitor without a session): chooses the card, types the PIN, logs in and
+    /// waits to be back on the page that asked.
+    /// </summary>
+    public async Task LogInAsync(WebCard card, string backTo)
+    {
+        await Assertions.Expect(page.GetByTestId("login-form")).ToBeVisibleAsync();
+        await page.GetByLabel(L("使用するカード", "使用的卡", "Card to use")).SelectOptionAsync(card.AgentId);
+        await page.GetByLabel(L("暗証番号（数字4桁）", "密码（4位数字）", "PIN (4 digits)")).FillAsync(card.Pin);
+        await page.GetByRole(AriaRole.Button, new() { Name = L("ログイン", "登录", "Log in"), Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).PathAndQuery.StartsWith(backTo, StringComparison.Ordinal));
     }
 
     /// <summary>The person whose authentication certificate has this serial.</summary>
