@@ -88,6 +88,7 @@ public static class PlatformHost
     public static WebApplication MapPlatform(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseWebLanguages();
         // The API answers failures with problem details; a person at a page gets a page in their language.
         app.UseWhen(http => !WebRegistration.IsPageRequest(http), api =>
         {
@@ -100,6 +101,8 @@ public static class PlatformHost
             pages.UseStatusCodePagesWithReExecute("/error", "?status={0}");
         });
         app.UseWeb();
+        // Routing after the error pages, so that a re-executed request (/error) finds its page.
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false });

@@ -70,10 +70,10 @@ public static class WebRegistration
     }
 
     /// <summary>
-    /// The pages' middleware, placed before authentication: languages, security headers, static files. Routes are
-    /// mapped by <see cref="MapWeb"/>.
+    /// The first middleware of every request: the language (so that an error page re-executed for a failed request
+    /// keeps the language the request asked for) and the security headers.
     /// </summary>
-    public static WebApplication UseWeb(this WebApplication app)
+    public static WebApplication UseWebLanguages(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var cultures = WebCulture.Supported.Select(c => new CultureInfo(c)).ToList();
@@ -91,6 +91,16 @@ public static class WebRegistration
         app.UseRequestLocalization(localization);
         app.Use(RememberCulture);
         app.UseMiddleware<SecurityHeaders>();
+        return app;
+    }
+
+    /// <summary>
+    /// The pages' middleware after the error pages: static files (and what the pages need before routing). Routes are
+    /// mapped by <see cref="MapWeb"/>.
+    /// </summary>
+    public static WebApplication UseWeb(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
         app.UseStaticFiles(new StaticFileOptions
         {
             RequestPath = StaticPath,
