@@ -61,11 +61,12 @@ public static class SvgChart
         {
             var p = points[i];
             var h = plotHeight * (double)p.Value / axis.Max;
-            var x = Left + i * slot + slot * 0.15;
+            var barWidth = Math.Min(slot * 0.7, 96);
+            var x = Left + i * slot + (slot - barWidth) / 2;
             var y = Top + plotHeight - h;
-            svg.Append(Invariant, $"<rect class=\"bar series-1\" x=\"{x:0.#}\" y=\"{y:0.#}\" width=\"{slot * 0.7:0.#}\" height=\"{h:0.#}\" data-label=\"{Escape(p.Label)}\" data-value=\"{p.Value}\"><title>{Escape(p.Label)}: {p.Value:N0}</title></rect>");
-            svg.Append(Invariant, $"<text class=\"value\" x=\"{x + slot * 0.35:0.#}\" y=\"{y - 4:0.#}\" text-anchor=\"middle\">{p.Value:N0}</text>");
-            svg.Append(Invariant, $"<text class=\"label\" x=\"{x + slot * 0.35:0.#}\" y=\"{Top + plotHeight + 18}\" text-anchor=\"middle\">{Escape(p.Label)}</text>");
+            svg.Append(Invariant, $"<rect class=\"bar series-1\" x=\"{x:0.#}\" y=\"{y:0.#}\" width=\"{barWidth:0.#}\" height=\"{h:0.#}\" data-label=\"{Escape(p.Label)}\" data-value=\"{p.Value}\"><title>{Escape(p.Label)}: {p.Value:N0}</title></rect>");
+            svg.Append(Invariant, $"<text class=\"value\" x=\"{x + barWidth / 2:0.#}\" y=\"{y - 4:0.#}\" text-anchor=\"middle\">{p.Value:N0}</text>");
+            svg.Append(Invariant, $"<text class=\"label\" x=\"{x + barWidth / 2:0.#}\" y=\"{Top + plotHeight + 18}\" text-anchor=\"middle\">{Escape(p.Label)}</text>");
         }
         svg.Append("</svg>");
         return Figure(id, title, svg, [categoryHeader, valueHeader], points.Select(p => new[] { p.Label, p.Value.ToString("N0", Invariant) }));
@@ -111,7 +112,8 @@ public static class SvgChart
         if (series.Any(s => s.Values.Count != periods.Count))
             throw new ArgumentException("Every series needs one value per period.", nameof(series));
         const int bottom = 40;
-        var legend = series.Count > 1 ? 22 : 0;
+        // One legend line per series: program names are long.
+        var legend = series.Count > 1 ? 20 * series.Count + 4 : 0;
         var height = 260 + legend;
         var max = series.SelectMany(s => s.Values).DefaultIfEmpty(0).Max();
         var axis = IntegerAxis.For(max);
@@ -142,8 +144,8 @@ public static class SvgChart
                 svg.Append(Invariant, $"<polyline class=\"line series-{k % 4 + 1}\" points=\"{points}\" data-series=\"{Escape(s.Name)}\"/>");
                 for (var i = 0; i < periods.Count; i++)
                     svg.Append(Invariant, $"<circle class=\"dot series-{k % 4 + 1}\" cx=\"{Left + (i + 0.5) * slot:0.#}\" cy=\"{Y(s.Values[i]):0.#}\" r=\"3\" data-series=\"{Escape(s.Name)}\" data-label=\"{Escape(periods[i])}\" data-value=\"{s.Values[i]}\"><title>{Escape(s.Name)}, {Escape(periods[i])}: {s.Values[i]:N0}</title></circle>");
-                var lx = Left + k * 180;
-                var ly = height - 10;
+                var lx = Left;
+                var ly = height - legend + 16 + k * 20;
                 svg.Append(Invariant, $"<rect class=\"bar series-{k % 4 + 1}\" x=\"{lx}\" y=\"{ly - 10}\" width=\"12\" height=\"12\"/><text class=\"legend\" x=\"{lx + 16}\" y=\"{ly}\">{Escape(s.Name)}</text>");
             }
         }

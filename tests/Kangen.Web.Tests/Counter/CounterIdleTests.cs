@@ -1,0 +1,94 @@
+using Kangen.Platform.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Kangen.Web.Tests.Counter;
+
+/// <summary>A platform whose terminals forget an idle citizen after a few seconds.</summary>
+public sealed class ShortIdleFixture : WebFixture
+{
+    /// <summary>The idle time of this fixture's terminals.</summary>
+    public const int IdleSeconds = 6;
+
+    /// <inheritdoc />
+    protected override IEnumerable<string> ExtraArguments => ["--Kangen:Web:CounterIdleSeconds=" + IdleSeconds];
+}
+
+/// <summary>
+/// The terminal forgets a citizen nobody attends to: the server on its own (the next request finds nobody, whatever the
+/// browser runs), and the banner's script without waiting for a request.
+/// </summary>
+public sealed class CounterIdleTests(ShortIdleFixture fixture) : IClassFixture<ShortIdleFixture>
+{
+    [Fact]
+    public async Task With_scripts_disabled_the_first_request_after_the_idle_time_finds_no_citizen_and_the_session_is_ended()
+    {
+        var page = await fixture.NewPageAsync(new BrowserNewContextOptions { JavaScriptEnabled = false, Locale = "ja-JP" });
+        await fixture.StaffSignInAsync(page, "counter");
+        var myKeyId = await fixture.SignInByApiAsync(page, "adult-5", "spot");
+        await page.GotoAsync(Url("counter?culture=en"));
+        Assert.Equal(myKeyId, await page.GetByTestId("terminal-citizen").InnerTextAsync());
+        Assert.Equal("6", await page.Locator("html").GetAttributeAsync("data-counter-idle"));
+
+        // Nobody touches the terminal for longer than its idle time; no script runs to count it.
+        await Task.Delay(TimeSpan.FromSeconds(ShortIdleFixture.IdleSeconds + 2));
+        Assert.Contains("/counter", page.Url, StringComparison.Ordinal);
+        Assert.DoesNotContain("forgotten", page.Url, StringComparison.Ordinal);
+        await page.GotoAsync(Url("services"));
+
+        Assert.Contains("/counter?forgotten=idle", page.Url, StringComparison.Ordinal);
+        Assert.Equal("idle", await page.GetByTestId("counter-forgotten").GetAttributeAsync("data-reason"));
+        Assert.Equal(1, await page.GetByTestId("terminal-citizen-none").CountAsync());
+        Assert.Equal(0, await page.GetByTestId("terminal-citizen").CountAsync());
+        Assert.True(await SessionsEndedAsync(myKeyId));
+    }
+
+    [Fact]
+    public async Task Requests_within_the_idle_time_keep_the_citizen()
+    {
+        var page = await fixture.NewPageAsync(new BrowserNewContextOptions { JavaScriptEnabled = false, Locale = "ja-JP" });
+        await fixture.StaffSignInAsync(page, "counter");
+        var myKeyId = await fixture.SignInByApiAsync(page, "adult-6", "spot");
+
+        // Requests a second apart for longer than the idle time: no gap is as long, so the citizen stays.
+        var started = DateTimeOffset.UtcNow;
+        do
+        {
+            await page.GotoAsync(Url("counter"));
+            Assert.Equal(myKeyId, await page.GetByTestId("terminal-citizen").InnerTextAsync());
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+        while (DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(ShortIdleFixture.IdleSeconds + 2));
+        Assert.False(await SessionsEndedAsync(myKeyId));
+    }
+
+    [Fact]
+    public async Task The_banner_warns_before_the_idle_time_and_then_forgets_the_citizen_by_itself()
+    {
+        var page = await fixture.NewPageAsync();
+        await fixture.StaffSignInAsync(page, "counter");
+        var myKeyId = await fixture.SignInByApiAsync(page, "adult-7", "spot");
+        await page.GotoAsync(Url("counter?culture=en"));
+        Assert.Equal(myKeyId, await page.GetByTestId("terminal-citizen").InnerTextAsync());
+
+        await page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "The card session will end soon" }).WaitForAsync(new() { Timeout = 15_000 });
+        Assert.True(await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).IsVisibleAsync());
+        await page.WaitForURLAsync(u => u.Contains("/counter?forgotten=idle", StringComparison.Ordinal), new() { Timeout = 15_000 });
+
+        Assert.Equal("idle", await page.GetByTestId("counter-forgotten").GetAttributeAsync("data-reason"));
+        Assert.Equal(1, await page.GetByTestId("terminal-citizen-none").CountAsync());
+        Assert.True(await SessionsEndedAsync(myKeyId));
+    }
+
+    private string Url(string path) => new Uri(fixture.BaseUrl, path).ToString();
+
+    private async Task<bool> SessionsEndedAsync(string myKeyId)
+    {
+        using var scope = fixture.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<KangenDbContext>();
+        var person = await db.Persons.AsNoTracking().SingleAsync(p => p.MyKeyId == myKeyId);
+        var sessions = await db.Sessions.AsNoTracking().Where(s => s.PersonId == person.Id).ToListAsync();
+        return sessions.Count > 0 && sessions.All(s => s.EndedAt is not null);
+    }
+}
