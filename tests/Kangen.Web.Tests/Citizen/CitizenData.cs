@@ -35,6 +35,14 @@ internal static class CitizenData
         return await db.Sessions.AsNoTracking().CountAsync(s => s.Serial == card.Serial);
     }
 
+    /// <summary>The channels of the sessions opened with a card's certificate.</summary>
+    public static async Task<IReadOnlyList<string>> SessionChannelsOfAsync(WebFixture fixture, WebCard card)
+    {
+        using var scope = fixture.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<KangenDbContext>();
+        return await db.Sessions.AsNoTracking().Where(s => s.Serial == card.Serial).Select(s => s.Channel).ToListAsync();
+    }
+
     /// <summary>The card's user-authentication PIN tries left, read from the card file itself.</summary>
     public static int PinTriesLeft(WebCard card)
     {

@@ -198,4 +198,24 @@ public sealed class LoginPageTests(WebFixture fixture) : IClassFixture<WebFixtur
         await Expect(problem).ToContainTextAsync("You could not be logged in.");
         Assert.Null(await CitizenData.MyKeyIdOfAsync(fixture, fixture.Card("adult-8")));
     }
+
+    [Fact]
+    public async Task A_login_at_a_counter_terminal_opens_a_spot_session_which_cannot_register_a_public_fund_account()
+    {
+        var card = fixture.Card("spare-3");
+        var page = await fixture.NewPageAsync();
+        await fixture.StaffSignInAsync(page, "counter");
+        await page.GotoAsync(new Uri(fixture.BaseUrl, "login").ToString());
+        await Expect(page.GetByTestId("login-counter")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("login-form")).ToBeVisibleAsync();
+        await page.GetByLabel("使用するカード").SelectOptionAsync(card.AgentId);
+        await Expect(page.GetByTestId("pin-tries")).ToHaveTextAsync("暗証番号の残り入力回数: 3回");
+        await page.GetByLabel("暗証番号（数字4桁）").FillAsync(card.Pin);
+        await page.GetByRole(AriaRole.Button, new() { Name = "ログイン", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith("/me", StringComparison.Ordinal));
+
+        Assert.Equal(["spot"], await CitizenData.SessionChannelsOfAsync(fixture, card));
+        await page.GotoAsync(new Uri(fixture.BaseUrl, "registrations").ToString());
+        await Expect(page.GetByTestId("not-at-spot")).ToContainTextAsync("手続きスポットの端末からは登録できません");
+    }
 }
