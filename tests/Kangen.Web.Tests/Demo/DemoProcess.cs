@@ -128,8 +128,15 @@ public sealed partial class DemoProcess : IAsyncDisposable
     public async Task<int> InterruptAsync()
     {
         var process = _process ?? throw new InvalidOperationException("Not started.");
-        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-s", "INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!)
+        // .NET sends no signal but SIGKILL; perl (essential on Debian, unlike procps' kill) sends SIGINT.
+        var signal = new ProcessStartInfo("perl") { UseShellExecute = false };
+        foreach (var argument in new[] { "-e", "kill 'INT', $ARGV[0] or die \"kill: $!\"", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            signal.ArgumentList.Add(argument);
+        using (var kill = Process.Start(signal)!)
+        {
             await kill.WaitForExitAsync();
+            Assert.Equal(0, kill.ExitCode);
+        }
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(limit.Token);
         return process.ExitCode;
