@@ -53,7 +53,9 @@ public sealed class CounterTerminalTests(WebFixture fixture) : IClassFixture<Web
         var page = await fixture.NewPageAsync();
         await fixture.StaffSignInAsync(page, "counter");
         var myKeyId = await fixture.SignInByApiAsync(page, "adult-2", "spot");
-        await page.GotoAsync(Url("services?culture=en"));
+        // From one of the citizen's own pages: the banner's form was rendered for the citizen, not the clerk.
+        await page.GotoAsync(Url("me?culture=en"));
+        Assert.EndsWith("/me?culture=en", page.Url, StringComparison.Ordinal);
         Assert.Equal(myKeyId, await page.GetByTestId("terminal-citizen").InnerTextAsync());
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Finish / next citizen" }).ClickAsync();
