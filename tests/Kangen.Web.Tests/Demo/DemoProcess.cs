@@ -93,6 +93,32 @@ public sealed partial class DemoProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// <c>kangen demo --exit</c> on the same data folder: the scripted tour alone, which must end by itself (no
+    /// server or agent left running) with its exit code.
+    /// </summary>
+    public async Task<(int ExitCode, string Output)> RunScriptedTourAsync()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var argument in new[] { "exec", Path.Combine(AppContext.BaseDirectory, "kangen.dll"), "demo", "--exit", "--data", DataDirectory })
+            start.ArgumentList.Add(argument);
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("kangen demo --exit did not end within 10 minutes:\n" + await output);
+        }
+        return (process.ExitCode, await output + await errors);
+    }
+
+    /// <summary>
     /// The account the guided tour printed for a card: the field labels (Japanese part, as the Japanese form shows
     /// them) and values, read from the "Accounts to type in /apply" table.
     /// </summary>

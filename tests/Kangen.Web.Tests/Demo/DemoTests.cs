@@ -79,6 +79,20 @@ public sealed class DemoTests
         });
     }
 
+    [Fact]
+    public async Task Kangen_demo_with_exit_runs_the_scripted_tour_and_ends_by_itself_with_exit_code_0()
+    {
+        await using var demo = new DemoProcess();
+
+        var (code, output) = await demo.RunScriptedTourAsync();
+
+        Assert.True(code == 0, $"kangen demo --exit ended with {code}:\n{output}");
+        Assert.Contains("Audit log intact", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Press Ctrl+C", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(demo.DataDirectory, "demo", "cards", "taro.card")));
+        Assert.False(File.Exists(Path.Combine(demo.DataDirectory, "demo", "cards", "ichiro.card")), "--exit issues no web cards");
+    }
+
     /// <summary>The wizard in Japanese with the tour's service, the printed account and the card.</summary>
     private static async Task ApplyAsync(IPage page, IReadOnlyList<(string Label, string Value)> account)
     {
