@@ -94,6 +94,8 @@ public sealed class CitizenPagesTests(WebFixture fixture) : IClassFixture<WebFix
     {
         var card = fixture.Card("adult-7");
         var page = await fixture.NewPageAsync();
+        // A spot session lives only on a counter terminal: without counter staff signed in it is ended at once.
+        await fixture.StaffSignInAsync(page, "counter");
         await fixture.SignInByApiAsync(page, card.Name, channel: "spot");
         await GoAsync(page, "registrations?culture=en");
 
