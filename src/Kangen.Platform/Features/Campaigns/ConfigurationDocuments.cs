@@ -241,6 +241,7 @@ internal sealed class ConfigurationRefresher(
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
+    private int _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -252,12 +253,20 @@ internal sealed class ConfigurationRefresher(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Hosts may stop after disposing their services (a test host's dispose does): stopping twice is nothing.
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+            return;
         await _stopping.CancelAsync();
         if (_loop is not null)
             await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+            _stopping.Cancel();
+        _stopping.Dispose();
+    }
 
     private async Task LoopAsync(TimeSpan interval, CancellationToken stoppingToken)
     {
@@ -290,6 +299,10 @@ internal sealed class ConfigurationRefresher(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        catch (ObjectDisposedException) when (Volatile.Read(ref _stopped) == 1)
+        {
+            // The host disposed its services while this poll was starting: the platform is going away.
         }
     }
 }
