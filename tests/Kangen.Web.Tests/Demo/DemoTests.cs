@@ -69,6 +69,22 @@ public sealed class DemoTests
         Assert.Matches("^[A-Z0-9]{8}$", (await page.GetByTestId("applied-mykeyid").InnerTextAsync()).Trim());
         await WebFixture.ScreenshotAsync(page, "demo-applied-ja");
 
+        // The status page shows it; the printed admin token opens the live figures: the tour's five program
+        // applications (taro three, yui and hanako one each) and ichiro's.
+        await page.GotoAsync(new Uri(demo.BaseUrl, "status").ToString());
+        Assert.Contains("デモペイ", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
+        await WebFixture.ScreenshotAsync(page, "demo-status-ja");
+        var adminToken = Regex.Match(demo.Output, @"(?m)^admin +([0-9a-f]{48})\s*$").Groups[1].Value;
+        // Another browser: an administrator signed in beside a citizen's session would make this one a counter terminal.
+        var admin = await (await browser.NewContextAsync(new BrowserNewContextOptions { Locale = "ja-JP" })).NewPageAsync();
+        await admin.GotoAsync(new Uri(demo.BaseUrl, "staff/sign-in").ToString());
+        await admin.Locator("#token").FillAsync(adminToken);
+        await admin.Locator("form button[type=submit]").ClickAsync();
+        await admin.WaitForURLAsync(url => !url.Contains("/staff/sign-in", StringComparison.Ordinal));
+        await admin.GotoAsync(new Uri(demo.BaseUrl, "admin").ToString());
+        Assert.Equal("6", Regex.Replace(await admin.GetByTestId("applications-total").InnerTextAsync(), "[^0-9]", ""));
+        await WebFixture.ScreenshotAsync(admin, "demo-admin-dashboard-ja");
+
         // Ctrl+C stops the platform, the operators and the agent, and the demo ends well.
         Assert.Equal(0, await demo.InterruptAsync());
         Assert.Contains("Demo stopped", demo.Output, StringComparison.Ordinal);
