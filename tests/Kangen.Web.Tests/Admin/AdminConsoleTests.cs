@@ -15,6 +15,13 @@ namespace Kangen.Web.Tests.Admin;
 /// <summary>The administrator's console in a real browser: charts of real data, operators, the campaign editor, the audit check.</summary>
 public sealed class AdminConsoleTests(WebFixture fixture) : IClassFixture<WebFixture>
 {
+    // As an administrator would write it: indented, '+' and non-ASCII as themselves.
+    private static readonly System.Text.Json.JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     [Fact]
     public async Task The_dashboard_charts_show_the_applications_the_database_holds()
     {
@@ -133,7 +140,7 @@ public sealed class AdminConsoleTests(WebFixture fixture) : IClassFixture<WebFix
         var document = JsonNode.Parse(await editor.InputValueAsync())!;
         document["totalCap"] = "lots";
         document["pointApplicationDeadline"] = "someday";
-        await editor.FillAsync(document.ToJsonString());
+        await editor.FillAsync(document.ToJsonString(Indented));
         await page.GetByRole(AriaRole.Button, new() { Name = "Check and save as a new version" }).ClickAsync();
 
         var problems = page.GetByTestId("document-problems");
@@ -165,7 +172,7 @@ public sealed class AdminConsoleTests(WebFixture fixture) : IClassFixture<WebFix
         var document = JsonNode.Parse(await editor.InputValueAsync())!;
         Assert.Equal("2023-02-28", (string?)document["pointApplicationDeadline"]);
         document["pointApplicationDeadline"] = "2023-03-31";
-        await editor.FillAsync(document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        await editor.FillAsync(document.ToJsonString(Indented));
         await page.GetByRole(AriaRole.Button, new() { Name = "Check and save as a new version" }).ClickAsync();
         await Assertions.Expect(page.Locator("main .notice.ok")).ToContainTextAsync("Saved");
         var version = await VersionsAsync(ConfigurationKinds.Campaign);
