@@ -23,7 +23,14 @@ internal sealed class DemoSite(WebApplication platform, string folder) : IAsyncD
     public async ValueTask DisposeAsync()
     {
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-        await Task.WhenAll([.. Operators.Select(o => o.App.StopAsync(grace.Token)), Platform.StopAsync(grace.Token)]);
+        try
+        {
+            await Task.WhenAll([.. Operators.Select(o => o.App.StopAsync(grace.Token)), Platform.StopAsync(grace.Token)]);
+        }
+        catch (OperationCanceledException)
+        {
+            // The grace period ended: what was still open was cut, which is what stopping the demo means.
+        }
         foreach (var op in Operators)
             await op.App.DisposeAsync();
         await Platform.DisposeAsync();
