@@ -296,7 +296,16 @@ public sealed class IndexModel(
         if (_drafts.Open(value, session.PersonId) is { } draft)
         {
             Draft = draft;
-            return null;
+            if (draft.Service is null || catalogue.Find(draft.Service) is not null)
+                return null;
+            // The administrator withdrew the service from the catalogue while the wizard was open: nothing can go on with
+            // it (every later step reads it), so the citizen chooses again, the programs kept.
+            var kinds = draft.Programs.Select(c => ProgramKinds.TryParse(c, out var k) ? k : (ProgramKind?)null).OfType<ProgramKind>().ToList();
+            Draft = draft.WithoutVerification() with { Service = null };
+            FieldErrors["service"] = Message(ApplicationProblems.ServiceUnknown(draft.Service));
+            Response.StatusCode = StatusCodes.Status409Conflict;
+            await ShowStep1Async(null, kinds, HttpContext.RequestAborted);
+            return Page();
         }
         Draft = ApplyDraft.Start(session.PersonId, RouteData.Values["who"] as string == "child");
         Notice = T("入力の有効期限が切れたため、最初からやり直してください（何も記録されていません）。",
