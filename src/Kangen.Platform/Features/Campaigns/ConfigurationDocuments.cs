@@ -102,6 +102,20 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
         }
     }
 
+    /// <summary>
+    /// A campaign document must keep the id of the campaign in force: every recorded application, choice and grant is
+    /// stored under it, so another id would make every citizen "not applied" (and free to apply again) at once. A
+    /// different campaign is a new platform, not an edit.
+    /// </summary>
+    private IReadOnlyList<DocumentProblem> SameCampaign(string content)
+    {
+        var inForce = services.GetRequiredService<CampaignProvider>().Definition.Id;
+        var parsed = CampaignFile.Parse(content);
+        return parsed.IsSuccess && parsed.Value.Id != inForce
+            ? [new DocumentProblem("$.id", $"the campaign's id must stay '{inForce.Value}': the recorded applications belong to it")]
+            : [];
+    }
+
     /// <summary>SHA-256 (lowercase hex) of the UTF-8 content, as stored.</summary>
     public static string Hash(string content) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
 
@@ -119,6 +133,8 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
         if (!ConfigurationKinds.IsKnown(kind))
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a configuration kind");
         var problems = Validate(kind, content);
+        if (problems.Count == 0 && kind == ConfigurationKinds.Campaign)
+            problems = SameCampaign(content!);
         if (problems.Count > 0)
             return (null, ConfigurationProblems.Invalid(problems.Count), problems);
         var hash = Hash(content!);
