@@ -2,6 +2,7 @@ using Kangen.Platform.Features.Audit;
 using Kangen.Platform.Features.Staff;
 using Kangen.Platform.Storage;
 using Kangen.Platform.Web;
+using Kangen.Platform.Web.Terminal;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -41,6 +42,9 @@ public sealed class SignInModel(IOptionsMonitor<StaffOptions> staff, KangenDbCon
                 [new AuditIntent("staff:" + match.Id, "staff.signed-in", "staff:" + match.Id, new { role = match.Role, channel = "web" })], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
+        // A browser a clerk signs in on becomes a terminal, and a terminal never adopts a citizen session opened before
+        // (its home channel would follow the citizen to the counter): whoever was signed in here is forgotten first.
+        await TerminalIdle.ForgetCitizenAsync(HttpContext, cancellationToken);
         await HttpContext.SignInAsync(StaffSignIn.SchemeName, StaffRoles.Principal(match, StaffSignIn.SchemeName));
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/staff");
     }
