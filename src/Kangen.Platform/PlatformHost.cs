@@ -98,7 +98,7 @@ public static class PlatformHost
         app.UseWhen(WebRegistration.IsPageRequest, pages =>
         {
             pages.UseExceptionHandler("/error");
-            pages.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+            pages.UseStatusCodePagesWithReExecute("/error");
         });
         app.UseWeb();
         // Routing after the error pages, so that a re-executed request (/error) finds its page.

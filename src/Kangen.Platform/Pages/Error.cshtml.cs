@@ -23,18 +23,19 @@ public sealed class ErrorModel : PageModel
     public string? RequestId { get; private set; }
 
     /// <summary>Any method: the failed request may have been a POST.</summary>
-    public void OnGet(int? status) => Describe(status);
+    public void OnGet() => Describe();
 
     /// <summary>The same page for a failed form.</summary>
-    public void OnPost(int? status) => Describe(status);
+    public void OnPost() => Describe();
 
-    private void Describe(int? status)
+    private void Describe()
     {
+        // The status comes from the re-execution itself, never from binding: the failed request's form may be the very
+        // thing that cannot be read (a NUL character), and binding it again would turn its 400 into a 500.
         var failed = HttpContext.Features.Get<IExceptionHandlerFeature>() is not null;
-        var code = failed ? StatusCodes.Status500InternalServerError : status ?? StatusCodes.Status500InternalServerError;
+        var reExecuted = HttpContext.Features.Get<IStatusCodeReExecuteFeature>();
         // Reached directly (/error), the page says "not found" rather than pretending something failed.
-        if (!failed && HttpContext.Features.Get<IStatusCodeReExecuteFeature>() is null)
-            code = StatusCodes.Status404NotFound;
+        var code = failed ? StatusCodes.Status500InternalServerError : reExecuted?.OriginalStatusCode ?? StatusCodes.Status404NotFound;
         Response.StatusCode = code;
         (Title, Text) = code switch
         {

@@ -87,4 +87,17 @@ public sealed class LandingPageTests(WebFixture fixture) : IClassFixture<WebFixt
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, api.StatusCode);
         Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
     }
+
+    [Theory]
+    [InlineData("token=a%00b")]
+    [InlineData("token=ab")]
+    [InlineData("%00=1")]
+    public async Task A_form_that_cannot_be_read_or_lacks_its_anti_forgery_token_gets_400_and_the_page_saying_so(string body)
+    {
+        using var http = new HttpClient { BaseAddress = fixture.BaseUrl };
+        var response = await http.PostAsync("staff/sign-in?culture=en", new StringContent(body, System.Text.Encoding.ASCII, "application/x-www-form-urlencoded"));
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Please try again", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }
