@@ -74,6 +74,11 @@ public class WebFixture : IAsyncLifetime
     /// <summary>More platform arguments (<c>--Kangen:Web:CounterIdleSeconds=5</c>...) for a derived fixture.</summary>
     protected virtual IEnumerable<string> ExtraArguments => [];
 
+    /// <summary>More platform services for a derived fixture (a <see cref="TimeProvider"/> it controls, say).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     /// <summary>A card of the set by name ("adult-1".."adult-8", "parent", "child", "spare-1".."spare-4", "locked").</summary>
     public WebCard Card(string name) =>
         _cards.TryGetValue(name, out var card) ? card : throw new ArgumentException($"No card '{name}' in the fixture.", nameof(name));
@@ -117,7 +122,11 @@ public class WebFixture : IAsyncLifetime
             args.Add($"--Kangen:Staff:Tokens:{i}:Sha256={StaffRoles.HashToken(token)}");
         }
         args.AddRange(ExtraArguments);
-        _app = PlatformHost.Build([.. args], builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        _app = PlatformHost.Build([.. args], builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            ConfigureServices(builder.Services);
+        });
         await _app.StartAsync();
 
         _playwright = await Playwright.CreateAsync();
