@@ -20,6 +20,15 @@ public static class Texts
         _ => kind.ToString(),
     };
 
+    /// <summary>A program's short name, for chart labels and narrow columns.</summary>
+    public static string ProgramShortName(Kangen.Rules.ProgramKind kind) => kind switch
+    {
+        Kangen.Rules.ProgramKind.CardAcquisition => T("① カード取得等", "① 领取个人编号卡等", "① Getting the card"),
+        Kangen.Rules.ProgramKind.HealthInsurance => T("② 健康保険証", "② 健康保险证", "② Health insurance"),
+        Kangen.Rules.ProgramKind.PublicFundAccount => T("③ 公金受取口座", "③ 公共资金领取账户", "③ Public-fund account"),
+        _ => kind.ToString(),
+    };
+
     /// <summary>Whole yen with separators, as the flyer writes them.</summary>
     public static string Yen(long yen) => yen.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -98,8 +98,8 @@ public sealed class AdminIndexModel(KangenDbContext db, CampaignProvider campaig
         Charts = charts;
     }
 
-    /// <summary>A program code's name in the page language (the code itself when unknown).</summary>
-    public static string Program(string code) => ProgramKinds.TryParse(code, out var kind) ? Texts.ProgramName(kind) : code;
+    /// <summary>A program code's short name in the page language, as the charts label it (the code itself when unknown).</summary>
+    public static string Program(string code) => ProgramKinds.TryParse(code, out var kind) ? Texts.ProgramShortName(kind) : code;
 
     /// <summary>A settlement state in the page language.</summary>
     public static string State(string state) => state switch
