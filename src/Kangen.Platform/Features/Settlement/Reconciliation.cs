@@ -29,10 +29,10 @@ public sealed class Reconciliation : IAsyncDisposable
     public static Task<(Reconciliation? Value, PlatformProblem? Problem)> ReadAsync(Stream file, CancellationToken cancellationToken) =>
         ReadAsync(file, RunLines, cancellationToken);
 
-    /// <summary>As <see cref="ReadAsync(Stream, CancellationToken)"/> with runs of <paramref name="runLines"/> lines.</summary>
     /// <summary>The largest points of one line either way (a grant is at most 20,000).</summary>
     public const long MaxLinePoints = 1_000_000_000;
 
+    /// <summary>As <see cref="ReadAsync(Stream, CancellationToken)"/> with runs of <paramref name="runLines"/> lines.</summary>
     internal static async Task<(Reconciliation? Value, PlatformProblem? Problem)> ReadAsync(Stream file, int runLines, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -56,7 +56,7 @@ public sealed class Reconciliation : IAsyncDisposable
                     line = null;
                 }
                 // Points are bounded so that summing a key's lines (up to the file's size) can never overflow.
-                if (line is null || !GrantRules.IsValidKey(line.Key) || Math.Abs(line.Points) > MaxLinePoints)
+                if (line is null || !GrantRules.IsValidKey(line.Key) || line.Points is < -MaxLinePoints or > MaxLinePoints)
                 {
                     await reconciliation.DisposeAsync();
                     return (null, SettlementProblems.LineInvalid.WithDetail(string.Create(CultureInfo.InvariantCulture,

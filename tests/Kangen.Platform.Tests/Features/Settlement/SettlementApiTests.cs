@@ -207,6 +207,7 @@ public abstract class SettlementApiTests<TFixture>(TFixture fixture) where TFixt
     [Theory]
     [InlineData(1_000_000_001L)]
     [InlineData(-1_000_000_001L)]
+    [InlineData(long.MinValue)]
     [InlineData(long.MaxValue)]
     public async Task A_reconciliation_line_with_points_beyond_any_grant_is_refused_so_sums_cannot_overflow(long points)
     {
