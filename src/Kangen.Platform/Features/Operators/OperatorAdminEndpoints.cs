@@ -144,13 +144,12 @@ public static class OperatorAdminEndpoints
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(request);
-        var body = request;
-        if (body.Status is not (null or OperatorStatuses.Active or OperatorStatuses.Suspended))
+        if (request.Status is not (null or OperatorStatuses.Active or OperatorStatuses.Suspended))
             return (null, OperatorAdminProblems.RequestInvalid("status", $"'{OperatorStatuses.Active}' or '{OperatorStatuses.Suspended}'"));
-        if (body.Status is null && body.VerificationUrl is null)
+        if (request.Status is null && request.VerificationUrl is null)
             return (null, OperatorAdminProblems.RequestInvalid("body", "give verificationUrl, status or both"));
         string? url = null;
-        if (!string.IsNullOrEmpty(body.VerificationUrl) && !TryParseUrl(body.VerificationUrl, out url, out var urlProblem))
+        if (!string.IsNullOrEmpty(request.VerificationUrl) && !TryParseUrl(request.VerificationUrl, out url, out var urlProblem))
             return (null, urlProblem!);
 
         using (await gate.EnterAsync(cancellationToken))
@@ -161,10 +160,10 @@ public static class OperatorAdminEndpoints
             if (account is null)
                 return (null, OperatorAdminProblems.NotRegistered(code));
             var before = new { status = account.Status, verificationUrl = account.VerificationUrl };
-            if (body.VerificationUrl is not null)
+            if (request.VerificationUrl is not null)
                 account.VerificationUrl = url;
-            if (body.Status is not null)
-                account.Status = body.Status;
+            if (request.Status is not null)
+                account.Status = request.Status;
             account.UpdatedAt = now;
             await db.SaveChangesAsync(cancellationToken);
             await AuditIntent.AppendAllAsync(db, now, [new AuditIntent(actor, "operator.updated", "operator:" + code,
