@@ -29,6 +29,7 @@ public sealed class CampaignOptions
 public sealed class CampaignProvider
 {
     private volatile CampaignDefinition _definition;
+    private readonly string? _file;
 
     /// <summary>Loads the campaign from <paramref name="options"/>; throws with every problem when the file is invalid.</summary>
     public CampaignProvider(IOptions<CampaignOptions> options, TimeProvider time)
@@ -36,16 +37,13 @@ public sealed class CampaignProvider
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         var o = options.Value;
+        _file = string.IsNullOrWhiteSpace(o.File) ? null : o.File;
         CampaignDefinition definition;
-        if (string.IsNullOrWhiteSpace(o.File))
-        {
-            FileText = CampaignFile.DefaultText();
+        if (_file is null)
             definition = CampaignFile.LoadDefault();
-        }
         else
         {
-            FileText = System.IO.File.ReadAllText(o.File);
-            var parsed = CampaignFile.Parse(FileText);
+            var parsed = CampaignFile.Parse(System.IO.File.ReadAllText(_file));
             if (!parsed.IsSuccess)
                 throw new InvalidOperationException($"{CampaignOptions.Section}:File '{o.File}' is not a valid campaign: "
                     + string.Join("; ", parsed.Violations.Select(v => v.ToString())));
@@ -67,20 +65,19 @@ public sealed class CampaignProvider
     /// <summary>Days every date was moved by (0 on the real calendar).</summary>
     public int ShiftDays { get; }
 
-    /// <summary>The text of the configured campaign file (or the embedded one): what an administrator edits first.</summary>
-    public string FileText { get; }
-
-    /// <summary>The version of the saved document in force (<see cref="ConfigurationDocuments"/>), 0 while the file is.</summary>
-    public int SavedVersion { get; private set; }
+    /// <summary>
+    /// The text of the configured campaign file (or the embedded one): what an administrator edits first. Read when asked
+    /// (the admin's editor), not kept from start-up.
+    /// </summary>
+    public string FileText() => _file is null ? CampaignFile.DefaultText() : System.IO.File.ReadAllText(_file);
 
     /// <summary>The campaign in force at <paramref name="instant"/>.</summary>
     public Campaign At(DateTimeOffset instant) => Definition.InForceAt(instant);
 
     /// <summary>Serves <paramref name="definition"/> (as written: the demo shift is applied here) from now on.</summary>
-    public void Replace(CampaignDefinition definition, int savedVersion)
+    public void Replace(CampaignDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
         _definition = definition.ShiftedBy(ShiftDays);
-        SavedVersion = savedVersion;
     }
 }

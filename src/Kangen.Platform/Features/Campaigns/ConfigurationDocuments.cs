@@ -82,17 +82,29 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
     }
 
     /// <summary>Every problem of <paramref name="content"/> as a document of <paramref name="kind"/>; empty when it loads.</summary>
-    public static IReadOnlyList<DocumentProblem> Validate(string kind, string? content)
+    public static IReadOnlyList<DocumentProblem> Validate(string kind, string? content) => Check(kind, content).Problems;
+
+    /// <summary>
+    /// Parses <paramref name="content"/> once: the parsed document (a <see cref="CampaignDefinition"/> or a
+    /// <see cref="ServiceCatalogue"/>, as written, not shifted) when it loads, else every problem.
+    /// </summary>
+    private static (object? Parsed, IReadOnlyList<DocumentProblem> Problems) Check(string kind, string? content)
     {
         if (string.IsNullOrWhiteSpace(content))
-            return [new DocumentProblem("$", "the document is empty")];
-        return kind switch
+            return (null, [new DocumentProblem("$", "the document is empty")]);
+        switch (kind)
         {
-            ConfigurationKinds.Campaign => CampaignFile.Parse(content).Violations
-                .Select(v => new DocumentProblem(v.Path ?? "$", v.Code.Code + (v.Detail is null ? "" : ": " + v.Detail))).ToArray(),
-            ConfigurationKinds.Catalogue => ServiceCatalogue.ParseWithProblems(content).Problems.Select(Split).ToArray(),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a configuration kind"),
-        };
+            case ConfigurationKinds.Campaign:
+                var campaign = CampaignFile.Parse(content);
+                return campaign.IsSuccess
+                    ? (campaign.Value, [])
+                    : (null, campaign.Violations.Select(v => new DocumentProblem(v.Path ?? "$", v.Code.Code + (v.Detail is null ? "" : ": " + v.Detail))).ToArray());
+            case ConfigurationKinds.Catalogue:
+                var (catalogue, problems) = ServiceCatalogue.ParseWithProblems(content);
+                return (catalogue, problems.Select(Split).ToArray());
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a configuration kind");
+        }
 
         // The catalogue reader reports "path: reason".
         static DocumentProblem Split(string problem)
@@ -107,11 +119,10 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
     /// stored under it, so another id would make every citizen "not applied" (and free to apply again) at once. A
     /// different campaign is a new platform, not an edit.
     /// </summary>
-    private IReadOnlyList<DocumentProblem> SameCampaign(string content)
+    private IReadOnlyList<DocumentProblem> SameCampaign(CampaignDefinition campaign)
     {
         var inForce = services.GetRequiredService<CampaignProvider>().Definition.Id;
-        var parsed = CampaignFile.Parse(content);
-        return parsed.IsSuccess && parsed.Value.Id != inForce
+        return campaign.Id != inForce
             ? [new DocumentProblem("$.id", $"the campaign's id must stay '{inForce.Value}': the recorded applications belong to it")]
             : [];
     }
@@ -132,9 +143,9 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
         ArgumentNullException.ThrowIfNull(time);
         if (!ConfigurationKinds.IsKnown(kind))
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a configuration kind");
-        var problems = Validate(kind, content);
-        if (problems.Count == 0 && kind == ConfigurationKinds.Campaign)
-            problems = SameCampaign(content!);
+        var (parsed, problems) = Check(kind, content);
+        if (parsed is CampaignDefinition campaign)
+            problems = SameCampaign(campaign);
         if (problems.Count > 0)
             return (null, ConfigurationProblems.Invalid(problems.Count), problems);
         var hash = Hash(content!);
@@ -162,7 +173,7 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
                 [new AuditIntent("staff:" + staffId, "configuration.saved", "configuration:" + kind, new { version = row.Version, sha256 = hash })], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        Apply(kind, row.Version, row.Content);
+        Apply(kind, row.Version, parsed!);
         return (new ConfigurationVersion(kind, row.Version, hash, row.SavedAt, staffId), null, []);
     }
 
@@ -171,14 +182,24 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
     {
         ArgumentNullException.ThrowIfNull(db);
         var changed = 0;
-        foreach (var kind in ConfigurationKinds.All)
+        // One small query per poll; a document's content is read only when it is newer than the one in force.
+        var newest = await db.ConfigurationDocuments.AsNoTracking().GroupBy(d => d.Kind)
+            .Select(g => new { Kind = g.Key, Version = g.Max(d => d.Version) }).ToListAsync(cancellationToken);
+        foreach (var (kind, version) in newest.Select(n => (n.Kind, n.Version)))
         {
-            var newest = await db.ConfigurationDocuments.AsNoTracking().Where(d => d.Kind == kind).MaxAsync(d => (int?)d.Version, cancellationToken);
-            if (newest is null || newest <= AppliedVersion(kind))
+            if (!ConfigurationKinds.IsKnown(kind) || version <= AppliedVersion(kind))
                 continue;
-            var content = await db.ConfigurationDocuments.AsNoTracking().Where(d => d.Kind == kind && d.Version == newest)
+            var content = await db.ConfigurationDocuments.AsNoTracking().Where(d => d.Kind == kind && d.Version == version)
                 .Select(d => d.Content).SingleAsync(cancellationToken);
-            if (Apply(kind, newest.Value, content))
+            var (parsed, problems) = Check(kind, content);
+            if (parsed is null)
+            {
+                // Saved documents were checked by this parser; only a newer platform's stricter rules can get here.
+                log.LogError("Saved {Kind} version {Version} does not load and is ignored: {Problems}", kind, version,
+                    string.Join("; ", problems.Select(p => p.Path + ": " + p.Message)));
+                continue;
+            }
+            if (Apply(kind, version, parsed))
                 changed++;
         }
         return changed;
@@ -200,7 +221,7 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
             .Select(d => new { d.Content, d.Version }).FirstOrDefaultAsync(cancellationToken);
         if (newest is not null)
             return (newest.Content, newest.Version);
-        return (kind == ConfigurationKinds.Campaign ? services.GetRequiredService<CampaignProvider>().FileText : CatalogueFileText(), 0);
+        return (kind == ConfigurationKinds.Campaign ? services.GetRequiredService<CampaignProvider>().FileText() : CatalogueFileText(), 0);
     }
 
     private string CatalogueFileText()
@@ -208,13 +229,10 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
         var file = configuration[ServicesRegistration.FileKey];
         if (!string.IsNullOrWhiteSpace(file))
             return File.ReadAllText(Path.GetFullPath(file));
-        using var stream = typeof(ServiceCatalogue).Assembly.GetManifestResourceStream(ServiceCatalogue.EmbeddedResourceName)
-            ?? throw new InvalidOperationException($"The embedded resource {ServiceCatalogue.EmbeddedResourceName} is missing from the build.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        return ServiceCatalogue.DefaultText();
     }
 
-    private bool Apply(string kind, int version, string content)
+    private bool Apply(string kind, int version, object parsed)
     {
         lock (_applying)
         {
@@ -222,28 +240,11 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
             if (version <= _applied.GetValueOrDefault(kind))
                 return false;
             var campaigns = services.GetRequiredService<CampaignProvider>();
-            if (kind == ConfigurationKinds.Campaign)
-            {
-                var parsed = CampaignFile.Parse(content);
-                if (!parsed.IsSuccess)
-                {
-                    // Saved documents were checked by this parser; only a newer platform's stricter rules can get here.
-                    log.LogError("Saved campaign version {Version} does not load and is ignored: {Problems}", version, string.Join("; ", parsed.Violations));
-                    return false;
-                }
-                campaigns.Replace(parsed.Value, version);
-            }
+            if (parsed is CampaignDefinition campaign)
+                campaigns.Replace(campaign);
             else
-            {
-                var (catalogue, problems) = ServiceCatalogue.ParseWithProblems(content);
-                if (catalogue is null)
-                {
-                    log.LogError("Saved catalogue version {Version} does not load and is ignored: {Problems}", version, string.Join("; ", problems));
-                    return false;
-                }
                 // On demo dates the services' calendar moves with the campaign's, as for the file.
-                services.GetRequiredService<ServiceCatalogue>().Replace(catalogue.ShiftedBy(campaigns.ShiftDays));
-            }
+                services.GetRequiredService<ServiceCatalogue>().Replace(((ServiceCatalogue)parsed).ShiftedBy(campaigns.ShiftDays));
             _applied[kind] = version;
             log.LogInformation("Configuration {Kind} version {Version} is in force.", kind, version);
             return true;

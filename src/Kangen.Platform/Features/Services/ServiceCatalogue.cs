@@ -16,10 +16,20 @@ public sealed class ServiceCatalogue
 
     private static readonly Lazy<ServiceCatalogue> Default = new(() =>
     {
-        using var stream = typeof(ServiceCatalogue).Assembly.GetManifestResourceStream(EmbeddedResourceName)
-            ?? throw new InvalidOperationException($"The embedded resource {EmbeddedResourceName} is missing from the build.");
+        using var stream = OpenDefault();
         return Parse(stream, "embedded " + EmbeddedResourceName);
     });
+
+    /// <summary>The text of the catalogue shipped inside the platform (what an administrator edits first).</summary>
+    public static string DefaultText()
+    {
+        using var reader = new StreamReader(OpenDefault());
+        return reader.ReadToEnd();
+    }
+
+    private static Stream OpenDefault() =>
+        typeof(ServiceCatalogue).Assembly.GetManifestResourceStream(EmbeddedResourceName)
+        ?? throw new InvalidOperationException($"The embedded resource {EmbeddedResourceName} is missing from the build.");
 
     // One immutable snapshot, swapped whole: a reader takes the reference once and never sees half of two versions.
     private volatile Contents _contents;

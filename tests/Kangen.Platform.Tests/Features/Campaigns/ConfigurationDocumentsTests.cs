@@ -58,12 +58,13 @@ public abstract class ConfigurationDocumentsTests<TFixture>(TFixture fixture) wh
         Assert.NotNull(saved);
         Assert.Equal(ConfigurationDocuments.Hash(document.ToJsonString()), saved.Sha256);
         Assert.Equal(deadline.AddDays(here.ShiftDays), here.Definition.Base.PointApplicationDeadline);
-        Assert.Equal(saved.Version, here.SavedVersion);
-        await EventuallyAsync(() => there.SavedVersion == saved.Version);
+        Assert.Equal(saved.Version, fixture.Factory.Services.GetRequiredService<ConfigurationDocuments>().AppliedVersion(ConfigurationKinds.Campaign));
+        var thereDocuments = replica.Services.GetRequiredService<ConfigurationDocuments>();
+        await EventuallyAsync(() => thereDocuments.AppliedVersion(ConfigurationKinds.Campaign) == saved.Version);
         Assert.Equal(deadline.AddDays(there.ShiftDays), there.Definition.Base.PointApplicationDeadline);
         // A replica started afterwards loads it before serving.
         using (var late = fixture.StartReplica())
-            Assert.Equal(saved.Version, late.Services.GetRequiredService<CampaignProvider>().SavedVersion);
+            Assert.Equal(saved.Version, late.Services.GetRequiredService<ConfigurationDocuments>().AppliedVersion(ConfigurationKinds.Campaign));
         await using var db = fixture.NewContext();
         var row = await db.ConfigurationDocuments.SingleAsync(d => d.Kind == ConfigurationKinds.Campaign && d.Version == saved.Version);
         Assert.Equal("test-admin", row.SavedBy);
@@ -132,7 +133,7 @@ public abstract class ConfigurationDocumentsTests<TFixture>(TFixture fixture) wh
         Assert.Equal(name, catalogue.Find(code)!.Name.En);
     }
 
-    private static string CampaignText(CampaignProvider provider) => provider.FileText;
+    private static string CampaignText(CampaignProvider provider) => provider.FileText();
 
     private static string EmbeddedCatalogue()
     {
