@@ -87,9 +87,9 @@ public abstract class AdminFiguresTests<TFixture>(TFixture fixture) where TFixtu
         var operators = await AdminFigures.OperatorsAsync(db, CancellationToken.None);
 
         var april1 = days.Single(d => d.Day == new DateOnly(2026, 4, 1));
-        Assert.True(april1.Lines >= 3);
-        Assert.True(april1.Points >= 850);
-        Assert.Contains(days, d => d.Day == new DateOnly(2026, 3, 29) && d.Points >= 40);
+        // Only this test writes grants in its fixture: the figures are exact, so a join counting a row twice shows.
+        Assert.Equal((3L, 850L), (april1.Lines, april1.Points));
+        Assert.Equal(40L, days.Single(d => d.Day == new DateOnly(2026, 3, 29)).Points);
         Assert.Equal([(202604, 3L, 850L), (202603, 1L, 40L)], months.Select(m => (m.Month, m.Count, m.Points)));
         Assert.All(months, m => Assert.Equal("estimate", m.State));
         Assert.Contains(operators, o => o.Code == code && o.Status == "active" && !o.HasEndpoint && o.ActiveKeys == 0);
