@@ -125,7 +125,7 @@ public static class StaffSignIn
 
     /// <summary>Whether this browser is an assisted terminal: counter staff (or an administrator) signed in.</summary>
     public static async Task<bool> IsCounterAsync(HttpContext http) =>
-        await CurrentAsync(http) is { } staff && (staff.IsInRole(StaffRoles.Counter) || staff.IsInRole(StaffRoles.Admin));
+        await CurrentAsync(http) is { } staff && StaffRoles.IsCounter(staff.FindFirstValue(ClaimTypes.Role));
 
     internal static void Configure(CookieAuthenticationOptions o, int idleMinutes)
     {

@@ -8,13 +8,13 @@ namespace Kangen.Platform.Web;
 
 /// <summary>Who is at the page: the citizen whose card is in session and the staff member signed in, either or both.</summary>
 /// <param name="Citizen">The citizen's session, or null.</param>
-/// <param name="MyKeyId">The citizen's My Key ID, or null.</param>
+/// <param name="MyKeyId">The citizen's My Key ID on a counter terminal (the banner shows it), else null.</param>
 /// <param name="StaffId">The staff member's id, or null.</param>
 /// <param name="StaffRole">The staff member's role, or null.</param>
 public sealed record WebViewerState(CurrentSession? Citizen, string? MyKeyId, string? StaffId, string? StaffRole)
 {
     /// <summary>An assisted terminal: counter staff (or an administrator) signed in.</summary>
-    public bool IsCounter => StaffRole is StaffRoles.Counter or StaffRoles.Admin;
+    public bool IsCounter => StaffRoles.IsCounter(StaffRole);
 
     /// <summary>The last 6 characters of the card's certificate serial, enough for the citizen to recognise their card.</summary>
     public string? SerialTail => Citizen?.Serial is { Length: > 6 } s ? s[^6..] : Citizen?.Serial;
@@ -32,11 +32,13 @@ public sealed class WebViewer(IHttpContextAccessor accessor, KangenDbContext db)
             return _state;
         var http = accessor.HttpContext ?? throw new InvalidOperationException("No request.");
         var citizen = await CitizenSignIn.CurrentAsync(http);
-        string? myKeyId = null;
-        if (citizen is not null)
-            myKeyId = await db.Persons.AsNoTracking().Where(p => p.Id == citizen.PersonId).Select(p => p.MyKeyId).SingleOrDefaultAsync(http.RequestAborted);
         var staff = await StaffSignIn.CurrentAsync(http);
-        _state = new WebViewerState(citizen, myKeyId, staff?.FindFirstValue(StaffRoles.IdClaim), staff?.FindFirstValue(ClaimTypes.Role));
+        var role = staff?.FindFirstValue(ClaimTypes.Role);
+        // Only a terminal shows whose card is in session; a citizen's own pages read what they show themselves.
+        string? myKeyId = null;
+        if (citizen is not null && StaffRoles.IsCounter(role))
+            myKeyId = await db.Persons.AsNoTracking().Where(p => p.Id == citizen.PersonId).Select(p => p.MyKeyId).SingleOrDefaultAsync(http.RequestAborted);
+        _state = new WebViewerState(citizen, myKeyId, staff?.FindFirstValue(StaffRoles.IdClaim), role);
         return _state;
     }
 }

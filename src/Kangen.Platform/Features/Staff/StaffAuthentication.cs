@@ -83,6 +83,9 @@ public static class StaffRoles
         return new ClaimsPrincipal(new ClaimsIdentity([new Claim(IdClaim, staff.Id), new Claim(ClaimTypes.Role, staff.Role)], scheme, IdClaim, ClaimTypes.Role));
     }
 
+    /// <summary>Whether a role runs an assisted counter terminal: counter staff, or an administrator (who may do everything).</summary>
+    public static bool IsCounter(string? role) => role is Counter or Admin;
+
     /// <summary>The staff id of an authenticated staff principal.</summary>
     public static string StaffId(ClaimsPrincipal user) => user?.FindFirstValue(IdClaim) ?? throw new InvalidOperationException("Not a staff principal.");
 }

@@ -32,9 +32,8 @@ public static class TerminalForms
         ArgumentNullException.ThrowIfNull(http);
         var antiforgery = http.RequestServices.GetRequiredService<IAntiforgery>();
         var original = http.User;
+        // The request's user is already the staff member (the route's policy signed them in): no need to add them again.
         var candidates = new List<ClaimsPrincipal> { original, new(new ClaimsIdentity()) };
-        if (await StaffSignIn.CurrentAsync(http) is { } staff)
-            candidates.Add(staff);
         if ((await http.AuthenticateAsync(WebSessionAuthenticationHandler.SchemeName)).Principal is { } citizen)
             candidates.Add(citizen);
         try

@@ -27,9 +27,6 @@ public sealed class TerminalIdle(RequestDelegate next, IOptionsMonitor<WebOption
     /// <summary>The cookie holding the last activity.</summary>
     public const string CookieName = "kangen-terminal";
 
-    /// <summary>The channel of sessions opened on an assisted terminal.</summary>
-    public const string SpotChannel = "spot";
-
     private static readonly object DeadlineKey = new();
     private readonly IDataProtector _protector = protection.CreateProtector("Kangen.Web.Terminal.Activity.v1");
 
@@ -55,7 +52,7 @@ public sealed class TerminalIdle(RequestDelegate next, IOptionsMonitor<WebOption
         }
         if (!await StaffSignIn.IsCounterAsync(http))
         {
-            if (citizen.Channel == SpotChannel)
+            if (citizen.Channel == Channels.Spot)
             {
                 await ForgetAsync(http, ForgetReason.Unattended);
                 return;
