@@ -103,11 +103,11 @@ public sealed class IndexModel(IRegistrationRegistry registry, BankCodes banks) 
         var records = await registry.ListAsync(session.PersonId, cancellationToken);
         HealthInsurance = records.SingleOrDefault(r => r.Kind == RegistrationKinds.HealthInsurance);
         PublicFundAccount = records.SingleOrDefault(r => r.Kind == RegistrationKinds.PublicFundAccount);
-        var bankCode = Fund.BankCode?.Normalize(System.Text.NormalizationForm.FormKC).Trim();
-        if (banks.TryGetBank(bankCode, out var bank))
+        // The codes as the validation reads them, so the names shown beside the fields are those of what is checked.
+        if (banks.TryGetBank(HealthInsuranceCard.Identifier(Fund.BankCode), out var bank))
         {
             TypedBank = bank;
-            if (banks.TryGetBranch(bank.Code, Fund.BranchCode?.Normalize(System.Text.NormalizationForm.FormKC).Trim(), out var branch))
+            if (banks.TryGetBranch(bank.Code, HealthInsuranceCard.Identifier(Fund.BranchCode), out var branch))
                 TypedBranch = branch;
         }
     }
