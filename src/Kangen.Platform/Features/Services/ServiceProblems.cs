@@ -7,7 +7,13 @@ namespace Kangen.Platform.Features.Services;
 public static class ServiceProblems
 {
     /// <summary>The field prefix of field problems: <c>fields.&lt;name&gt;</c>.</summary>
-    public static string FieldKey(string name) => "fields." + name;
+    public static string FieldKey(string name) => FieldPrefix + name;
+
+    /// <summary>The service field a problem's key names (the inverse of <see cref="FieldKey"/>), or null for another key.</summary>
+    public static string? FieldName(string? key) =>
+        key is not null && key.StartsWith(FieldPrefix, StringComparison.Ordinal) ? key[FieldPrefix.Length..] : null;
+
+    private const string FieldPrefix = "fields.";
 
     /// <summary><c>service.not-found</c> (404): no service has this code.</summary>
     public static PlatformProblem NotFound(string? code) => new(

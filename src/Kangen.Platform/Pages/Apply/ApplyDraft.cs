@@ -32,6 +32,10 @@ public sealed record ApplyDraft(
     public static ApplyDraft Start(Guid personId, bool forChild) =>
         new(personId, forChild, null, [], false, null, null, null, null, null, false, "web-" + Guid.NewGuid().ToString("N"));
 
+    /// <summary>The programs as kinds, in the draft's order (the page writes only known codes; others are skipped).</summary>
+    public IReadOnlyList<Kangen.Rules.ProgramKind> Kinds =>
+        [.. Programs.Select(c => Kangen.Rules.ProgramKinds.TryParse(c, out var k) ? k : (Kangen.Rules.ProgramKind?)null).OfType<Kangen.Rules.ProgramKind>()];
+
     /// <summary>The step the draft is at: 1 service and programs, 2 the service's fields, 3 holder and terms, 4 the card.</summary>
     public int Step => Service is null ? 1 : Verification is null ? 2 : !Confirmed ? 3 : 4;
 

@@ -161,7 +161,7 @@ public sealed class IndexModel(
         // Field problems first (nothing is asked of the operator while a field is wrong, and nothing is counted).
         var (_, fieldProblems) = FieldValidation.Validate(Service, fields);
         foreach (var problem in fieldProblems)
-            FieldErrors[problem.Field is { } f && f.StartsWith("fields.", StringComparison.Ordinal) ? f["fields.".Length..] : "fields"] = Message(problem);
+            FieldErrors[ServiceProblems.FieldName(problem.Field) ?? "fields"] = Message(problem);
         if (FieldErrors.Count > 0)
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -172,8 +172,8 @@ public sealed class IndexModel(
         {
             foreach (var problem in outcome.Problems)
             {
-                if (problem.Field is { } f && f.StartsWith("fields.", StringComparison.Ordinal))
-                    FieldErrors[f["fields.".Length..]] = Message(problem);
+                if (ServiceProblems.FieldName(problem.Field) is { } field)
+                    FieldErrors[field] = Message(problem);
                 else
                     Errors.Add((problem.Code, Message(problem), WhatToDo(problem.Code, outcome.RetryAfterSeconds)));
             }
@@ -213,7 +213,7 @@ public sealed class IndexModel(
         if (to <= 1)
         {
             Service = catalogue.Find(Draft.Service);
-            var kinds = Draft.Programs.Select(c => ProgramKinds.TryParse(c, out var k) ? k : (ProgramKind?)null).OfType<ProgramKind>().ToList();
+            var kinds = Draft.Kinds;
             Draft = Draft.WithoutVerification() with { Service = null };
             await ShowStep1Async(Service?.Code.Value, kinds, cancellationToken);
             return Page();
@@ -278,7 +278,7 @@ public sealed class IndexModel(
 
     /// <summary>The statement for the draft at step 4.</summary>
     private string Statement(string challenge) => ApplicationStatement.Build(challenge, campaigns.Definition.Id.Value, Draft.ForChild,
-        Draft.Programs.Select(c => ProgramKinds.TryParse(c, out var k) ? k : throw new InvalidOperationException($"Draft program '{c}' is unknown.")),
+        Draft.Kinds,
         Draft.Service!, Draft.TermsVersion!, Draft.Verification!, Draft.PhoneLast4, Draft.ChildPresent);
 
     private async Task<Features.Identity.Sessions.CurrentSession> SessionAsync()
@@ -300,7 +300,7 @@ public sealed class IndexModel(
                 return null;
             // The administrator withdrew the service from the catalogue while the wizard was open: nothing can go on with
             // it (every later step reads it), so the citizen chooses again, the programs kept.
-            var kinds = draft.Programs.Select(c => ProgramKinds.TryParse(c, out var k) ? k : (ProgramKind?)null).OfType<ProgramKind>().ToList();
+            var kinds = draft.Kinds;
             Draft = draft.WithoutVerification() with { Service = null };
             FieldErrors["service"] = Message(ApplicationProblems.ServiceUnknown(draft.Service));
             Response.StatusCode = StatusCodes.Status409Conflict;
@@ -327,7 +327,7 @@ public sealed class IndexModel(
     private async Task ShowStep1Async(string? selected, IReadOnlyList<ProgramKind>? ticked, CancellationToken cancellationToken)
     {
         Step = 1;
-        var today = campaigns.Definition.Base.TimeZone.DateOf(time.GetUtcNow());
+        var today = Today();
         var open = catalogue.All.Where(s => s.IsOpenOn(today)).ToList();
         var search = string.IsNullOrWhiteSpace(Query) ? open : catalogue.Search(Query, null, null).Where(open.Contains).ToList();
         if (Service is not null && !search.Contains(Service))
@@ -373,7 +373,10 @@ public sealed class IndexModel(
         Programs = choices;
     }
 
-    private ServiceTerms CurrentTerms(PaymentService service) => service.TermsAt(campaigns.Definition.Base.TimeZone.DateOf(time.GetUtcNow()));
+    private ServiceTerms CurrentTerms(PaymentService service) => service.TermsAt(Today());
+
+    /// <summary>Today on the campaign's calendar.</summary>
+    private DateOnly Today() => campaigns.Definition.Base.TimeZone.DateOf(time.GetUtcNow());
 
     /// <summary>What the citizen can do about a refusal, in the page's language.</summary>
     private static string? WhatToDo(string code, int? retryAfter) => code switch
