@@ -96,30 +96,6 @@
     fill(childSelect, sessionCardId, null);
   }
 
-  function base64OfText(value) {
-    const bytes = new TextEncoder().encode(value);
-    let s = "";
-    for (const b of bytes) s += String.fromCharCode(b);
-    return btoa(s);
-  }
-
-  // The child's signing key through the agent's /signing/sign (the signing password, not the PIN).
-  async function signWithSigningKey(id, password, statement) {
-    let response;
-    try {
-      response = await fetch(card.agentUrl() + "v1/cards/" + encodeURIComponent(id) + "/signing/sign", {
-        method: "POST", headers: { "Content-Type": "application/json" }, cache: "no-store", credentials: "omit",
-        body: JSON.stringify({ password: password, challenge: base64OfText(statement) }),
-      });
-    } catch (e) {
-      throw new card.CardAgentError("agent.unreachable", 0, null);
-    }
-    let json = null;
-    try { json = await response.json(); } catch (e) { /* not JSON */ }
-    if (!response.ok) throw new card.CardAgentError((json && json.code) || "agent.error", response.status, json && json.messages, json ? json.triesLeft : undefined);
-    return json;
-  }
-
   async function statementFor(challenge) {
     const data = new FormData();
     data.append("draft", form.elements.namedItem("draft").value);
@@ -171,7 +147,7 @@
         const childCertificate = await card.certificate(childSelect.value);
         let childSigned, proof;
         try { childSigned = await card.signText(childSelect.value, childPin, statement); } catch (e) { report(e, "child-pin"); return; }
-        try { proof = await signWithSigningKey(childSelect.value, childPassword, statement); } catch (e) { report(e, "child-pin", "child-password"); return; }
+        try { proof = await card.signTextWithSigningKey(childSelect.value, childPassword, statement); } catch (e) { report(e, "child-pin", "child-password"); return; }
         form.elements.namedItem("representativeCertificate").value = own.der;
         form.elements.namedItem("representativeSignature").value = signed.signature;
         form.elements.namedItem("cardCertificate").value = childCertificate.der;

@@ -59,11 +59,16 @@
     signText: function (id, pin, text) {
       return call("POST", "v1/cards/" + encodeURIComponent(id) + "/sign", { pin: pin, challenge: bytesToBase64(new TextEncoder().encode(text)) });
     },
+    // Signs a text with the card's signing key (a child's age proof): the signing password, never the PIN.
+    signTextWithSigningKey: function (id, password, text) {
+      return call("POST", "v1/cards/" + encodeURIComponent(id) + "/signing/sign", { password: password, challenge: bytesToBase64(new TextEncoder().encode(text)) });
+    },
+    // The page's language: ja, zh or en.
+    lang: function () { return (document.documentElement.lang || "ja").slice(0, 2); },
     // The agent's message for the page's language, or null.
     message: function (error) {
       if (!error || !error.messages) return null;
-      const lang = (document.documentElement.lang || "ja").slice(0, 2);
-      return error.messages[lang] || error.messages.ja || null;
+      return error.messages[KangenCard.lang()] || error.messages.ja || null;
     },
   };
   window.KangenCard = KangenCard;

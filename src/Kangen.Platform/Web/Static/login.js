@@ -144,7 +144,7 @@
     }
     const json = await response.json().catch(function () { return null; });
     if (!response.ok || !json || !json.challenge) {
-      const lang = (document.documentElement.lang || "ja").slice(0, 2);
+      const lang = Card.lang();
       const p = json && json.problems && json.problems[0];
       return { problem: (p && (p[lang] || p.ja)) || text("textChallengeFailed") };
     }
