@@ -7,6 +7,7 @@ using Kangen.Platform;
 using Kangen.Platform.Features.Staff;
 using Kangen.SmartCard;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
@@ -129,17 +130,24 @@ public class WebFixture : IAsyncLifetime
         });
         await _app.StartAsync();
 
-        _playwright = await Playwright.CreateAsync();
+        (_playwright, _browser) = await LaunchChromiumAsync();
+    }
+
+    /// <summary>Playwright and Debian's Chromium, headless (<c>KANGEN_CHROMIUM</c> names another executable).</summary>
+    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchChromiumAsync()
+    {
         var chromium = Environment.GetEnvironmentVariable("KANGEN_CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
         if (!File.Exists(chromium))
             throw new InvalidOperationException($"Chromium not found at {chromium}: install Debian's chromium (scripts/test.sh does) or set KANGEN_CHROMIUM.");
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = chromium,
             Headless = true,
             // Root in CI: Chromium's sandbox needs an unprivileged user.
             Args = ["--no-sandbox", "--disable-dev-shm-usage"],
         });
+        return (playwright, browser);
     }
 
     /// <inheritdoc />
@@ -190,7 +198,7 @@ public class WebFixture : IAsyncLifetime
         var challengeResponse = await http.PostAsJsonAsync("api/v1/challenges", new { purpose = "session" });
         challengeResponse.EnsureSuccessStatusCode();
         var challenge = (await challengeResponse.Content.ReadFromJsonAsync<ChallengeBody>())!.Challenge;
-        var (certificate, signature) = SignWithCard(card, challenge);
+        var (certificate, signature) = await SignWithCardAsync(card, challenge);
         var sessionResponse = await http.PostAsJsonAsync("api/v1/sessions", new
         {
             challenge,
@@ -208,17 +216,31 @@ public class WebFixture : IAsyncLifetime
         return session.MyKeyId;
     }
 
-    /// <summary>Signs a text's UTF-8 bytes with a card in-process (its certificate and signature), as the agent would.</summary>
-    public static (byte[] Certificate, byte[] Signature) SignWithCard(WebCard card, string text)
+    /// <summary>
+    /// The card's certificate and its signature over a text's UTF-8 bytes, through the running local card agent (the
+    /// component a page uses), so that a test signing in over the API exercises the agent too.
+    /// </summary>
+    public async Task<(byte[] Certificate, byte[] Signature)> SignWithCardAsync(WebCard card, string text)
     {
         ArgumentNullException.ThrowIfNull(card);
-        using var transport = new InProcessTransport(EmulatedCard.Load(card.FilePath));
-        var client = new JpkiClient(transport);
-        client.SelectJpkiAp();
-        var certificate = client.ReadAuthenticationCertificate();
-        client.VerifyAuthPin(card.Pin);
-        var signature = client.SignWithAuthenticationKey(JpkiClient.CreateSha256DigestInfo(Encoding.UTF8.GetBytes(text ?? "")));
-        return (certificate, signature);
+        using var agent = new HttpClient { BaseAddress = AgentUrl };
+        var path = "v1/cards/" + Uri.EscapeDataString(card.AgentId);
+        var certificate = (await agent.GetFromJsonAsync<AgentCertificate>(path + "/certificate"))!;
+        var signed = await agent.PostAsJsonAsync(path + "/sign", new { pin = card.Pin, challenge = Convert.ToBase64String(Encoding.UTF8.GetBytes(text ?? "")) });
+        if (!signed.IsSuccessStatusCode)
+            throw new InvalidOperationException($"The card agent refused to sign with {card.Name}: {(int)signed.StatusCode} {await signed.Content.ReadAsStringAsync()}");
+        var signature = (await signed.Content.ReadFromJsonAsync<AgentSignature>())!;
+        return (Convert.FromBase64String(certificate.Der), Convert.FromBase64String(signature.Signature));
+    }
+
+    /// <summary>Whether every session of the person of <paramref name="myKeyId"/> has ended (and there was one).</summary>
+    public async Task<bool> SessionsEndedAsync(string myKeyId)
+    {
+        using var scope = Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<Kangen.Platform.Storage.KangenDbContext>();
+        var person = await db.Persons.AsNoTracking().SingleAsync(p => p.MyKeyId == myKeyId);
+        var sessions = await db.Sessions.AsNoTracking().Where(p => p.PersonId == person.Id).ToListAsync();
+        return sessions.Count > 0 && sessions.All(p => p.EndedAt is not null);
     }
 
     /// <summary>Signs in as staff of a role through the real sign-in page.</summary>
@@ -286,7 +308,8 @@ public class WebFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port on loopback that was free a moment ago.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -294,6 +317,10 @@ public class WebFixture : IAsyncLifetime
     }
 
     private sealed record ChallengeBody(string Challenge);
+
+    private sealed record AgentCertificate(string Der);
+
+    private sealed record AgentSignature(string Signature);
 
     private sealed record SessionBody(string Token, string MyKeyId);
 }

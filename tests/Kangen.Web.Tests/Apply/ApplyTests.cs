@@ -133,6 +133,7 @@ public sealed class ApplyTests(WebFixture fixture) : IClassFixture<WebFixture>
         await flow.SignAsync(card.Pin);
         await flow.Page.WaitForURLAsync(url => url.EndsWith("/apply/applied", StringComparison.Ordinal));
         Assert.Equal(1, (await ApplyFlow.RecordedAsync(fixture, person)).Submissions);
+        Assert.Equal(3, Citizen.CitizenData.PinTriesLeft(card));
     }
 
     [Fact]

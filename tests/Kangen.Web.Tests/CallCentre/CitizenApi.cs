@@ -16,8 +16,8 @@ namespace Kangen.Web.Tests.CallCentre;
 public sealed record ApiSession(string Token, string MyKeyId);
 
 /// <summary>
-/// What a citizen does over the platform's public API with a card of the fixture (signing in-process, as the agent
-/// would): open a session, and apply with a demo account. For tests whose subject is a staff console, not the citizen
+/// What a citizen does over the platform's public API with a card of the fixture (signed by the fixture's card
+/// agent): open a session, and apply with a demo account. For tests whose subject is a staff console, not the citizen
 /// pages, so the citizen's side must not depend on those pages.
 /// </summary>
 public static class CitizenApi
@@ -28,7 +28,7 @@ public static class CitizenApi
         ArgumentNullException.ThrowIfNull(fixture);
         using var http = new HttpClient { BaseAddress = fixture.BaseUrl };
         var challenge = await ChallengeAsync(http, "session");
-        var (certificate, signature) = WebFixture.SignWithCard(card, challenge);
+        var (certificate, signature) = await fixture.SignWithCardAsync(card, challenge);
         var response = await http.PostAsJsonAsync("api/v1/sessions", new
         {
             challenge,
@@ -70,7 +70,7 @@ public static class CitizenApi
         var campaign = fixture.Services.GetRequiredService<CampaignProvider>().At(fixture.Services.GetRequiredService<TimeProvider>().GetUtcNow()).Id.Value;
         var challenge = await ChallengeAsync(http, "application");
         var statement = ApplicationStatement.Build(challenge, campaign, forChild: false, [ProgramKind.CardAcquisition], service.Code.Value, terms, verification, phoneLast4, childPresent: false);
-        var (certificate, signature) = WebFixture.SignWithCard(card, statement);
+        var (certificate, signature) = await fixture.SignWithCardAsync(card, statement);
         var applied = await http.PostAsJsonAsync("api/v1/applications", new
         {
             programs = new[] { ProgramKind.CardAcquisition.ToCode() },

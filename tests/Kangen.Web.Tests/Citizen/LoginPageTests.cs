@@ -183,8 +183,8 @@ public sealed class LoginPageTests(WebFixture fixture) : IClassFixture<WebFixtur
         // Fill the hidden fields as the script would, but with a signature that does not verify.
         var challenge = await page.EvaluateAsync<string>(
             "async () => (await (await fetch('/api/v1/challenges', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{\"purpose\":\"session\"}'})).json()).challenge");
-        var (certificate, _) = WebFixture.SignWithCard(fixture.Card("adult-8"), challenge);
-        var (_, otherSignature) = WebFixture.SignWithCard(fixture.Card("spare-2"), challenge);
+        var (certificate, _) = await fixture.SignWithCardAsync(fixture.Card("adult-8"), challenge);
+        var (_, otherSignature) = await fixture.SignWithCardAsync(fixture.Card("spare-2"), challenge);
         await page.EvaluateAsync(@"([c, cert, sig]) => {
             document.getElementById('login-challenge').value = c;
             document.getElementById('login-certificate').value = cert;

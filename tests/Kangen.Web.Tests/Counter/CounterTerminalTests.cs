@@ -1,6 +1,3 @@
-using Kangen.Platform.Storage;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Kangen.Web.Tests.Counter;
@@ -64,7 +61,7 @@ public sealed class CounterTerminalTests(WebFixture fixture) : IClassFixture<Web
         Assert.Equal("finished", await page.GetByTestId("counter-forgotten").GetAttributeAsync("data-reason"));
         Assert.Equal("No card in session", await page.GetByTestId("terminal-citizen-none").InnerTextAsync());
         Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == "kangen-session");
-        Assert.True(await SessionsEndedAsync(myKeyId));
+        Assert.True(await fixture.SessionsEndedAsync(myKeyId));
         // The staff member stays signed in for the next citizen.
         Assert.Equal("test-counter", await page.GetByTestId("terminal-staff").InnerTextAsync());
     }
@@ -83,7 +80,7 @@ public sealed class CounterTerminalTests(WebFixture fixture) : IClassFixture<Web
         // The receipt is shown to a terminal that already holds nobody.
         Assert.Equal(1, await page.GetByTestId("terminal-citizen-none").CountAsync());
         Assert.Equal(0, await page.GetByTestId("terminal-citizen").CountAsync());
-        Assert.True(await SessionsEndedAsync(myKeyId));
+        Assert.True(await fixture.SessionsEndedAsync(myKeyId));
         await page.GetByTestId("next-citizen").ClickAsync();
         await page.WaitForURLAsync(u => u.Contains("/counter", StringComparison.Ordinal));
         Assert.Equal(1, await page.GetByTestId("counter-start").CountAsync());
@@ -101,7 +98,7 @@ public sealed class CounterTerminalTests(WebFixture fixture) : IClassFixture<Web
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
 
         await page.WaitForURLAsync(u => u.Contains("/staff/sign-in", StringComparison.Ordinal));
-        Assert.True(await SessionsEndedAsync(myKeyId));
+        Assert.True(await fixture.SessionsEndedAsync(myKeyId));
     }
 
     [Fact]
@@ -131,13 +128,4 @@ public sealed class CounterTerminalTests(WebFixture fixture) : IClassFixture<Web
     }
 
     private string Url(string path) => new Uri(fixture.BaseUrl, path).ToString();
-
-    private async Task<bool> SessionsEndedAsync(string myKeyId)
-    {
-        using var scope = fixture.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<KangenDbContext>();
-        var person = await db.Persons.AsNoTracking().SingleAsync(p => p.MyKeyId == myKeyId);
-        var sessions = await db.Sessions.AsNoTracking().Where(s => s.PersonId == person.Id).ToListAsync();
-        return sessions.Count > 0 && sessions.All(s => s.EndedAt is not null);
-    }
 }

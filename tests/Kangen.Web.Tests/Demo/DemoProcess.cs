@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -18,8 +17,8 @@ public sealed partial class DemoProcess : IAsyncDisposable
 
     public DemoProcess()
     {
-        var platformPort = FreePort();
-        var agentPort = FreePort();
+        var platformPort = WebFixture.FreePort();
+        var agentPort = WebFixture.FreePort();
         BaseUrl = new Uri($"http://127.0.0.1:{platformPort}/");
         AgentUrl = new Uri($"http://127.0.0.1:{agentPort}/");
     }
@@ -194,13 +193,6 @@ public sealed partial class DemoProcess : IAsyncDisposable
             return;
         lock (_output)
             _output.AppendLine(line);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     // A row of Spectre's table, with box-drawing or ASCII borders: card, field label, value.

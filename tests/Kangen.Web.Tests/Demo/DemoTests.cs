@@ -144,14 +144,7 @@ internal sealed class Browser : IAsyncDisposable
 
     public static async Task<Browser> LaunchAsync()
     {
-        var playwright = await Playwright.CreateAsync();
-        var chromium = Environment.GetEnvironmentVariable("KANGEN_CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
-        });
+        var (playwright, browser) = await WebFixture.LaunchChromiumAsync();
         return new Browser(playwright, browser);
     }
 

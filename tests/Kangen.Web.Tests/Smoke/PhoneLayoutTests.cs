@@ -28,6 +28,8 @@ public sealed class PhoneLayoutTests(WebFixture fixture) : IClassFixture<WebFixt
         if (signedIn)
             await fixture.SignInByApiAsync(page, "adult-8");
         await page.GotoAsync(new Uri(fixture.BaseUrl, path).ToString());
+        if (signedIn)
+            Assert.DoesNotContain("/login", page.Url, StringComparison.Ordinal);
 
         var widths = await page.EvaluateAsync<int[]>("[document.documentElement.scrollWidth, window.innerWidth]");
         Assert.True(widths[0] <= widths[1], $"{page.Url}: the page is {widths[0]} px wide on a {widths[1]} px screen");
