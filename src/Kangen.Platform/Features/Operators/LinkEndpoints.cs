@@ -90,57 +90,56 @@ public sealed record LinkChangeOutcome(LinkStateResponse? State, PlatformProblem
 public static class LinkSuspensions
 {
     /// <summary>Suspends the links of the person of <paramref name="request"/> for <paramref name="staff"/>.</summary>
-    public static async Task<LinkChangeOutcome> SuspendAsync(
+    public static Task<LinkChangeOutcome> SuspendAsync(
         KangenDbContext db, WriteGate gate, TimeProvider time, ServiceCatalogue catalogue, string staff, LinkSuspensionRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(gate);
-        ArgumentNullException.ThrowIfNull(time);
-        ArgumentException.ThrowIfNullOrEmpty(staff);
         ArgumentNullException.ThrowIfNull(request);
-        if (!MyKeyId.TryParse(request.MyKeyId, out var myKeyId))
-            return Refuse(OperatorAdminProblems.LinkRequestInvalid("myKeyId", "8 characters of A-Z and 0-9"));
-        if (request.Reason is not (LinkEndpoints.Death or LinkEndpoints.Fraud))
-            return Refuse(OperatorAdminProblems.LinkRequestInvalid("reason", $"'{LinkEndpoints.Death}' or '{LinkEndpoints.Fraud}'"));
-        using (await gate.EnterAsync(cancellationToken))
+        if (request.Reason is not (LinkEndpoints.Death or LinkEndpoints.Fraud) && MyKeyId.TryParse(request.MyKeyId, out _))
+            return Task.FromResult(Refuse(OperatorAdminProblems.LinkRequestInvalid("reason", $"'{LinkEndpoints.Death}' or '{LinkEndpoints.Fraud}'")));
+        return ChangeAsync(db, gate, time, catalogue, staff, request.MyKeyId, suspend: true, request.Reason, async (id, now) =>
         {
-            db.ChangeTracker.Clear();
-            var now = time.GetUtcNow();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var person = await db.Persons.AsNoTracking().Where(p => p.MyKeyId == myKeyId.Value).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(cancellationToken);
-            if (person is not { } id)
-                return Refuse(OperatorAdminProblems.PersonUnknown);
             var existing = await db.LinkSuspensions.AsNoTracking().SingleOrDefaultAsync(s => s.PersonId == id, cancellationToken);
             if (existing is not null)
-                return Refuse(OperatorAdminProblems.AlreadySuspended(existing.Reason));
-            db.LinkSuspensions.Add(new LinkSuspension { PersonId = id, Reason = request.Reason, SuspendedAt = now, SuspendedBy = staff });
+                return OperatorAdminProblems.AlreadySuspended(existing.Reason);
+            db.LinkSuspensions.Add(new LinkSuspension { PersonId = id, Reason = request.Reason!, SuspendedAt = now, SuspendedBy = staff });
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
             }
             catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e))
             {
-                return Refuse(OperatorAdminProblems.AlreadySuspended(request.Reason));
+                return OperatorAdminProblems.AlreadySuspended(request.Reason!);
             }
-            var changes = await LinkChanges.ForPersonAsync(db, catalogue, id, EnrolmentRecord.Suspended, request.Reason, cancellationToken);
-            var entry = await AuditChain.AppendAsync(db, now, "staff:" + staff, "link.suspended", "person:" + id, new { reason = request.Reason, records = changes.Count }, cancellationToken);
-            await EnrolmentFeed.AppendAsync(db, entry, now, changes, cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return new(new LinkStateResponse(myKeyId.Value, true, request.Reason, changes.Count), null);
-        }
+            return null;
+        }, cancellationToken);
     }
 
     /// <summary>Resumes the suspended links of the person of <paramref name="request"/> for <paramref name="staff"/>.</summary>
-    public static async Task<LinkChangeOutcome> ResumeAsync(
+    public static Task<LinkChangeOutcome> ResumeAsync(
         KangenDbContext db, WriteGate gate, TimeProvider time, ServiceCatalogue catalogue, string staff, LinkResumeRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return ChangeAsync(db, gate, time, catalogue, staff, request.MyKeyId, suspend: false, reason: null, async (id, _) =>
+        {
+            // Deleted by a statement, so of two concurrent resumptions exactly one finds the row.
+            var deleted = await db.LinkSuspensions.Where(s => s.PersonId == id).ExecuteDeleteAsync(cancellationToken);
+            return deleted == 0 ? OperatorAdminProblems.NotSuspended : null;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// One link change in one transaction: the person by My Key ID, <paramref name="change"/> (a refusal writes nothing),
+    /// then a feed record per campaign choice for its operator and the audit entry.
+    /// </summary>
+    private static async Task<LinkChangeOutcome> ChangeAsync(
+        KangenDbContext db, WriteGate gate, TimeProvider time, ServiceCatalogue catalogue, string staff, string? myKeyIdText, bool suspend, string? reason,
+        Func<Guid, DateTimeOffset, Task<PlatformProblem?>> change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentException.ThrowIfNullOrEmpty(staff);
-        ArgumentNullException.ThrowIfNull(request);
-        if (!MyKeyId.TryParse(request.MyKeyId, out var myKeyId))
+        if (!MyKeyId.TryParse(myKeyIdText, out var myKeyId))
             return Refuse(OperatorAdminProblems.LinkRequestInvalid("myKeyId", "8 characters of A-Z and 0-9"));
         using (await gate.EnterAsync(cancellationToken))
         {
@@ -150,16 +149,16 @@ public static class LinkSuspensions
             var person = await db.Persons.AsNoTracking().Where(p => p.MyKeyId == myKeyId.Value).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(cancellationToken);
             if (person is not { } id)
                 return Refuse(OperatorAdminProblems.PersonUnknown);
-            // Deleted by a statement, so of two concurrent resumptions exactly one finds the row.
-            var deleted = await db.LinkSuspensions.Where(s => s.PersonId == id).ExecuteDeleteAsync(cancellationToken);
-            if (deleted == 0)
-                return Refuse(OperatorAdminProblems.NotSuspended);
-            var changes = await LinkChanges.ForPersonAsync(db, catalogue, id, EnrolmentRecord.Resumed, null, cancellationToken);
-            var entry = await AuditChain.AppendAsync(db, now, "staff:" + staff, "link.resumed", "person:" + id, new { records = changes.Count }, cancellationToken);
+            if (await change(id, now) is { } refused)
+                return Refuse(refused);
+            var changes = await LinkChanges.ForPersonAsync(db, catalogue, id, suspend ? EnrolmentRecord.Suspended : EnrolmentRecord.Resumed, reason, cancellationToken);
+            var entry = suspend
+                ? await AuditChain.AppendAsync(db, now, "staff:" + staff, "link.suspended", "person:" + id, new { reason, records = changes.Count }, cancellationToken)
+                : await AuditChain.AppendAsync(db, now, "staff:" + staff, "link.resumed", "person:" + id, new { records = changes.Count }, cancellationToken);
             await EnrolmentFeed.AppendAsync(db, entry, now, changes, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            return new(new LinkStateResponse(myKeyId.Value, false, null, changes.Count), null);
+            return new(new LinkStateResponse(myKeyId.Value, suspend, reason, changes.Count), null);
         }
     }
 
