@@ -29,6 +29,14 @@ public static class Texts
         _ => kind.ToString(),
     };
 
+    /// <summary>The day of an instant in Japan (the campaign's calendar), <c>yyyy-MM-dd</c>.</summary>
+    public static string JapanDate(DateTimeOffset at) =>
+        Kangen.Rules.CampaignTimeZone.Japan.ToLocal(at).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>An instant as Japan's clocks show it, <c>yyyy-MM-dd HH:mm</c>.</summary>
+    public static string JapanTime(DateTimeOffset at) =>
+        Kangen.Rules.CampaignTimeZone.Japan.ToLocal(at).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Whole yen with separators, as the flyer writes them.</summary>
     public static string Yen(long yen) => yen.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 }

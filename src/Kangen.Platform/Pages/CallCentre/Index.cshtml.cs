@@ -56,8 +56,4 @@ public sealed class CallCentreIndexModel(CallCentreLookups lookups, TimeProvider
 
     /// <summary>The field's problem, or null.</summary>
     public PlatformProblem? ProblemOf(string field) => Problem?.Field == field ? Problem : null;
-
-    /// <summary>A day as Japan writes it (the campaign's calendar is Japan's).</summary>
-    public static string Date(DateTimeOffset at) =>
-        Kangen.Rules.CampaignTimeZone.Japan.ToLocal(at).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 }

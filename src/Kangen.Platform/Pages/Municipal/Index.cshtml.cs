@@ -20,8 +20,4 @@ public sealed class MunicipalIndexModel(MunicipalCardOffice office) : PageModel
         HasIssuer = office.HasIssuer;
         Cards = office.List();
     }
-
-    /// <summary>A date as Japan writes it.</summary>
-    public static string Date(DateTimeOffset at) =>
-        Kangen.Rules.CampaignTimeZone.Japan.ToLocal(at).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 }

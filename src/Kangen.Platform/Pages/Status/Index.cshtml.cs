@@ -33,9 +33,6 @@ public sealed class IndexModel(ApplicationStatus status) : PageModel
     /// <summary>A service name in the page's language.</summary>
     public static string Text(ServiceName name) => WebCulture.Pick(name.Ja, name.Zh, name.En);
 
-    /// <summary>A Japan-time date, as the campaign's windows are judged.</summary>
-    public static string Date(DateTimeOffset at) => at.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-
     /// <summary>The last day of a window that ends at <paramref name="closesAt"/> (the first instant after it).</summary>
-    public static string LastDay(DateTimeOffset closesAt) => Date(closesAt.AddTicks(-1));
+    public static string LastDay(DateTimeOffset closesAt) => Texts.JapanDate(closesAt.AddTicks(-1));
 }
