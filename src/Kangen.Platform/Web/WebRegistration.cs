@@ -55,14 +55,17 @@ public static class WebRegistration
         builder.Services.AddDataProtection()
             .SetApplicationName("kangen-platform")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(PlatformData.Resolve(builder.Configuration), "platform", "web-keys")));
-        var idle = builder.Configuration.GetValue<int?>($"{WebOptions.Section}:{nameof(WebOptions.StaffIdleMinutes)}") ?? new WebOptions().StaffIdleMinutes;
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, WebSessionAuthenticationHandler>(WebSessionAuthenticationHandler.SchemeName, null)
-            .AddCookie(StaffSignIn.SchemeName, o => StaffSignIn.Configure(o, idle));
+            .AddCookie(StaffSignIn.SchemeName);
+        // The staff cookie's lifetime is the validated WebOptions' value, not a second read of the configuration.
+        builder.Services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(StaffSignIn.SchemeName)
+            .Configure<IOptions<WebOptions>>((o, web) => StaffSignIn.Configure(o, web.Value.StaffIdleMinutes));
         var authorization = builder.Services.AddAuthorizationBuilder();
         authorization.AddPolicy(WebPolicies.Citizen, p => p.AddAuthenticationSchemes(WebSessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
         authorization.AddPolicy(WebPolicies.Staff, p => p.AddAuthenticationSchemes(StaffSignIn.SchemeName).RequireAuthenticatedUser());
-        authorization.AddPolicy(WebPolicies.Counter, p => p.AddAuthenticationSchemes(StaffSignIn.SchemeName).RequireRole(StaffRoles.Counter, StaffRoles.Admin));
+        authorization.AddPolicy(WebPolicies.Counter, p => p.AddAuthenticationSchemes(StaffSignIn.SchemeName)
+            .RequireAssertion(c => StaffRoles.IsCounter(c.User.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value)));
         authorization.AddPolicy(WebPolicies.CallCentre, p => p.AddAuthenticationSchemes(StaffSignIn.SchemeName).RequireRole(StaffRoles.CallCentre, StaffRoles.Admin));
         authorization.AddPolicy(WebPolicies.Municipal, p => p.AddAuthenticationSchemes(StaffSignIn.SchemeName).RequireRole(StaffRoles.Municipal, StaffRoles.Admin));
         authorization.AddPolicy(WebPolicies.Admin, p => p.AddAuthenticationSchemes(StaffSignIn.SchemeName).RequireRole(StaffRoles.Admin));
@@ -70,7 +73,7 @@ public static class WebRegistration
     }
 
     /// <summary>
-    /// The first middleware of every request: the language (so that an error page re-executed for a failed request
+    /// The first middleware of every request: a page's language (so that an error page re-executed for a failed request
     /// keeps the language the request asked for) and the security headers.
     /// </summary>
     public static WebApplication UseWebLanguages(this WebApplication app)
@@ -88,8 +91,12 @@ public static class WebRegistration
                 new CookieRequestCultureProvider { CookieName = WebCulture.CookieName },
             ],
         };
-        app.UseRequestLocalization(localization);
-        app.Use(RememberCulture);
+        // Only pages have a language; the API (operators, submissions) answers with every language in its problems.
+        app.UseWhen(IsPageRequest, pages =>
+        {
+            pages.UseRequestLocalization(localization);
+            pages.Use(RememberCulture);
+        });
         app.UseMiddleware<SecurityHeaders>();
         return app;
     }
