@@ -26,7 +26,9 @@ internal static class DemoCards
         ("yui", new CardHolder("佐藤 結衣", new DateOnly(2012, 5, 5), CardHolderSex.Female, "東京都千代田区霞が関2-1-2"), "2468"),
     ];
 
-    private static readonly CardHolder LostCardHolder = new("高橋 健", new DateOnly(1990, 8, 20), CardHolderSex.Male, "福岡県福岡市中央区天神1-8-1");
+    /// <summary>The card reported lost (revoked by the tour): its label, holder and PIN.</summary>
+    public static readonly (string Label, CardHolder Holder, string Pin) Lost =
+        ("lost", new CardHolder("高橋 健", new DateOnly(1990, 8, 20), CardHolderSex.Male, "福岡県福岡市中央区天神1-8-1"), "1111");
 
     /// <summary>Where the demo's card files are: the platform's <c>cards</c> folder, which the municipal pages list.</summary>
     public static string CardsFolder(string folder) => Path.Combine(folder, "cards");
@@ -48,7 +50,7 @@ internal static class DemoCards
             .Start(progress =>
             {
                 var task = progress.AddTask("Issuing demo cards (two RSA-2048 key pairs each)", maxValue: People.Length + 1);
-                foreach (var (label, holder, pin) in People.Append(("lost", LostCardHolder, "1111")))
+                foreach (var (label, holder, pin) in People.Append(Lost))
                 {
                     File.Delete(PathOf(label));
                     issued.Add((label, holder, pin, issuer.Issue(PathOf(label), holder, pin, "DEMO2022")));

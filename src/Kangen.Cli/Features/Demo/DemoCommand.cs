@@ -91,7 +91,6 @@ public static class DemoCommand
         bool ok;
         await using (var site = await DemoPlatform.StartAsync(context, folder, "http://127.0.0.1:0", staff, [], cancellationToken))
         {
-            context.Console.Write(new Rule("4. The platform and two payment operators: My Key IDs, registrations, applications, grants and settlement over HTTP").LeftJustified());
             ok = await DemoPlatform.RunTourAsync(context, site, cards, instant, staff, cancellationToken);
         }
         ok &= await DemoPlatform.VerifyAuditAsync(context, folder, cancellationToken);
@@ -147,7 +146,6 @@ public static class DemoCommand
             {
                 try
                 {
-                    console.Write(new Rule("4. The platform and two payment operators: My Key IDs, registrations, applications, grants and settlement over HTTP").LeftJustified());
                     var ok = await DemoPlatform.RunTourAsync(context, site, cards, instant, staff, stop.Token);
                     ok &= await DemoPlatform.VerifyAuditAsync(context, folder, stop.Token);
                     console.WriteLine();

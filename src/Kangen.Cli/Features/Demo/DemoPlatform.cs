@@ -92,6 +92,7 @@ internal static class DemoPlatform
         DemoStaff staff, CancellationToken cancellationToken)
     {
         var console = context.Console;
+        console.Write(new Rule("4. The platform and two payment operators: My Key IDs, registrations, applications, grants and settlement over HTTP").LeftJustified());
         var folder = site.Folder;
         var ok = true;
         var url = site.Url;
@@ -104,9 +105,9 @@ internal static class DemoPlatform
         console.MarkupLine("[bold]taro[/] logs in again: the same person, the same My Key ID.");
         ok &= await KangenCli.RunAsync(["reserve", "--card", cards[0].CardFile, "--pin", cards[0].Pin, "--server", url], context, cancellationToken) == ExitCodes.Ok;
 
-        var lost = DemoCards.PathOf(folder, "lost");
+        var lost = DemoCards.PathOf(folder, DemoCards.Lost.Label);
         console.MarkupLine("The lost card tries to log in (its certificate is on the issuer's CRL):");
-        ok &= await KangenCli.RunAsync(["reserve", "--card", lost, "--pin", "1111", "--server", url], context, cancellationToken) == ExitCodes.Failure;
+        ok &= await KangenCli.RunAsync(["reserve", "--card", lost, "--pin", DemoCards.Lost.Pin, "--server", url], context, cancellationToken) == ExitCodes.Failure;
 
         var campaign = site.Platform.Services.GetRequiredService<Kangen.Platform.Features.Campaigns.CampaignProvider>();
         console.MarkupLineInterpolated($"The campaign runs on demo dates: every date moved by {campaign.ShiftDays} days, so today is its {DemoAnchor}.");

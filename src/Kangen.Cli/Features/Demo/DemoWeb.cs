@@ -167,7 +167,8 @@ internal static class DemoWeb
             var use = card.Label == "yui" ? "child of taro: applied in the tour" : "applied in the tour: see /status";
             cards.Add(new WebDemoCard(card.Label, card.Holder.Name, card.Holder.BirthDate, card.Pin, use, card.CardFile));
         }
-        cards.Add(new WebDemoCard("lost", "高橋 健", new DateOnly(1990, 8, 20), "1111", "reported lost: refused (revoked)", DemoCards.PathOf(folder, "lost")));
+        var (lostLabel, lostHolder, lostPin) = DemoCards.Lost;
+        cards.Add(new WebDemoCard(lostLabel, lostHolder.Name, lostHolder.BirthDate, lostPin, "reported lost: refused (revoked)", DemoCards.PathOf(folder, lostLabel)));
         return cards;
     }
 
