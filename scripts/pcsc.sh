@@ -18,33 +18,13 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root (or sudo) for: $*"; fi
 }
 
-missing_packages() {
-  local p
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
-  done
-}
-
 pcscd_pid() {
   # pidof matches the program name exactly (not command lines that merely mention it).
   pidof pcscd 2>/dev/null || true
 }
 
 cmd_install() {
-  local missing
-  missing=$(missing_packages)
-  if [ -z "$missing" ]; then
-    echo "pcsc.sh: pcscd, vsmartcard-vpcd and opensc are installed"
-    return 0
-  fi
-  echo "pcsc.sh: installing:" $missing
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q || die "apt-get update failed"
-  # shellcheck disable=SC2086
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
-    || die "apt-get install failed for: $missing"
-  missing=$(missing_packages)
-  [ -z "$missing" ] || die "still missing after install: $missing"
-  echo "pcsc.sh: installed"
+  "$(dirname "$0")/debian-packages.sh" "${PACKAGES[@]}"
 }
 
 cmd_start() {

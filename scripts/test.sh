@@ -38,28 +38,7 @@ export KANGEN_TEST_POSTGRES="$(scripts/postgres.sh url)"
 
 # Debian's Chromium for the browser tests (tests/Kangen.Web.Tests, driven headless by Playwright), and Noto CJK so
 # that Japanese and Chinese text renders as glyphs, not boxes, in their screenshots.
-browser_packages=(chromium fonts-noto-cjk)
-missing_browser_packages() {
-  local p
-  for p in "${browser_packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
-  done
-}
-missing=$(missing_browser_packages)
-if [ -z "$missing" ]; then
-  echo "test.sh: chromium and fonts-noto-cjk are installed"
-else
-  echo "test.sh: installing:" $missing
-  as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else echo "test.sh: need root (or sudo) for: $*" >&2; exit 1; fi
-  }
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q || { echo "test.sh: apt-get update failed" >&2; exit 1; }
-  # shellcheck disable=SC2086
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
-    || { echo "test.sh: apt-get install failed for: $missing" >&2; exit 1; }
-  missing=$(missing_browser_packages)
-  [ -z "$missing" ] || { echo "test.sh: still missing after install: $missing" >&2; exit 1; }
-fi
+scripts/debian-packages.sh chromium fonts-noto-cjk
 export KANGEN_CHROMIUM=/usr/bin/chromium
 
 results="$root/artifacts/test-results"
