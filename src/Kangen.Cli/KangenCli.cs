@@ -25,6 +25,7 @@ public static class KangenCli
         root.Subcommands.Add(Features.Register.RegisterCommand.Create(context));
         root.Subcommands.Add(Features.CallCentre.CallCentreCommand.Create(context));
         root.Subcommands.Add(Features.Operator.OperatorCommand.Create(context));
+        root.Subcommands.Add(Features.Bench.BenchCommand.Create(context));
         return root;
     }
 

@@ -1,0 +1,107 @@
+using System.Globalization;
+using Spectre.Console;
+
+namespace Kangen.Cli.Features.Bench;
+
+/// <summary>
+/// A load scenario of <c>kangen bench</c>: a prepare phase that is not measured (host the platform, issue cards, seed
+/// data), then measured phases whose requests are recorded in <see cref="BenchPhase"/>s, then its verdict: figures and
+/// checks. Disposing it stops whatever it hosts.
+/// </summary>
+internal abstract class BenchScenario : IAsyncDisposable
+{
+    /// <summary>The scenario's name: the subcommand and the start of the results file name.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The settings the run used, as written to the results.</summary>
+    public abstract IReadOnlyDictionary<string, string> Parameters { get; }
+
+    /// <summary>Everything before the measurement; its time counts nowhere.</summary>
+    public abstract Task PrepareAsync(BenchProgress progress, CancellationToken cancellationToken);
+
+    /// <summary>The measured phases, each recorded in its own <see cref="BenchPhase"/>, in order.</summary>
+    public abstract Task<IReadOnlyList<BenchPhase>> MeasureAsync(BenchProgress progress, CancellationToken cancellationToken);
+
+    /// <summary>Figures and checks from what was measured (may ask the hosted platform, after the measurement).</summary>
+    public abstract Task<(IReadOnlyList<BenchFigure> Figures, IReadOnlyList<BenchCheck> Checks)> JudgeAsync(
+        IReadOnlyList<BenchPhase> phases, CancellationToken cancellationToken);
+
+    public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>
+/// Runs a <see cref="BenchScenario"/>: prepare and measure under progress bars, then the summary tables, the JSON
+/// results and the exit code (1 when any check failed).
+/// </summary>
+internal static class BenchRunner
+{
+    /// <summary>Where results go by default: <c>artifacts/bench/&lt;scenario&gt;-&lt;UTC time&gt;.json</c>.</summary>
+    public static string DefaultOut(string scenario, DateTimeOffset startedAt) =>
+        Path.Combine("artifacts", "bench", $"{scenario}-{startedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.json");
+
+    public static async Task<int> RunAsync(CliContext context, BenchScenario scenario, string? outPath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(scenario);
+        var console = context.Console;
+        var startedAt = context.Time.GetUtcNow();
+        var path = outPath ?? DefaultOut(scenario.Name, startedAt);
+        BenchResult result;
+        await using (scenario)
+        {
+            console.Write(new Rule($"[bold]kangen bench {scenario.Name}[/]: prepare (not measured) / 準備 / 准备").LeftJustified());
+            await WithProgressAsync(context, progress => scenario.PrepareAsync(progress, cancellationToken));
+
+            console.Write(new Rule($"[bold]kangen bench {scenario.Name}[/]: measured / 計測 / 测量").LeftJustified());
+            var phases = await WithProgressAsync(context, progress => scenario.MeasureAsync(progress, cancellationToken));
+            var (figures, checks) = await scenario.JudgeAsync(phases, cancellationToken);
+            result = new BenchResult(scenario.Name, startedAt, BenchMachine.Current(), scenario.Parameters,
+                [.. phases.Select(p => p.Summarise())], figures, checks);
+        }
+        result.Render(console);
+        result.Write(path);
+        console.MarkupLineInterpolated($"Results / 結果 / 结果: {Path.GetFullPath(path)}");
+        if (result.Passed)
+        {
+            console.MarkupLine("[green]Every check passed. / すべての検証に合格しました。/ 所有检查均已通过。[/]");
+            return ExitCodes.Ok;
+        }
+        context.Error("検証に失敗しました / 检查未通过 / A check failed: " + string.Join(", ", result.Checks.Where(c => !c.Passed).Select(c => c.Name)));
+        return ExitCodes.Failure;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> while a refresh loop mirrors its <see cref="BenchProgress"/> counters into progress
+    /// bars: the work bumps counters from many tasks, only this loop touches the console.
+    /// </summary>
+    private static async Task<T> WithProgressAsync<T>(CliContext context, Func<BenchProgress, Task<T>> work)
+    {
+        var progress = new BenchProgress();
+        var shown = new Dictionary<BenchCounter, ProgressTask>();
+        return await context.Console.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var running = work(progress);
+                while (true)
+                {
+                    foreach (var counter in progress.Counters)
+                    {
+                        if (!shown.TryGetValue(counter, out var task))
+                            shown[counter] = task = ctx.AddTask(Markup.Escape(counter.Description), maxValue: Math.Max(1, counter.Total));
+                        task.Value = counter.Total == 0 ? 1 : counter.Done;
+                    }
+                    if (running.IsCompleted)
+                        return await running;
+                    await Task.WhenAny(running, Task.Delay(TimeSpan.FromMilliseconds(250), context.Time));
+                }
+            });
+    }
+
+    private static Task WithProgressAsync(CliContext context, Func<BenchProgress, Task> work) =>
+        WithProgressAsync(context, async progress =>
+        {
+            await work(progress);
+            return true;
+        });
+}

@@ -1,0 +1,258 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Kangen.Cli.Features.Demo;
+using Kangen.Platform.Features.Campaigns;
+using Kangen.Platform.Features.Services;
+using Kangen.Platform.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kangen.Cli.Features.Bench;
+
+/// <summary>The settings of <c>kangen bench rush</c>.</summary>
+/// <param name="Capacity">People in the apply flow at once (<c>Kangen:Admission:Capacity</c>).</param>
+/// <param name="Factor">The rush brings <c>Factor * Capacity</c> citizens at once.</param>
+/// <param name="TickMilliseconds">How often the platform advances the queue (<c>Kangen:Admission:TickMilliseconds</c>).</param>
+/// <param name="Folder">The bench folder: <c>cards</c> (the card cache, kept) and <c>platform</c> (fresh every run).</param>
+/// <param name="Admission">False to run the same citizens with admission control off: what a rush does without a waiting room.</param>
+internal sealed record RushSettings(int Capacity, int Factor, int TickMilliseconds, string Folder, bool Admission = true)
+{
+    /// <summary>Citizens of the baseline phase: half the capacity, so nobody waits.</summary>
+    public int BaselineCitizens => Math.Max(1, Capacity / 2);
+
+    public int RushCitizens => Capacity * Factor;
+}
+
+/// <summary>
+/// <c>kangen bench rush</c> (issue 11): the platform with admission control at a capacity, a baseline of half the
+/// capacity's citizens (nobody waits), then <c>factor</c> times the capacity's citizens at once. Shows that admitted
+/// requests keep their latency, nobody gets an error, everyone is served, in ticket order.
+/// </summary>
+internal sealed class RushScenario(CliContext context, RushSettings settings) : BenchScenario
+{
+    /// <summary>The service every citizen applies with; the platform's built-in demo operator confirms its accounts.</summary>
+    public const string Service = "demo-pay";
+
+    /// <summary>The requests of the apply flow proper, whose latency the rush must keep.</summary>
+    public static readonly string[] FlowOperations =
+        ["session challenge", "session", "verify account", "app challenge", "application", "session end"];
+
+    private readonly DemoStaff _staff = DemoStaff.Create();
+    private DemoSite? _site;
+    private HttpClient? _http;
+    private IReadOnlyList<BenchCard> _cards = [];
+    private IReadOnlyList<IReadOnlyDictionary<string, string>> _accounts = [];
+    private string _campaign = "";
+    private readonly List<CitizenOutcome> _baseline = [];
+    private readonly List<CitizenOutcome> _rush = [];
+    private long _recordedBeforeRush;
+    private long _recordedAfterRush;
+
+    public override string Name => "rush";
+
+    public override IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>
+    {
+        ["capacity"] = I(settings.Capacity),
+        ["factor"] = I(settings.Factor),
+        ["tickMilliseconds"] = I(settings.TickMilliseconds),
+        ["baselineCitizens"] = I(settings.BaselineCitizens),
+        ["rushCitizens"] = I(settings.RushCitizens),
+        ["admission"] = settings.Admission ? "on" : "off",
+        ["storage"] = "sqlite",
+        ["service"] = Service,
+    };
+
+    private string CardCache => Path.Combine(settings.Folder, "cards");
+
+    private string PlatformFolder => Path.Combine(settings.Folder, "platform");
+
+    private HttpClient Http => _http ?? throw new InvalidOperationException("Prepare first.");
+
+    public override async Task PrepareAsync(BenchProgress progress, CancellationToken cancellationToken)
+    {
+        // One warm-up citizen, then the baseline's, then the rush's: each applies once, so each has its own card.
+        var total = 1 + settings.BaselineCitizens + settings.RushCitizens;
+        var issuing = progress.Add($"Cards: {total} (cached in {CardCache}; a new card is two RSA-2048 key pairs)", total);
+        var starting = progress.Add("Platform: fresh SQLite, admission control, demo operators", 1);
+        var warming = progress.Add("Warm-up: one citizen's whole flow (not measured)", 1);
+
+        _cards = await Task.Run(() => BenchCards.Ensure(CardCache, total, context.Time, issuing), cancellationToken);
+
+        if (Directory.Exists(PlatformFolder))
+            Directory.Delete(PlatformFolder, recursive: true);
+        Directory.CreateDirectory(PlatformFolder);
+        _site = await DemoPlatform.StartAsync(context, PlatformFolder, "http://127.0.0.1:0", _staff,
+        [
+            "--Kangen:Trust:IssuerDirectory=" + BenchCards.IssuerDirectory(CardCache),
+            "--Kangen:Admission:Enabled=" + (settings.Admission ? "true" : "false"),
+            "--Kangen:Admission:Capacity=" + I(settings.Capacity),
+            "--Kangen:Admission:TickMilliseconds=" + I(settings.TickMilliseconds),
+        ], cancellationToken);
+        _http = new HttpClient { BaseAddress = new Uri(_site.Url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        _campaign = _site.Platform.Services.GetRequiredService<CampaignProvider>().At(context.Time.GetUtcNow()).Id.Value;
+        var service = _site.Platform.Services.GetRequiredService<ServiceCatalogue>().Find(Service)
+            ?? throw new InvalidOperationException($"The service catalogue has no {Service}.");
+        _accounts = [.. Enumerable.Range(0, total).Select(i => DemoAccounts.Create(service, i))];
+        starting.Complete();
+
+        // JIT, connection pools and the first SQLite pages warm up here, so the baseline measures a running platform.
+        var warmUp = await RunCitizensAsync(new BenchPhase("warm-up", context.Time), 0, 1, null, cancellationToken);
+        if (!warmUp.Single().Served)
+            throw new InvalidOperationException("The warm-up citizen could not apply; the platform does not work as the bench expects.");
+        await WaitForEmptyFlowAsync(cancellationToken);
+        warming.Complete();
+    }
+
+    public override async Task<IReadOnlyList<BenchPhase>> MeasureAsync(BenchProgress progress, CancellationToken cancellationToken)
+    {
+        var baseline = new BenchPhase("baseline", context.Time);
+        var baselineAdmitted = progress.Add($"Baseline: {settings.BaselineCitizens} citizens admitted (under capacity)", settings.BaselineCitizens);
+        var baselineServed = progress.Add("Baseline: served", settings.BaselineCitizens);
+        _baseline.AddRange(await RunCitizensAsync(baseline, 1, settings.BaselineCitizens, (baselineAdmitted, baselineServed), cancellationToken));
+        // The rush starts on an empty flow, as a launch morning does.
+        await WaitForEmptyFlowAsync(cancellationToken);
+
+        var rush = new BenchPhase("rush", context.Time);
+        var rushAdmitted = progress.Add($"Rush: {settings.RushCitizens} citizens admitted ({settings.Factor} x capacity {settings.Capacity})", settings.RushCitizens);
+        var rushServed = progress.Add("Rush: served", settings.RushCitizens);
+        _recordedBeforeRush = await RecordedApplicationsAsync(cancellationToken);
+        _rush.AddRange(await RunCitizensAsync(rush, 1 + settings.BaselineCitizens, settings.RushCitizens, (rushAdmitted, rushServed), cancellationToken));
+        _recordedAfterRush = await RecordedApplicationsAsync(cancellationToken);
+        return [baseline, rush];
+    }
+
+    /// <summary>Citizens <paramref name="first"/> .. first + count - 1 run the flow at once, timed into <paramref name="phase"/>.</summary>
+    private async Task<IReadOnlyList<CitizenOutcome>> RunCitizensAsync(BenchPhase phase, int first, int count,
+        (BenchCounter Admitted, BenchCounter Served)? counters, CancellationToken cancellationToken)
+    {
+        var flow = new CitizenFlow(Http, phase, _campaign, Service, settings.Admission, counters?.Admitted, cancellationToken);
+        var remaining = count;
+        var everyoneDrawn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Drawn()
+        {
+            if (Interlocked.Decrement(ref remaining) == 0)
+                everyoneDrawn.TrySetResult();
+        }
+        phase.Start();
+        var outcomes = await Task.WhenAll(Enumerable.Range(first, count).Select(async i =>
+        {
+            // Each citizen on its own task from the start, so a thousand of them really arrive at once.
+            await Task.Yield();
+            var outcome = await flow.RunAsync(_cards[i], _accounts[i], Drawn, everyoneDrawn.Task);
+            counters?.Served.Increment();
+            return outcome;
+        }));
+        phase.End();
+        return outcomes;
+    }
+
+    public override async Task<(IReadOnlyList<BenchFigure> Figures, IReadOnlyList<BenchCheck> Checks)> JudgeAsync(
+        IReadOnlyList<BenchPhase> phases, CancellationToken cancellationToken)
+    {
+        var time = context.Time;
+        var figures = new List<BenchFigure>();
+        var summaries = phases.ToDictionary(p => p.Name, p => p.Summarise().Operations.ToDictionary(o => o.Operation));
+        foreach (var operation in FlowOperations)
+        {
+            if (summaries["baseline"].TryGetValue(operation, out var before) && summaries["rush"].TryGetValue(operation, out var during) && before.P99Ms > 0)
+                figures.Add(new BenchFigure($"p99 rush/baseline: {operation}", Math.Round(during.P99Ms / before.P99Ms, 2), "x",
+                    $"p99 {during.P99Ms:0.00} ms in the rush against {before.P99Ms:0.00} ms in the baseline"));
+        }
+
+        // Without admission control nobody draws a ticket: there is no wait or order to report.
+        if (settings.Admission)
+        {
+            var admitted = _rush.Where(c => c.AdmittedAt is not null).ToList();
+            var waits = admitted.Select(c => time.GetElapsedTime(c.DrawnAt, c.AdmittedAt!.Value).Ticks).Order().ToArray();
+            figures.Add(new BenchFigure("wait p50", Seconds(BenchPhase.Percentile(waits, 0.5)), "s", "Time from drawing a ticket to the first 'admitted' answer, median citizen of the rush"));
+            figures.Add(new BenchFigure("wait max", Seconds(waits.Length == 0 ? 0 : waits[^1]), "s", "The longest wait of a rush citizen"));
+            figures.Add(new BenchFigure("queued citizens", _rush.Count(c => c.InitialPosition > 0), "citizens", "Rush citizens whose ticket had a position behind others when drawn"));
+            figures.Add(new BenchFigure("largest position", _rush.Max(c => c.InitialPosition ?? 0), "", "The largest queue position a rush ticket was drawn at"));
+            if (admitted.Count > 0)
+            {
+                var span = time.GetElapsedTime(_rush.Min(c => c.DrawnAt), admitted.Max(c => c.AdmittedAt!.Value));
+                figures.Add(new BenchFigure("admitted rate", span > TimeSpan.Zero ? Math.Round(admitted.Count / span.TotalSeconds, 1) : admitted.Count, "citizens/s",
+                    "Rush citizens admitted per second, from the first ticket to the last admission"));
+            }
+        }
+        var live = await AdmissionLiveAsync(cancellationToken);
+        if (live is { } l && l.TryGetProperty("admitted", out var total) && total.ValueKind == JsonValueKind.Number)
+            figures.Add(new BenchFigure("platform admitted", total.GetInt64(), "citizens", "The platform's own count of admissions (warm-up, baseline and rush)"));
+
+        var errors = phases.Sum(p => p.Errors);
+        var everyone = _baseline.Concat(_rush).ToList();
+        var violations = OrderViolations(_baseline) + OrderViolations(_rush);
+        var recorded = _recordedAfterRush - _recordedBeforeRush;
+        BenchCheck[] checks =
+        [
+            new("errors", errors, 0, errors == 0, "Answers that were neither a success nor the queue's 429 admission.queued, and requests that got no answer"),
+            new("baseline served", _baseline.Count(c => c.Served), settings.BaselineCitizens, _baseline.All(c => c.Served), "Baseline citizens whose application was recorded"),
+            new("served", _rush.Count(c => c.Served), settings.RushCitizens, _rush.Count(c => c.Served) == settings.RushCitizens, "Rush citizens whose application was recorded"),
+            new("applications recorded", recorded, settings.RushCitizens, recorded == settings.RushCitizens, "Applications the platform's database gained during the rush"),
+            new("order violations", violations, 0, violations == 0, "Citizens told to wait after a citizen with a larger ticket number had been admitted"),
+            new("requeued", everyone.Sum(c => c.Requeued), 0, everyone.All(c => c.Requeued == 0), "Gated requests of admitted citizens answered with a new ticket (an admitted person is never thrown out)"),
+        ];
+        return (figures, checks);
+    }
+
+    /// <summary>
+    /// Citizens told to wait after someone with a larger ticket number was admitted. Judged on the platform's own answers:
+    /// a "waiting" request sent after an "admitted" answer had arrived. Tickets admitted in the same queue advance are
+    /// never told apart, whatever order their polls came in, so ties within one advance never count.
+    /// </summary>
+    public static int OrderViolations(IEnumerable<CitizenOutcome> citizens)
+    {
+        var violations = 0;
+        var earliestAdmissionOfLarger = long.MaxValue;
+        foreach (var citizen in citizens.Where(c => c.Number is not null).OrderByDescending(c => c.Number))
+        {
+            if (citizen.LastWaitingSentAt > earliestAdmissionOfLarger)
+                violations++;
+            if (citizen.AdmittedAt is { } at)
+                earliestAdmissionOfLarger = Math.Min(earliestAdmissionOfLarger, at);
+        }
+        return violations;
+    }
+
+    /// <summary>Waits (at most a minute) until the platform counts nobody in the flow: ended sessions free their places.</summary>
+    private async Task WaitForEmptyFlowAsync(CancellationToken cancellationToken)
+    {
+        var deadline = context.Time.GetUtcNow().AddMinutes(1);
+        while (context.Time.GetUtcNow() < deadline)
+        {
+            if (await AdmissionLiveAsync(cancellationToken) is not { } live || !live.TryGetProperty("inFlow", out var inFlow) || inFlow.GetInt64() == 0)
+                return;
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, settings.TickMilliseconds)), context.Time, cancellationToken);
+        }
+    }
+
+    /// <summary>The <c>live</c> figures of the admin admission API, or null when the platform has none.</summary>
+    private async Task<JsonElement?> AdmissionLiveAsync(CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/admin/admission");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Staff", _staff.Admin);
+        using var response = await Http.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            return null;
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement;
+        return body.TryGetProperty("live", out var live) ? live.Clone() : null;
+    }
+
+    private async Task<long> RecordedApplicationsAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = _site!.Platform.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<KangenDbContext>().ApplicationSubmissions.LongCountAsync(cancellationToken);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        _http?.Dispose();
+        if (_site is not null)
+            await _site.DisposeAsync();
+    }
+
+    private static double Seconds(long ticks) => Math.Round(TimeSpan.FromTicks(ticks).TotalSeconds, 2);
+
+    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

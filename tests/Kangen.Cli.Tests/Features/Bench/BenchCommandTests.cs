@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Kangen.Cli.Features.Bench;
+
+namespace Kangen.Cli.Tests.Features.Bench;
+
+public sealed class BenchCommandTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("kangen-bench-").FullName;
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    private string Out => Path.Combine(_data, "results.json");
+
+    [Fact]
+    public async Task Without_admission_control_the_same_rush_applies_at_once_and_has_no_queue()
+    {
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System,
+            "bench", "rush", "--capacity", "2", "--factor", "2", "--no-admission", "--data", _data, "--out", Out);
+
+        Assert.True(code == ExitCodes.Ok, output);
+        using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Out));
+        var root = results.RootElement;
+        Assert.Equal("off", root.GetProperty("parameters").GetProperty("admission").GetString());
+        Assert.All(root.GetProperty("checks").EnumerateArray(), c => Assert.True(c.GetProperty("passed").GetBoolean(), c.GetRawText()));
+        var rush = root.GetProperty("phases")[1];
+        Assert.Equal("rush", rush.GetProperty("phase").GetString());
+        var operations = rush.GetProperty("operations").EnumerateArray().Select(o => o.GetProperty("operation").GetString()).ToArray();
+        Assert.Equal(RushScenario.FlowOperations, operations);
+        Assert.DoesNotContain(root.GetProperty("figures").EnumerateArray(), f => f.GetProperty("name").GetString() == "queued citizens");
+    }
+
+    [Fact]
+    public async Task A_rush_with_a_capacity_of_zero_is_a_usage_error_and_issues_no_card()
+    {
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "bench", "rush", "--capacity", "0", "--data", _data, "--out", Out);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--capacity", output);
+        Assert.False(Directory.Exists(Path.Combine(_data, "bench")));
+        Assert.False(File.Exists(Out));
+    }
+
+    [Fact]
+    public void Cached_cards_are_reused_and_only_missing_ones_are_issued()
+    {
+        var cache = Path.Combine(_data, "cards");
+        var progress = new BenchProgress();
+        var first = BenchCards.Ensure(cache, 1, TimeProvider.System, progress.Add("cards", 1));
+        var written = File.ReadAllBytes(BenchCards.PathOf(cache, 0));
+
+        var second = BenchCards.Ensure(cache, 2, TimeProvider.System, progress.Add("cards", 2));
+
+        Assert.Equal(written, File.ReadAllBytes(BenchCards.PathOf(cache, 0)));
+        Assert.Equal(first[0].Card.ToBytes(), second[0].Card.ToBytes());
+        Assert.True(File.Exists(BenchCards.PathOf(cache, 1)));
+        Assert.Equal(2, progress.Counters[1].Done);
+    }
+
+    [Fact]
+    public void A_citizen_told_to_wait_after_a_larger_ticket_was_admitted_is_an_order_violation()
+    {
+        // Ticket 1 still waits (request sent at 50) after ticket 2 was admitted (answer at 40).
+        CitizenOutcome[] overtaken = [Citizen(1, lastWaiting: 50, admitted: 60), Citizen(2, lastWaiting: 30, admitted: 40)];
+
+        Assert.Equal(1, RushScenario.OrderViolations(overtaken));
+    }
+
+    [Fact]
+    public void Tickets_admitted_in_the_same_advance_are_in_order_whichever_poll_saw_it_first()
+    {
+        // Both were told to wait before either was admitted; ticket 2's poll happened to see the admission first.
+        CitizenOutcome[] tie = [Citizen(1, lastWaiting: null, admitted: 10), Citizen(2, lastWaiting: 30, admitted: 55), Citizen(3, lastWaiting: 35, admitted: 45)];
+
+        Assert.Equal(0, RushScenario.OrderViolations(tie));
+    }
+
+    private static CitizenOutcome Citizen(long number, long? lastWaiting, long admitted) =>
+        new(0) { Number = number, LastWaitingSentAt = lastWaiting, AdmittedAt = admitted };
+}
