@@ -1,3 +1,4 @@
+using Kangen.Platform.Features.Admission;
 using Kangen.Platform.Features.Applications;
 using Kangen.Platform.Features.CallCentre;
 using Kangen.Platform.Features.Staff;
@@ -81,6 +82,7 @@ public static class PlatformHost
         builder.AddSettlement();
         builder.AddOperators();
         builder.AddWeb();
+        builder.AddAdmission();
         return builder;
     }
 
@@ -104,6 +106,7 @@ public static class PlatformHost
         // Routing after the error pages, so that a re-executed request (/error) finds its page.
         app.UseRouting();
         app.UseAuthentication();
+        app.UseAdmission();
         app.UseAuthorization();
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
@@ -121,6 +124,7 @@ public static class PlatformHost
         app.MapGrants();
         app.MapSettlement();
         app.MapOperators();
+        app.MapAdmission();
         app.MapWeb();
         return app;
     }

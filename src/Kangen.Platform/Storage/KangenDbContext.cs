@@ -72,6 +72,12 @@ public abstract class KangenDbContext(DbContextOptions options) : DbContext(opti
     /// <summary>Versions of the documents administrators edit (campaign, catalogue).</summary>
     public DbSet<ConfigurationDocument> ConfigurationDocuments => Set<ConfigurationDocument>();
 
+    /// <summary>The waiting room's shared state (one row).</summary>
+    public DbSet<AdmissionState> AdmissionState => Set<AdmissionState>();
+
+    /// <summary>The waiting room's advances (a day of history).</summary>
+    public DbSet<AdmissionTick> AdmissionTicks => Set<AdmissionTick>();
+
     /// <summary>Which provider this context is for.</summary>
     public abstract StorageProvider Provider { get; }
 
@@ -359,6 +365,41 @@ public abstract class KangenDbContext(DbContextOptions options) : DbContext(opti
             e.Property(d => d.Sha256).HasColumnName("sha256").HasMaxLength(64).IsRequired();
             e.Property(d => d.SavedAt).HasColumnName("saved_at");
             e.Property(d => d.SavedBy).HasColumnName("saved_by").HasMaxLength(64).IsRequired();
+        });
+        modelBuilder.Entity<AdmissionState>(e =>
+        {
+            e.ToTable("admission_state");
+            e.HasKey(a => a.Id);
+            e.Property(a => a.Id).HasColumnName("id").ValueGeneratedNever();
+            e.Property(a => a.Saved).HasColumnName("saved");
+            e.Property(a => a.Enabled).HasColumnName("enabled");
+            e.Property(a => a.Capacity).HasColumnName("capacity");
+            e.Property(a => a.RequestsPerSecond).HasColumnName("requests_per_second");
+            e.Property(a => a.Windows).HasColumnName("windows").HasMaxLength(4000);
+            e.Property(a => a.UpdatedAt).HasColumnName("updated_at");
+            e.Property(a => a.UpdatedBy).HasColumnName("updated_by").HasMaxLength(64);
+            e.Property(a => a.Issued).HasColumnName("issued");
+            e.Property(a => a.Admitted).HasColumnName("admitted");
+            e.Property(a => a.Budget).HasColumnName("budget");
+            e.Property(a => a.Direct).HasColumnName("direct");
+            e.Property(a => a.Requests).HasColumnName("requests");
+            e.Property(a => a.AdvancedAtMs).HasColumnName("advanced_at_ms");
+            e.HasData(new AdmissionState { Id = 1 });
+        });
+        modelBuilder.Entity<AdmissionTick>(e =>
+        {
+            e.ToTable("admission_ticks");
+            e.HasKey(t => t.Id);
+            e.Property(t => t.Id).HasColumnName("id").ValueGeneratedOnAdd();
+            e.Property(t => t.At).HasColumnName("at");
+            e.Property(t => t.Seconds).HasColumnName("seconds");
+            e.Property(t => t.QueueLength).HasColumnName("queue_length");
+            e.Property(t => t.InFlow).HasColumnName("in_flow");
+            e.Property(t => t.AdmittedCount).HasColumnName("admitted_count");
+            e.Property(t => t.RequestsPerSecond).HasColumnName("requests_per_second");
+            e.Property(t => t.AdmittedThrough).HasColumnName("admitted_through");
+            e.Property(t => t.IssuedThrough).HasColumnName("issued_through");
+            e.HasIndex(t => t.At).HasDatabaseName("ix_admission_ticks_at");
         });
         modelBuilder.Entity<AuditHead>(e =>
         {

@@ -22,6 +22,136 @@ namespace Kangen.Platform.Storage.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Kangen.Platform.Storage.AdmissionState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<long>("Admitted")
+                        .HasColumnType("bigint")
+                        .HasColumnName("admitted");
+
+                    b.Property<long>("AdvancedAtMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("advanced_at_ms");
+
+                    b.Property<int>("Budget")
+                        .HasColumnType("integer")
+                        .HasColumnName("budget");
+
+                    b.Property<int>("Capacity")
+                        .HasColumnType("integer")
+                        .HasColumnName("capacity");
+
+                    b.Property<int>("Direct")
+                        .HasColumnType("integer")
+                        .HasColumnName("direct");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("enabled");
+
+                    b.Property<long>("Issued")
+                        .HasColumnType("bigint")
+                        .HasColumnName("issued");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("bigint")
+                        .HasColumnName("requests");
+
+                    b.Property<int>("RequestsPerSecond")
+                        .HasColumnType("integer")
+                        .HasColumnName("requests_per_second");
+
+                    b.Property<bool>("Saved")
+                        .HasColumnType("boolean")
+                        .HasColumnName("saved");
+
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("updated_by");
+
+                    b.Property<string>("Windows")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("windows");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("admission_state", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Admitted = 0L,
+                            AdvancedAtMs = 0L,
+                            Budget = 0,
+                            Capacity = 0,
+                            Direct = 0,
+                            Enabled = false,
+                            Issued = 0L,
+                            Requests = 0L,
+                            RequestsPerSecond = 0,
+                            Saved = false
+                        });
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.AdmissionTick", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("AdmittedCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("admitted_count");
+
+                    b.Property<long>("AdmittedThrough")
+                        .HasColumnType("bigint")
+                        .HasColumnName("admitted_through");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<int>("InFlow")
+                        .HasColumnType("integer")
+                        .HasColumnName("in_flow");
+
+                    b.Property<long>("IssuedThrough")
+                        .HasColumnType("bigint")
+                        .HasColumnName("issued_through");
+
+                    b.Property<long>("QueueLength")
+                        .HasColumnType("bigint")
+                        .HasColumnName("queue_length");
+
+                    b.Property<double>("RequestsPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("requests_per_second");
+
+                    b.Property<double>("Seconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("seconds");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_admission_ticks_at");
+
+                    b.ToTable("admission_ticks", (string)null);
+                });
+
             modelBuilder.Entity("Kangen.Platform.Storage.ApplicationSubmission", b =>
                 {
                     b.Property<Guid>("Id")

@@ -17,6 +17,134 @@ namespace Kangen.Platform.Storage.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Kangen.Platform.Storage.AdmissionState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("Admitted")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("admitted");
+
+                    b.Property<long>("AdvancedAtMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("advanced_at_ms");
+
+                    b.Property<int>("Budget")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("budget");
+
+                    b.Property<int>("Capacity")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("capacity");
+
+                    b.Property<int>("Direct")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("direct");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("enabled");
+
+                    b.Property<long>("Issued")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("issued");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("requests");
+
+                    b.Property<int>("RequestsPerSecond")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("requests_per_second");
+
+                    b.Property<bool>("Saved")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("saved");
+
+                    b.Property<long?>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_by");
+
+                    b.Property<string>("Windows")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("windows");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("admission_state", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Admitted = 0L,
+                            AdvancedAtMs = 0L,
+                            Budget = 0,
+                            Capacity = 0,
+                            Direct = 0,
+                            Enabled = false,
+                            Issued = 0L,
+                            Requests = 0L,
+                            RequestsPerSecond = 0,
+                            Saved = false
+                        });
+                });
+
+            modelBuilder.Entity("Kangen.Platform.Storage.AdmissionTick", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<int>("AdmittedCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("admitted_count");
+
+                    b.Property<long>("AdmittedThrough")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("admitted_through");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<int>("InFlow")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("in_flow");
+
+                    b.Property<long>("IssuedThrough")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("issued_through");
+
+                    b.Property<long>("QueueLength")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("queue_length");
+
+                    b.Property<double>("RequestsPerSecond")
+                        .HasColumnType("REAL")
+                        .HasColumnName("requests_per_second");
+
+                    b.Property<double>("Seconds")
+                        .HasColumnType("REAL")
+                        .HasColumnName("seconds");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_admission_ticks_at");
+
+                    b.ToTable("admission_ticks", (string)null);
+                });
+
             modelBuilder.Entity("Kangen.Platform.Storage.ApplicationSubmission", b =>
                 {
                     b.Property<Guid>("Id")
