@@ -337,3 +337,47 @@ public sealed class PostgresAdmissionTests : AdmissionTests
 {
     protected override StorageProvider Provider => StorageProvider.Postgres;
 }
+
+/// <summary>The replicas' own advance loop and the metrics, with real ticks (no test advances the queue here).</summary>
+public sealed class AdmissionLoopTests
+{
+    [Fact]
+    public async Task Each_replica_advances_the_queue_on_its_own_and_the_metrics_show_it()
+    {
+        await using var fixture = new TickingFixture();
+        await fixture.InitializeAsync();
+        using var client = fixture.CreateClient();
+        var tickets = new List<string>();
+        for (var i = 0; i < 4; i++)
+            tickets.Add((await AdmissionFixture.DrawAsync(client)).Headers[AdmissionHttp.Header]);
+
+        // Two people may be in the flow; the ticks let in the first two tickets and keep the others waiting. Waiting for
+        // the ticks is waiting for a condition, not a measurement of time.
+        var states = new List<string>();
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            states.Clear();
+            foreach (var ticket in tickets)
+                states.Add((await AdmissionFixture.StateAsync(client, ticket)).Text("state"));
+            if (states.Count(s => s == AdmissionStates.Admitted) >= 2)
+                break;
+            await Task.Delay(50);
+        }
+        Assert.Equal([AdmissionStates.Admitted, AdmissionStates.Admitted, AdmissionStates.Waiting, AdmissionStates.Waiting], states);
+
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains("kangen_admission_queue_length", metrics, StringComparison.Ordinal);
+        Assert.Contains("kangen_admission_admitted", metrics, StringComparison.Ordinal);
+    }
+
+    private sealed class TickingFixture() : CallCentre.CallCentreFixture(StorageProvider.Sqlite)
+    {
+        protected override void Configure(Microsoft.AspNetCore.Hosting.IWebHostBuilder web)
+        {
+            base.Configure(web);
+            web.UseSetting("Kangen:Admission:Enabled", "true");
+            web.UseSetting("Kangen:Admission:Capacity", "2");
+            web.UseSetting("Kangen:Admission:TickMilliseconds", "50");
+        }
+    }
+}
