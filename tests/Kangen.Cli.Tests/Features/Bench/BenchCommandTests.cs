@@ -12,6 +12,41 @@ public sealed class BenchCommandTests : IDisposable
     private string Out => Path.Combine(_data, "results.json");
 
     [Fact]
+    public async Task A_rush_at_three_times_capacity_serves_everyone_in_ticket_order_without_errors()
+    {
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System,
+            "bench", "rush", "--capacity", "3", "--factor", "3", "--tick-ms", "200", "--data", _data, "--out", Out);
+
+        Assert.True(code == ExitCodes.Ok, output);
+        using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Out));
+        var root = results.RootElement;
+        Assert.Equal("rush", root.GetProperty("scenario").GetString());
+        Assert.Equal("on", root.GetProperty("parameters").GetProperty("admission").GetString());
+        var checks = root.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
+        Assert.Equal(0, checks["errors"].GetProperty("actual").GetInt64());
+        Assert.Equal(9, checks["served"].GetProperty("actual").GetInt64());
+        Assert.Equal(9, checks["applications recorded"].GetProperty("actual").GetInt64());
+        Assert.Equal(0, checks["order violations"].GetProperty("actual").GetInt64());
+        Assert.Equal(0, checks["requeued"].GetProperty("actual").GetInt64());
+        Assert.All(checks.Values, c => Assert.True(c.GetProperty("passed").GetBoolean()));
+
+        // Nine citizens drew tickets before anyone entered a flow of three places: some had to queue.
+        var figures = root.GetProperty("figures").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("value").GetDouble());
+        Assert.True(figures["queued citizens"] > 0);
+        Assert.True(figures["largest position"] > 0);
+
+        // Every citizen of each phase drew a ticket and made each request of the flow once.
+        var phases = root.GetProperty("phases").EnumerateArray().ToDictionary(p => p.GetProperty("phase").GetString()!,
+            p => p.GetProperty("operations").EnumerateArray().ToDictionary(o => o.GetProperty("operation").GetString()!, o => o.GetProperty("requests").GetInt64()));
+        Assert.Equal(new[] { "baseline", "rush" }, phases.Keys.ToArray());
+        Assert.Equal(1, phases["baseline"]["application"]);
+        Assert.Equal(9, phases["rush"]["admission draw"]);
+        foreach (var operation in RushScenario.FlowOperations)
+            Assert.Equal(9, phases["rush"][operation]);
+        Assert.Contains("Every check passed", output);
+    }
+
+    [Fact]
     public async Task Without_admission_control_the_same_rush_applies_at_once_and_has_no_queue()
     {
         var (code, output) = await CliRun.RunAsync(TimeProvider.System,
