@@ -42,9 +42,10 @@ public static class ApplyCommand
         var childPin = new Option<string?>("--child-pin") { Description = "The child's 4-digit PIN." };
         var childPassword = new Option<string?>("--child-signing-password") { Description = "The child's signing password (the signing certificate's birth date gives the age band)." };
         var childPresent = new Option<bool>("--child-present") { Description = "The child (15-17) is present." };
+        var digit = PlatformConnection.BirthYearDigitOption();
         var command = new Command("apply", "Apply for Mynapoint with a payment service: operator verification, confirmation, card signature.")
         {
-            card, pin, server, service, fields, programs, phone, yes, key, childCard, childPin, childPassword, childPresent,
+            card, pin, server, service, fields, programs, phone, yes, key, childCard, childPin, childPassword, childPresent, digit,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -94,7 +95,8 @@ public static class ApplyCommand
             }
             var request = new Request(parse.GetValue(card)!, given, parse.GetValue(service)!, parsedFields, wanted, phoneDigits,
                 parse.GetValue(yes), parse.GetValue(key) ?? Guid.NewGuid().ToString("N"), child);
-            return await PlatformConnection.RunAsync(context, parse.GetValue(server)!, http => ApplyAsync(context, http, request, cancellationToken), cancellationToken);
+            return await PlatformConnection.RunAsync(context, parse.GetValue(server)!, http => ApplyAsync(context, http, request, cancellationToken), cancellationToken,
+                parse.GetValue(digit));
         });
         return command;
     }

@@ -30,6 +30,24 @@ public static class PlatformConnection
         DefaultValueFactory = _ => Serve.ServeCommand.DefaultUrls,
     };
 
+    /// <summary>
+    /// <c>--birth-year-digit</c>: the last digit of the citizen's birth year, which the platform asks for while its
+    /// administrator staggers admission by it (a digit 0-9, checked by the option).
+    /// </summary>
+    public static Option<int?> BirthYearDigitOption()
+    {
+        var option = new Option<int?>("--birth-year-digit")
+        {
+            Description = "The last digit of your birth year (0-9), needed while applications are staggered by it.",
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is { } digit && digit is < 0 or > 9)
+                result.AddError("--birth-year-digit must be one digit, 0-9.");
+        });
+        return option;
+    }
+
     /// <summary><c>--staff-token</c>, defaulting to <c>$KANGEN_STAFF_TOKEN</c>; <paramref name="whose"/> says whose (e.g. "An administrator's").</summary>
     public static Option<string?> StaffTokenOption(string whose) => new("--staff-token")
     {
@@ -62,7 +80,7 @@ public static class PlatformConnection
     /// Runs <paramref name="body"/> with a client for <paramref name="url"/>; a bad URL is a usage error (2), an
     /// unreachable, slow or garbled server a failure (1) with a readable message.
     /// </summary>
-    public static async Task<int> RunAsync(CliContext context, string url, Func<HttpClient, Task<int>> body, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliContext context, string url, Func<HttpClient, Task<int>> body, CancellationToken cancellationToken, int? windowDigit = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(url);
@@ -72,7 +90,13 @@ public static class PlatformConnection
             context.Error($"--server must be an http or https URL, not '{url}'.");
             return ExitCodes.Usage;
         }
-        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        // Waiting in the platform's queue (admission control) happens inside the handler, so the per-request timeout is off;
+        // each request the handler sends is bounded by its own 30 s.
+        using var http = new HttpClient(new AdmissionQueue(context, windowDigit) { InnerHandler = new TimeoutHandler(TimeSpan.FromSeconds(30)) })
+        {
+            BaseAddress = baseAddress,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
         try
         {
             return await body(http);

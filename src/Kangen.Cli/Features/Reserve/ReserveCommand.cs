@@ -17,16 +17,17 @@ public static class ReserveCommand
         var card = new Option<string>("--card") { Description = "The emulated card file (JSON).", Required = true };
         var pin = CardCli.PinOption();
         var server = PlatformConnection.ServerOption();
+        var digit = PlatformConnection.BirthYearDigitOption();
         var command = new Command("reserve", "Reserve (or look up) the My Key ID of a card: card authentication against a running platform.")
         {
-            card, pin, server,
+            card, pin, server, digit,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (CardCli.CheckedPin(context, parse, pin, out var exit) is not { } given)
                 return exit;
             return await PlatformConnection.RunAsync(context, parse.GetValue(server)!,
-                http => ReserveAsync(context, http, parse.GetValue(card)!, given, cancellationToken), cancellationToken);
+                http => ReserveAsync(context, http, parse.GetValue(card)!, given, cancellationToken), cancellationToken, parse.GetValue(digit));
         });
         return command;
     }
