@@ -18,6 +18,9 @@ public sealed record DayProgramGrants(DateOnly Day, string Program, long Lines, 
 /// <summary>An operator's month in settlement: <c>estimate</c> (unclaimed lines), <c>final</c> or <c>confirmed</c>.</summary>
 public sealed record SettlementMonth(string Operator, int Month, string State, long Count, long Points);
 
+/// <summary>The waiting room in one minute: the longest queue seen and the people let in.</summary>
+public sealed record AdmissionMinute(DateTimeOffset Minute, long QueueLength, long Admitted);
+
 /// <summary>A registered operator, its status, whether it has an endpoint, and its active keys.</summary>
 public sealed record OperatorRow(string Code, string Status, bool HasEndpoint, long ActiveKeys);
 
@@ -133,6 +136,32 @@ public static class AdminFigures
         var operators = await db.Operators.AsNoTracking().OrderBy(o => o.Code)
             .Select(o => new { o.Code, o.Status, HasEndpoint = o.VerificationUrl != null }).ToListAsync(cancellationToken);
         return operators.Select(o => new OperatorRow(o.Code, o.Status, o.HasEndpoint, keys.GetValueOrDefault(o.Code))).ToArray();
+    }
+
+    /// <summary>
+    /// The admission ticks of the last <paramref name="minutes"/> minutes up to <paramref name="now"/> in one-minute
+    /// buckets (UTC minutes, oldest first, empty minutes as zero): an hour of one-second ticks is 3,600 marks, too many
+    /// to read or to draw, while the longest queue and the people let in per minute keep what the chart is for.
+    /// </summary>
+    public static IReadOnlyList<AdmissionMinute> AdmissionPerMinute(IReadOnlyList<Features.Admission.AdmissionTickView> ticks, DateTimeOffset now, int minutes)
+    {
+        ArgumentNullException.ThrowIfNull(ticks);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minutes, 1);
+        var last = now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMinute;
+        var first = last - (minutes - 1) * TimeSpan.TicksPerMinute;
+        var queue = new long[minutes];
+        var admitted = new long[minutes];
+        foreach (var tick in ticks)
+        {
+            var i = (tick.At.UtcTicks - first) / TimeSpan.TicksPerMinute;
+            if (tick.At.UtcTicks < first || i >= minutes)
+                continue;
+            queue[i] = Math.Max(queue[i], tick.QueueLength);
+            admitted[i] += tick.Admitted;
+        }
+        return Enumerable.Range(0, minutes)
+            .Select(i => new AdmissionMinute(new DateTimeOffset(first + i * TimeSpan.TicksPerMinute, TimeSpan.Zero), queue[i], admitted[i]))
+            .ToArray();
     }
 
     // The groups are few (channels, services, programs): ordered here, as EF cannot order by a record it constructs.

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kangen.Platform.Features.Admission;
 using Kangen.Platform.Features.Campaigns;
 using Kangen.Platform.Storage;
 using Kangen.Platform.Web;
@@ -10,7 +11,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Kangen.Platform.Pages.Admin;
 
 /// <summary>The administrator's dashboard: live figures as charts, read from the database at each request.</summary>
-public sealed class AdminIndexModel(KangenDbContext db, CampaignProvider campaigns, TimeProvider time) : PageModel
+public sealed class AdminIndexModel(KangenDbContext db, CampaignProvider campaigns, AdmissionControl admission, TimeProvider time) : PageModel
 {
     /// <summary>When the figures were read.</summary>
     public DateTimeOffset ReadAt { get; private set; }
@@ -26,6 +27,12 @@ public sealed class AdminIndexModel(KangenDbContext db, CampaignProvider campaig
 
     /// <summary>Registered operators.</summary>
     public IReadOnlyList<OperatorRow> Operators { get; private set; } = [];
+
+    /// <summary>The waiting room now (the full view is <c>/admin/admission</c>).</summary>
+    public AdmissionLive? Admission { get; private set; }
+
+    /// <summary>Whether admission control is on.</summary>
+    public bool AdmissionEnabled { get; private set; }
 
     /// <summary>Program applications in all.</summary>
     public long ApplicationsTotal { get; private set; }
@@ -46,6 +53,9 @@ public sealed class AdminIndexModel(KangenDbContext db, CampaignProvider campaig
         Settlements = await AdminFigures.SettlementMonthsAsync(db, cancellationToken);
         Operators = await AdminFigures.OperatorsAsync(db, cancellationToken);
         ApplicationsTotal = perProgram.Sum(p => p.Count);
+        // The panel needs the figures of now only; the history is the admission console's.
+        Admission = (await admission.LiveAsync(db, TimeSpan.Zero, cancellationToken)).Live;
+        AdmissionEnabled = admission.Settings.Enabled;
 
         var invariant = CultureInfo.InvariantCulture;
         var count = WebCulture.Pick("件数", "件数", "Count");
