@@ -16,8 +16,18 @@ internal sealed record BenchReply(HttpStatusCode? Status, JsonElement Body, stri
 
     public string? Code => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
 
-    public string? Text(string property) =>
-        Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(property, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+    /// <summary>The string at <paramref name="path"/> (dotted for nested objects), or null.</summary>
+    public string? Text(string path) => TextAt(Body, path);
+
+    public static string? TextAt(JsonElement body, string path)
+    {
+        foreach (var name in path.Split('.'))
+        {
+            if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(name, out body))
+                return null;
+        }
+        return body.ValueKind == JsonValueKind.String ? body.GetString() : null;
+    }
 
     public long? Number(string property) =>
         Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(property, out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt64() : null;
@@ -114,11 +124,11 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
         }
 
         // The gated requests; each may meet the queue again (a pass not honoured), then waits and retries.
-        async Task<BenchReply?> Gated(string operation, Func<HttpRequestMessage> request, string? bearer = null)
+        async Task<BenchReply?> Gated(string operation, Func<HttpRequestMessage> request, string? bearer = null, Func<JsonElement, string?>? check = null)
         {
             for (var attempt = 0; ; attempt++)
             {
-                var reply = await SendAsync(operation, request, pass, null, bearer);
+                var reply = await SendAsync(operation, request, pass, check, bearer);
                 if (!reply.Queued)
                     return reply.Ok ? reply : null;
                 outcome.Requeued++;
@@ -127,7 +137,7 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
             }
         }
 
-        var challenge = await Gated("session challenge", () => Post("api/v1/challenges", new { purpose = "session" }));
+        var challenge = await Gated("session challenge", () => Post("api/v1/challenges", new { purpose = "session" }), check: Has("challenge"));
         if (challenge?.Text("challenge") is not { } sessionChallenge)
             return outcome;
         var (certificate, signature) = card.Sign(Encoding.UTF8.GetBytes(sessionChallenge));
@@ -136,15 +146,16 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
             challenge = sessionChallenge,
             certificate = Convert.ToBase64String(certificate),
             signature = Convert.ToBase64String(signature),
-        }));
+        }), check: Has("token"));
         if (session?.Text("token") is not { } token)
             return outcome;
         try
         {
-            var verified = await Gated("verify account", () => Post("api/v1/applications/verify-account", new { service, fields, forChild = false }), token);
-            if (verified?.Text("verification") is not { } verification || verified.Body.GetProperty("terms").GetProperty("version").GetString() is not { } terms)
+            var verified = await Gated("verify account", () => Post("api/v1/applications/verify-account", new { service, fields, forChild = false }), token,
+                Has("verification", "terms.version"));
+            if (verified?.Text("verification") is not { } verification || verified.Text("terms.version") is not { } terms)
                 return outcome;
-            var applicationChallenge = await Gated("app challenge", () => Post("api/v1/challenges", new { purpose = "application" }));
+            var applicationChallenge = await Gated("app challenge", () => Post("api/v1/challenges", new { purpose = "application" }), check: Has("challenge"));
             if (applicationChallenge?.Text("challenge") is not { } signedChallenge)
                 return outcome;
             var statement = ApplicationStatement.Build(signedChallenge, campaign, forChild: false, [ProgramKind.CardAcquisition], service, terms,
@@ -167,7 +178,7 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
                 var request = Post("api/v1/applications", body);
                 request.Headers.Add("Idempotency-Key", key);
                 return request;
-            });
+            }, check: Has("applicationId"));
             outcome.Served = application is not null;
         }
         finally
@@ -205,6 +216,10 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
         body.ValueKind == JsonValueKind.Object && body.TryGetProperty("state", out var s) && s.GetString() is AdmissionCodes.Admitted or AdmissionCodes.Waiting
             ? null
             : "unexpected admission answer " + body.GetRawText();
+
+    /// <summary>A check that the answer carries these string properties (a dotted path reaches into an object).</summary>
+    private static Func<JsonElement, string?> Has(params string[] properties) => body =>
+        properties.FirstOrDefault(p => BenchReply.TextAt(body, p) is null) is { } missing ? $"the answer has no {missing}: {body.GetRawText()}" : null;
 
     private static HttpRequestMessage Post(string path, object body) => new(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
 
