@@ -78,10 +78,11 @@ public sealed class WaitingRoomTests(CapacityOneFixture fixture) : IClassFixture
 
         var admin = await fixture.NewPageAsync();
         await fixture.StaffSignInAsync(admin, "admin");
-        await admin.GotoAsync(Url("admin/admission?culture=en"));
+        await admin.GotoAsync(Url("admin/admission?culture=ja"));
         // Two waiting, one in the flow.
         Assert.Equal("2", await admin.GetByTestId("admission-queue").InnerTextAsync());
         Assert.Equal("1", await admin.GetByTestId("admission-in-flow").InnerTextAsync());
+        await WebFixture.ScreenshotAsync(admin, "admin-admission-queue-ja");
         await admin.Locator("#capacity").FillAsync("2");
         await admin.Locator("form.admission-settings button[type=submit]").ClickAsync();
         await admin.GetByTestId("admission-saved").WaitForAsync();
