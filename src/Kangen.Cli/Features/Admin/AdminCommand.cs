@@ -22,6 +22,7 @@ public static class AdminCommand
         command.Subcommands.Add(OperatorCommands.Operator(context));
         command.Subcommands.Add(OperatorCommands.Link(context));
         command.Subcommands.Add(SettlementCommands.Create(context));
+        command.Subcommands.Add(AdmissionCommands.Create(context));
         return command;
     }
 

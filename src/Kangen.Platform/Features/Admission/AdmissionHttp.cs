@@ -165,7 +165,10 @@ public sealed record AdmissionView(AdmissionSettingsRequest Settings, AdmissionL
 /// <summary>The staggered windows on the wire: until when, and each digit's opening time.</summary>
 public sealed record AdmissionWindowsRequest(DateTimeOffset? Until, Dictionary<string, DateTimeOffset>? Opens);
 
-/// <summary>Settings on the wire; a missing field keeps the value in force (windows: null removes them only when sent as null).</summary>
+/// <summary>
+/// Settings on the wire; a missing (or null) field keeps the value in force. <c>windows</c> replaces the staggered windows;
+/// <c>"windows": {"until": null}</c> (no opening times) removes them.
+/// </summary>
 public sealed record AdmissionSettingsRequest(bool? Enabled, int? Capacity, int? RequestsPerSecond, AdmissionWindowsRequest? Windows)
 {
     /// <summary>The wire form of <paramref name="settings"/>.</summary>
@@ -182,8 +185,10 @@ public sealed record AdmissionSettingsRequest(bool? Enabled, int? Capacity, int?
     {
         ArgumentNullException.ThrowIfNull(current);
         var problems = new List<PlatformProblem>();
-        AdmissionWindows? windows = null;
-        if (Windows is not null)
+        var windows = current.Windows;
+        if (Windows is { Until: null, Opens: null or { Count: 0 } })
+            windows = null;
+        else if (Windows is not null)
         {
             if (Windows.Until is null)
                 problems.Add(AdmissionProblems.Invalid("windows.until", "windows need 'until': when the staggered opening ends"));
