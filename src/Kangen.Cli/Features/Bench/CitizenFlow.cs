@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Kangen.Platform.Features.Admission;
 using Kangen.Platform.Features.Applications;
 using Kangen.Rules;
 
@@ -12,7 +13,7 @@ namespace Kangen.Cli.Features.Bench;
 internal sealed record BenchReply(HttpStatusCode? Status, JsonElement Body, string? AdmissionToken, TimeSpan? RetryAfter, long SentAt, long ReceivedAt, bool Ok)
 {
     /// <summary>The queue's answer to a gated request that has no pass yet: not an error, the citizen waits.</summary>
-    public bool Queued => Status == HttpStatusCode.TooManyRequests && Code == AdmissionCodes.Queued;
+    public bool Queued => Status == HttpStatusCode.TooManyRequests && Code == AdmissionProblems.Queued.Code;
 
     public string? Code => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
 
@@ -31,15 +32,6 @@ internal sealed record BenchReply(HttpStatusCode? Status, JsonElement Body, stri
 
     public long? Number(string property) =>
         Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(property, out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt64() : null;
-}
-
-/// <summary>The stable codes and names of the admission contract (issue 11) that the bench's citizens use.</summary>
-internal static class AdmissionCodes
-{
-    public const string Queued = "admission.queued";
-    public const string Header = "Kangen-Admission";
-    public const string Admitted = "admitted";
-    public const string Waiting = "waiting";
 }
 
 /// <summary>What happened to one citizen: ticket, when it was last told to wait and when first admitted (timestamps of the bench's clock), served or not.</summary>
@@ -192,7 +184,7 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
     /// <summary>Polls until admitted; returns the newest pass, or null when the admission endpoints failed.</summary>
     private async Task<string?> WaitAdmittedAsync(CitizenOutcome outcome, BenchReply reply, string? pass)
     {
-        while (reply.Queued || reply.Text("state") != AdmissionCodes.Admitted)
+        while (reply.Queued || reply.Text("state") != AdmissionStates.Admitted)
         {
             // Only the wait before the first admission says anything about order; a later one is a requeue, counted apart.
             if (outcome.AdmittedAt is null)
@@ -213,7 +205,7 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
 
     // No staggered windows are set by the bench: a state other than these is an error.
     private static string? CheckAdmissionState(JsonElement body) =>
-        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("state", out var s) && s.GetString() is AdmissionCodes.Admitted or AdmissionCodes.Waiting
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("state", out var s) && s.GetString() is AdmissionStates.Admitted or AdmissionStates.Waiting
             ? null
             : "unexpected admission answer " + body.GetRawText();
 
@@ -232,7 +224,7 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
     {
         using var request = create();
         if (pass is not null)
-            request.Headers.Add(AdmissionCodes.Header, pass);
+            request.Headers.Add(AdmissionHttp.Header, pass);
         if (bearer is not null)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         var sent = Time.GetTimestamp();
@@ -251,7 +243,7 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
             {
                 problem = "unreadable body";
             }
-            var token = response.Headers.TryGetValues(AdmissionCodes.Header, out var values) ? values.FirstOrDefault() : null;
+            var token = response.Headers.TryGetValues(AdmissionHttp.Header, out var values) ? values.FirstOrDefault() : null;
             var retryAfter = response.Headers.RetryAfter is { } r ? r.Delta ?? (r.Date is { } at ? at - Time.GetUtcNow() : null) : null;
             var reply = new BenchReply(response.StatusCode, body, token, retryAfter, sent, received, false);
             var latency = Time.GetElapsedTime(sent, received);
