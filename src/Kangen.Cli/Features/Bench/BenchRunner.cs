@@ -77,6 +77,14 @@ internal static class BenchRunner
     private static async Task<T> WithProgressAsync<T>(CliContext context, Func<BenchProgress, Task<T>> work)
     {
         var progress = new BenchProgress();
+        if (!context.Console.Profile.Capabilities.Interactive)
+        {
+            // Redirected to a file or a CI log: live bars would print a line per refresh, so only the end state is shown.
+            var result = await work(progress);
+            foreach (var counter in progress.Counters)
+                context.Console.MarkupLineInterpolated($"{counter.Description}: {counter.Done:N0} / {counter.Total:N0}");
+            return result;
+        }
         var shown = new Dictionary<BenchCounter, ProgressTask>();
         return await context.Console.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())

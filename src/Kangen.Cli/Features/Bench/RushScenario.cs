@@ -75,7 +75,7 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
         // One warm-up citizen, then the baseline's, then the rush's: each applies once, so each has its own card.
         var total = 1 + settings.BaselineCitizens + settings.RushCitizens;
         var issuing = progress.Add($"Cards: {total} (cached; a new one is two RSA-2048 key pairs)", total);
-        var starting = progress.Add("Platform: fresh SQLite, admission control, demo operators", 1);
+        var starting = progress.Add($"Platform: fresh SQLite, admission control {(settings.Admission ? "on" : "off")}, demo operators", 1);
         var warming = progress.Add("Warm-up: one citizen's whole flow (not measured)", 1);
 
         _cards = await Task.Run(() => BenchCards.Ensure(CardCache, total, context.Time, issuing), cancellationToken);
