@@ -306,6 +306,13 @@ public sealed class AdmissionControl
         return open + Math.Max(0, admitted - opened);
     }
 
+    /// <summary>Reads the shared state into this replica's view (a scope of its own).</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        using var scope = _scopes.CreateScope();
+        await RefreshAsync(scope.ServiceProvider.GetRequiredService<KangenDbContext>(), cancellationToken);
+    }
+
     /// <summary>Reads the shared state into this replica's view.</summary>
     public async Task RefreshAsync(KangenDbContext db, CancellationToken cancellationToken)
     {

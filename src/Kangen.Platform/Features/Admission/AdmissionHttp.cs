@@ -307,11 +307,17 @@ internal sealed class AdmissionLoop(AdmissionControl admission, IOptions<Admissi
         if (interval <= 0)
             return;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(interval), TimeProvider.System);
+        var ticks = 0L;
         do
         {
             try
             {
-                await admission.AdvanceAsync(force: false, stoppingToken);
+                // Off, nobody waits: a write every tick would buy nothing, so the figures are refreshed ten times less
+                // often (and every tick re-reads the settings, so switching on takes effect within one).
+                if (admission.Settings.Enabled || ticks++ % 10 == 0)
+                    await admission.AdvanceAsync(force: false, stoppingToken);
+                else
+                    await admission.RefreshAsync(stoppingToken);
             }
             catch (Exception e) when (e is Microsoft.EntityFrameworkCore.DbUpdateException or System.Data.Common.DbException or InvalidOperationException or TimeoutException)
             {
