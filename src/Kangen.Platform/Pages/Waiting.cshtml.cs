@@ -1,5 +1,6 @@
 using Kangen.Platform.Features.Admission;
 using Kangen.Platform.Web;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -61,6 +62,9 @@ public sealed class WaitingModel(AdmissionControl admission, TimeProvider time) 
         var known = admission.Check(token);
         if (known is null)
         {
+            // A signed-in citizen is in the flow already (the gate lets them pass): a ticket would only queue them.
+            if ((await HttpContext.AuthenticateAsync(WebSessionAuthenticationHandler.SchemeName)).Succeeded)
+                return LocalRedirect(Target);
             if (Windows is not null && Digit is null)
             {
                 AskDigit = true;

@@ -115,5 +115,21 @@ public sealed class StaggeredWindowTests(RoomyAdmissionFixture fixture) : IClass
         Assert.Equal("/login", new Uri(page.Url).AbsolutePath);
     }
 
+    [Fact]
+    public async Task A_signed_in_citizen_is_not_given_a_ticket_by_the_waiting_page()
+    {
+        // Signed in through the API while admission is off (the fixture's sign-in sends no ticket), then windows come.
+        await fixture.SaveAsync(new AdmissionSettings(false, 100, 0, null));
+        var page = await fixture.NewPageAsync();
+        await fixture.SignInByApiAsync(page, "adult-3");
+        await fixture.SaveAsync(new AdmissionSettings(true, 100, 0, new AdmissionWindows(fixture.Now.AddDays(1), new Dictionary<int, DateTimeOffset>())));
+
+        await page.GotoAsync(Url("waiting?returnUrl=%2Fme"));
+
+        // Neither asked for a digit nor queued: straight on, and no ticket cookie.
+        Assert.Equal("/me", new Uri(page.Url).AbsolutePath);
+        Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == AdmissionControl.CookieName);
+    }
+
     private string Url(string path) => new Uri(fixture.BaseUrl, path).ToString();
 }

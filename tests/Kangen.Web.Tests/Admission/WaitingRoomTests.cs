@@ -64,14 +64,21 @@ public sealed class WaitingRoomTests(CapacityOneFixture fixture) : IClassFixture
         await AccessibilityTests.AssertAccessibleAsync(second);
         await WebFixture.ScreenshotAsync(second, "waiting-en");
 
-        // A third person, on a phone with scripts off, queues behind the second; their page reloads itself instead.
-        var third = await fixture.NewPageAsync(Phone(javaScript: false));
+        // A third person, on a phone, queues behind the second; the page marks itself to tell a reload from a swap.
+        var third = await fixture.NewPageAsync(Phone());
         await third.GotoAsync(Url("login"));
         Assert.Equal("/waiting", new Uri(third.Url).AbsolutePath);
         Assert.Equal("2", await third.GetByTestId("queue-position").GetAttributeAsync("data-position"));
-        Assert.Equal(1, await third.Locator("noscript meta[http-equiv=refresh]").CountAsync());
+        Assert.Equal("あなたの前に 1 人", (await third.GetByTestId("queue-ahead").InnerTextAsync()).Trim());
         await AssertFitsAsync(third);
         await WebFixture.ScreenshotAsync(third, "waiting-phone-ja");
+        await third.EvaluateAsync("window.kangenTestMarker = 1");
+
+        // A fourth, with scripts off, behind them; their page reloads itself instead.
+        var fourth = await fixture.NewPageAsync(new BrowserNewContextOptions { Locale = "ja-JP", JavaScriptEnabled = false });
+        await fourth.GotoAsync(Url("login"));
+        Assert.Equal("3", await fourth.GetByTestId("queue-position").GetAttributeAsync("data-position"));
+        Assert.Equal(1, await fourth.Locator("noscript meta[http-equiv=refresh]").CountAsync());
 
         // Still waiting: the first person has not left and the capacity is 1.
         Assert.Equal("/waiting", new Uri(second.Url).AbsolutePath);
@@ -79,8 +86,8 @@ public sealed class WaitingRoomTests(CapacityOneFixture fixture) : IClassFixture
         var admin = await fixture.NewPageAsync();
         await fixture.StaffSignInAsync(admin, "admin");
         await admin.GotoAsync(Url("admin/admission?culture=ja"));
-        // Two waiting, one in the flow.
-        Assert.Equal("2", await admin.GetByTestId("admission-queue").InnerTextAsync());
+        // Three waiting, one in the flow.
+        Assert.Equal("3", await admin.GetByTestId("admission-queue").InnerTextAsync());
         Assert.Equal("1", await admin.GetByTestId("admission-in-flow").InnerTextAsync());
         await WebFixture.ScreenshotAsync(admin, "admin-admission-queue-ja");
         await admin.Locator("#capacity").FillAsync("2");
@@ -90,10 +97,14 @@ public sealed class WaitingRoomTests(CapacityOneFixture fixture) : IClassFixture
 
         // The waiting page reloads itself and sends the person on to where they were going.
         await second.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/login", new PageWaitForURLOptions { Timeout = 60_000 });
-        // In order: the third, behind, still waits; the first person was never thrown out.
-        await third.ReloadAsync();
+        // In order: the third, behind, still waits and is now next; its page changed the figures in place, without a reload.
+        await third.Locator("[data-testid=queue-position][data-position='1']").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
         Assert.Equal("/waiting", new Uri(third.Url).AbsolutePath);
-        Assert.Equal("1", await third.GetByTestId("queue-position").GetAttributeAsync("data-position"));
+        Assert.Equal(1, await third.EvaluateAsync<int>("window.kangenTestMarker || 0"));
+        Assert.Equal("あなたの前に 0 人", (await third.GetByTestId("queue-ahead").InnerTextAsync()).Trim());
+        await fourth.ReloadAsync();
+        Assert.Equal("2", await fourth.GetByTestId("queue-position").GetAttributeAsync("data-position"));
+        // The first person was never thrown out.
         await first.ReloadAsync();
         Assert.Equal("/login", new Uri(first.Url).AbsolutePath);
     }
