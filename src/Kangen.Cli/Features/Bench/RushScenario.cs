@@ -18,15 +18,18 @@ namespace Kangen.Cli.Features.Bench;
 /// <param name="Admission">False to run the same citizens with admission control off: what a rush does without a waiting room.</param>
 internal sealed record RushSettings(int Capacity, int Factor, int TickMilliseconds, string Folder, bool Admission = true)
 {
-    /// <summary>Citizens of the baseline phase: half the capacity, so nobody waits.</summary>
-    public int BaselineCitizens => Math.Max(1, Capacity / 2);
+    /// <summary>
+    /// Citizens of the baseline phase: exactly the capacity, so the flow is as full as during the rush and nobody waits;
+    /// the rush's admitted requests are then compared with requests under the same load.
+    /// </summary>
+    public int BaselineCitizens => Capacity;
 
     public int RushCitizens => Capacity * Factor;
 }
 
 /// <summary>
-/// <c>kangen bench rush</c> (issue 11): the platform with admission control at a capacity, a baseline of half the
-/// capacity's citizens (nobody waits), then <c>factor</c> times the capacity's citizens at once. Shows that admitted
+/// <c>kangen bench rush</c> (issue 11): the platform with admission control at a capacity, a baseline of the
+/// capacity's citizens (a full flow, nobody waits), then <c>factor</c> times the capacity's citizens at once. Shows that admitted
 /// requests keep their latency, nobody gets an error, everyone is served, in ticket order.
 /// </summary>
 internal sealed class RushScenario(CliContext context, RushSettings settings) : BenchScenario
@@ -108,7 +111,7 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
     public override async Task<IReadOnlyList<BenchPhase>> MeasureAsync(BenchProgress progress, CancellationToken cancellationToken)
     {
         var baseline = new BenchPhase("baseline", context.Time);
-        var baselineAdmitted = progress.Add($"Baseline: {settings.BaselineCitizens} citizens admitted (under capacity)", settings.BaselineCitizens);
+        var baselineAdmitted = progress.Add($"Baseline: {settings.BaselineCitizens} citizens admitted (a full flow)", settings.BaselineCitizens);
         var baselineServed = progress.Add("Baseline: served", settings.BaselineCitizens);
         _baseline.AddRange(await RunCitizensAsync(baseline, 1, settings.BaselineCitizens, (baselineAdmitted, baselineServed), cancellationToken));
         // The rush starts on an empty flow, as a launch morning does.

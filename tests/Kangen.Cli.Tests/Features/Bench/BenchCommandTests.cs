@@ -39,7 +39,7 @@ public sealed class BenchCommandTests : IDisposable
         var phases = root.GetProperty("phases").EnumerateArray().ToDictionary(p => p.GetProperty("phase").GetString()!,
             p => p.GetProperty("operations").EnumerateArray().ToDictionary(o => o.GetProperty("operation").GetString()!, o => o.GetProperty("requests").GetInt64()));
         Assert.Equal(new[] { "baseline", "rush" }, phases.Keys.ToArray());
-        Assert.Equal(1, phases["baseline"]["application"]);
+        Assert.Equal(3, phases["baseline"]["application"]);
         Assert.Equal(9, phases["rush"]["admission draw"]);
         foreach (var operation in RushScenario.FlowOperations)
             Assert.Equal(9, phases["rush"][operation]);
