@@ -127,7 +127,7 @@ public static class AdmissionStates
 /// <summary>A ticket's state as the citizen sees it.</summary>
 /// <param name="State">One of <see cref="AdmissionStates"/>.</param>
 /// <param name="Number">The ticket's number (0: no ticket, e.g. admission off or window closed).</param>
-/// <param name="Position">People ahead (0 when admitted).</param>
+/// <param name="Position">The place in the queue: 1 is next (0 when admitted); people ahead are one fewer.</param>
 /// <param name="EstimatedWaitSeconds">Estimated wait; null when it cannot be estimated yet (nobody admitted lately).</param>
 /// <param name="OpensAt">When the citizen's window opens (window-closed only).</param>
 public sealed record AdmissionStatus(string State, long Number, long Position, int? EstimatedWaitSeconds, DateTimeOffset? OpensAt);
