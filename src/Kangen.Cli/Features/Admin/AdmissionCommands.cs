@@ -89,7 +89,7 @@ public static class AdmissionCommands
                 using var response = await http.PutAsJsonAsync(Route, body, Json, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                     return await PlatformConnection.ReportProblemAsync(context, response, cancellationToken);
-                context.Console.MarkupLine("[green]Saved[/]: in force on every replica within a second.");
+                context.Console.MarkupLine("[green]Saved[/]: in force on every replica at its next advance (a fraction of a second).");
                 Print(context, (await response.Content.ReadFromJsonAsync<AdmissionView>(Json, cancellationToken))!);
                 return ExitCodes.Ok;
             }, cancellationToken);

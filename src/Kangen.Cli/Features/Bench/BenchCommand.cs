@@ -41,8 +41,8 @@ public static class BenchCommand
         };
         var tick = new Option<int>("--tick-ms")
         {
-            Description = "How often the platform advances the queue, in milliseconds (Kangen:Admission:TickMilliseconds; default 1000).",
-            DefaultValueFactory = _ => 1000,
+            Description = "How often the platform advances the queue, in milliseconds (Kangen:Admission:TickMilliseconds; default 250, the platform's).",
+            DefaultValueFactory = _ => new Kangen.Platform.Features.Admission.AdmissionOptions().TickMilliseconds,
         };
         var noAdmission = new Option<bool>("--no-admission")
         {

@@ -15,7 +15,7 @@ namespace Kangen.Platform.Features.Admission;
 /// <summary>
 /// The waiting room. Every newcomer to the citizen flow draws a numbered ticket from one counter in the database
 /// (<c>admission_state</c>), so tickets are first come, first served across replicas; a ticket is admitted once the
-/// shared watermark reaches its number. The watermark is advanced about once a second by whichever replica's turn it
+/// shared watermark reaches its number. The watermark is advanced every few hundred milliseconds by whichever replica's turn it
 /// is, by as many people as the flow has room for (capacity minus open citizen sessions and fresh passes, and nobody
 /// while the citizen requests per second are over the limit). When nobody waits and there is room, a newcomer is
 /// admitted at once by the same statement that numbers the ticket. Tickets are tokens signed with the platform's

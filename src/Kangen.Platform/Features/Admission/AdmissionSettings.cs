@@ -33,8 +33,11 @@ public sealed class AdmissionOptions
     /// </summary>
     public int PassGraceSeconds { get; set; } = 120;
 
-    /// <summary>How often the replicas advance the queue (milliseconds; default 1,000; 0: only when asked, for tests).</summary>
-    public int TickMilliseconds { get; set; } = 1000;
+    /// <summary>
+    /// How often the replicas advance the queue (milliseconds; default 250: a freed place is handed on within a quarter
+    /// second, measured in docs/performance.md against 1,000; 0: only when asked, for tests).
+    /// </summary>
+    public int TickMilliseconds { get; set; } = 250;
 
     /// <summary>Citizen-flow requests served at once; more wait in line (FIFO) so other lanes keep their share.</summary>
     public int CitizenConcurrency { get; set; } = 64;
