@@ -70,6 +70,9 @@ public sealed class WaitingModel(AdmissionControl admission, TimeProvider time) 
                 AskDigit = true;
                 return Page();
             }
+            // A probe or a link preview (HEAD) draws no ticket.
+            if (HttpMethods.IsHead(Request.Method))
+                return Page();
             known = await admission.DrawAsync(token, Windows is null ? null : Digit, cancellationToken);
         }
         return Show(known.Value);
@@ -95,7 +98,8 @@ public sealed class WaitingModel(AdmissionControl admission, TimeProvider time) 
             return Page();
         }
         var (status, newest) = await admission.DrawAsync(Request.Cookies[AdmissionControl.CookieName], Digit, cancellationToken);
-        admission.WriteCookie(HttpContext, newest);
+        if (newest.Length > 0)
+            admission.WriteCookie(HttpContext, newest);
         return status.State == AdmissionStates.Admitted ? LocalRedirect(Target) : LocalRedirect(SelfUrl);
     }
 
@@ -119,10 +123,23 @@ public sealed class WaitingModel(AdmissionControl admission, TimeProvider time) 
 
     private IActionResult Show((AdmissionStatus Status, string Token) result)
     {
-        admission.WriteCookie(HttpContext, result.Token);
+        if (result.Token.Length > 0)
+            admission.WriteCookie(HttpContext, result.Token);
+        if (result.Status.State == AdmissionStates.DigitRequired)
+        {
+            // Windows came into force between the page's look and the draw: ask, as for anyone.
+            Windows ??= admission.WindowsInForce;
+            AskDigit = true;
+            return Page();
+        }
         Status = result.Status;
         if (Status.State == AdmissionStates.Admitted)
             return LocalRedirect(Target);
+        if (Status.State == AdmissionStates.Unavailable)
+        {
+            RefreshSeconds = 5;
+            return Page();
+        }
         RefreshSeconds = Status.State == AdmissionStates.WindowClosed && Status.OpensAt is { } opens
             // Reload soon after the window opens, but at least once a minute so that a changed rule shows.
             ? (int)Math.Clamp(Math.Ceiling((opens - Now).TotalSeconds) + 1, 5, 60)

@@ -14,7 +14,7 @@ namespace Kangen.Cli.Features.Citizen;
 /// </summary>
 internal sealed class AdmissionQueue(CliContext context, int? windowDigit) : DelegatingHandler
 {
-    private string? _token;
+    private volatile string? _token;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -40,16 +40,20 @@ internal sealed class AdmissionQueue(CliContext context, int? windowDigit) : Del
                 }
                 // Waiting is paced by real time on purpose: the platform advances its queue on real time too.
                 await Task.Delay(TimeSpan.FromSeconds(queued.RetryAfter), TimeProvider.System, cancellationToken);
-                using var ask = new HttpRequestMessage(HttpMethod.Get, new Uri(request.RequestUri!, "/api/v1/admission"));
+                using var ask = new HttpRequestMessage(HttpMethod.Get, AdmissionUri(request.RequestUri!));
                 AddHeaders(ask);
                 using var state = await base.SendAsync(ask, cancellationToken);
                 Remember(state);
                 if (!state.IsSuccessStatusCode)
                     break; // the ticket was lost (e.g. a restart with new keys): the request draws a new one
-                var json = JsonDocument.Parse(await state.Content.ReadAsStringAsync(cancellationToken)).RootElement;
-                if (json.GetProperty("state").GetString() != AdmissionStates.Waiting)
+                using var document = JsonDocument.Parse(await state.Content.ReadAsStringAsync(cancellationToken));
+                var json = document.RootElement;
+                var now = json.GetProperty("state").GetString();
+                if (now != AdmissionStates.Waiting)
                 {
-                    context.Console.WriteLine("順番が来ました / 轮到您了 / Your turn: going on.");
+                    // Admitted: go on. Anything else (a closed window) is for the request itself to report.
+                    if (now == AdmissionStates.Admitted)
+                        context.Console.WriteLine("順番が来ました / 轮到您了 / Your turn: going on.");
                     break;
                 }
                 position = json.GetProperty("position").GetInt64();
@@ -95,11 +99,23 @@ internal sealed class AdmissionQueue(CliContext context, int? windowDigit) : Del
             return null;
         // Buffered, so the caller can still read a 429 that is not the queue's.
         await response.Content.LoadIntoBufferAsync(cancellationToken);
-        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement;
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        var problem = document.RootElement;
         if (!problem.TryGetProperty("code", out var code) || code.GetString() != AdmissionProblems.Queued.Code)
             return null;
         return new Queued(problem.GetProperty("position").GetInt64(),
             problem.TryGetProperty("estimatedWaitSeconds", out var w) && w.ValueKind == JsonValueKind.Number ? w.GetInt32() : null, RetryAfter(response));
+    }
+
+    /// <summary>
+    /// <c>api/v1/admission</c> beside the route that was asked (the platform may live under a path prefix, as
+    /// <c>--server</c> allows).
+    /// </summary>
+    private static Uri AdmissionUri(Uri requested)
+    {
+        var path = requested.AbsolutePath;
+        var api = path.IndexOf("/api/v1/", StringComparison.Ordinal);
+        return new Uri(requested, (api >= 0 ? path[..api] : "") + "/api/v1/admission");
     }
 
     private static int RetryAfter(HttpResponseMessage response) =>
@@ -117,7 +133,10 @@ internal sealed class TimeoutHandler(TimeSpan timeout) : DelegatingHandler(new H
         bounded.CancelAfter(timeout);
         try
         {
-            return await base.SendAsync(request, bounded.Token);
+            var response = await base.SendAsync(request, bounded.Token);
+            // The body too, within the same bound: the client's own timeout is off (waiting in the queue is not slow).
+            await response.Content.LoadIntoBufferAsync(bounded.Token);
+            return response;
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {

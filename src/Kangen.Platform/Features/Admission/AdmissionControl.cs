@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Diagnostics.Metrics;
 using Kangen.Platform.Features.Audit;
 using Kangen.Platform.Features.Identity;
-using Kangen.Platform.Features.Identity.Sessions;
 using Kangen.Platform.Observability;
 using Kangen.Platform.Problems;
 using Kangen.Platform.Storage;
@@ -28,7 +27,6 @@ public sealed class AdmissionControl
     public const string CookieName = "kangen-admission";
 
     private const int Version = 1;
-    private static readonly TimeSpan RefreshSeen = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan History = TimeSpan.FromDays(1);
 
@@ -105,12 +103,11 @@ public sealed class AdmissionControl
             return null;
         }
         if (ticket.AdmittedMs > 0)
-        {
-            if (nowMs - ticket.SeenMs > (long)_options.PassIdleMinutes * 60_000)
-                return null;
-            var renewed = nowMs - ticket.SeenMs > RefreshSeen.TotalMilliseconds ? Write(ticket with { SeenMs = nowMs }) : token!;
-            return (new AdmissionStatus(AdmissionStates.Admitted, ticket.Number, 0, 0, null), renewed);
-        }
+            return nowMs - ticket.AdmittedMs > (long)_options.PassMinutes * 60_000
+                ? null
+                : (new AdmissionStatus(AdmissionStates.Admitted, ticket.Number, 0, 0, null), token!);
+        if (nowMs - ticket.IssuedMs > (long)_options.TicketHours * 3_600_000)
+            return null;
         if (!snapshot.Settings.Enabled || ticket.Number <= snapshot.Admitted)
         {
             _waitHistogram.Record(Math.Max(0, nowMs - ticket.IssuedMs) / 1000.0);
@@ -121,11 +118,25 @@ public sealed class AdmissionControl
     }
 
     /// <summary>
+    /// For a request that carries a signed-in session (someone in the flow): a fresh pass keeping the ticket's number,
+    /// when <paramref name="token"/> is none, not a pass, or a pass older than half a minute; else null (keep it).
+    /// </summary>
+    public string? Renew(string? token)
+    {
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var ticket = Read(token);
+        if (ticket is { AdmittedMs: > 0 } pass && nowMs - pass.AdmittedMs is >= 0 and < 30_000)
+            return null;
+        return Write(new Ticket(ticket?.Number ?? 0, ticket?.IssuedMs ?? nowMs, nowMs, nowMs, ticket?.Digit));
+    }
+
+    /// <summary>
     /// Draws a ticket for a newcomer (or, for a valid <paramref name="token"/>, reports its state without drawing).
     /// <paramref name="digit"/> is the birth year's last digit, needed while staggered windows are in force (a token
-    /// that said it before is enough). Returns the state and the token to keep.
+    /// that said it before is enough; without one the state is <see cref="AdmissionStates.DigitRequired"/>). When the
+    /// database does not answer the state is <see cref="AdmissionStates.Unavailable"/> and nothing was drawn. Returns
+    /// the state and the token to keep.
     /// </summary>
-    /// <exception cref="ArgumentException">Windows are in force and no digit is known (ask for it first).</exception>
     public async Task<(AdmissionStatus Status, string Token)> DrawAsync(string? token, int? digit, CancellationToken cancellationToken)
     {
         if (Check(token) is { } current)
@@ -140,11 +151,21 @@ public sealed class AdmissionControl
         if (WindowsInForce is { } windows)
         {
             if (digit is null)
-                throw new ArgumentException("Staggered windows are in force: the birth year's last digit is needed.", nameof(digit));
+                return (new AdmissionStatus(AdmissionStates.DigitRequired, 0, 0, null, null), token ?? "");
             if (windows.OpensAt(digit.Value, now) is { } opens)
                 return (new AdmissionStatus(AdmissionStates.WindowClosed, 0, 0, null, opens), Write(new Ticket(0, nowMs, 0, 0, digit)));
         }
-        var (number, admitted) = await TakeNumberAsync(cancellationToken);
+        long number, admitted;
+        try
+        {
+            (number, admitted) = await TakeNumberAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+        {
+            // The database is down or saturated: say so (503 with Retry-After) rather than fail the page.
+            _log.LogWarning(e, "A queue ticket could not be drawn.");
+            return (new AdmissionStatus(AdmissionStates.Unavailable, 0, 0, null, null), token ?? "");
+        }
         var ticket = new Ticket(number, nowMs, 0, 0, digit);
         if (number <= admitted)
             return Admit(ticket, nowMs, counted: true);
@@ -172,7 +193,7 @@ public sealed class AdmissionControl
     {
         if (counted)
             _admittedCounter.Add(1);
-        return (new AdmissionStatus(AdmissionStates.Admitted, ticket.Number, 0, 0, null), Write(ticket with { AdmittedMs = nowMs, SeenMs = nowMs }));
+        return (new AdmissionStatus(AdmissionStates.Admitted, ticket.Number, 0, 0, null), Write(ticket with { AdmittedMs = nowMs }));
     }
 
     private static int? Estimate(long position, Snapshot snapshot) =>
@@ -217,21 +238,25 @@ public sealed class AdmissionControl
         var advanced = false;
         try
         {
+            // Counted before the claim, so the row (and SQLite's write gate) is held only for the arithmetic.
+            var counts = await CountFlowAsync(db, cancellationToken);
             using (await _gate.EnterAsync(cancellationToken))
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
                 var previousMs = await db.AdmissionState.Where(a => a.Id == 1).Select(a => a.AdvancedAtMs).SingleAsync(cancellationToken);
-                // Pacing is real time on purpose (tests run the platform on a fake clock); the counts below use the platform's.
+                // Pacing is real time on purpose (tests run the platform on a fake clock); the counts use the platform's.
                 var realMs = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
                 var interval = Math.Max(1, _options.TickMilliseconds);
-                var due = force || realMs - previousMs >= interval * 9L / 10;
+                // A replica whose clock ran ahead (or a clock stepped back) must not stop the queue: a mark in the
+                // future is due too.
+                var due = force || realMs - previousMs >= interval * 9L / 10 || previousMs - realMs > interval;
                 // Claiming with the value read lets one replica advance per interval (and locks the row on PostgreSQL).
                 var claimed = due && await db.AdmissionState.Where(a => a.Id == 1 && a.AdvancedAtMs == previousMs)
                     .ExecuteUpdateAsync(s => s.SetProperty(a => a.AdvancedAtMs, realMs).SetProperty(a => a.Requests, a => a.Requests + requests), cancellationToken) == 1;
                 if (claimed)
                 {
                     var seconds = previousMs == 0 || realMs <= previousMs ? interval / 1000.0 : (realMs - previousMs) / 1000.0;
-                    await AdvanceClaimedAsync(db, seconds, cancellationToken);
+                    await AdvanceClaimedAsync(db, seconds, counts, cancellationToken);
                     advanced = true;
                 }
                 else if (requests > 0)
@@ -251,12 +276,14 @@ public sealed class AdmissionControl
     }
 
     /// <summary>The advance itself, inside the claiming transaction (the row is this replica's until commit).</summary>
-    private async Task AdvanceClaimedAsync(KangenDbContext db, double seconds, CancellationToken cancellationToken)
+    private async Task AdvanceClaimedAsync(KangenDbContext db, double seconds, FlowCounts counts, CancellationToken cancellationToken)
     {
         var state = await db.AdmissionState.AsNoTracking().SingleAsync(a => a.Id == 1, cancellationToken);
         var settings = Effective(state, _options);
         var now = _time.GetUtcNow();
-        var inFlow = await InFlowAsync(db, state.Direct, now, cancellationToken);
+        // Admitted lately and not signed in yet: the advances' admissions (and those at once since the last one) less
+        // the sessions opened in the same grace period.
+        var inFlow = counts.Open + Math.Max(0, counts.AdmittedLately + state.Direct - counts.OpenedLately);
         var rate = state.Requests / seconds;
         var room = settings.Capacity - inFlow;
         if (!settings.Enabled)
@@ -291,20 +318,22 @@ public sealed class AdmissionControl
     }
 
     /// <summary>
-    /// People in the flow: open citizen sessions (not at a counter, which has its own lane), plus people admitted within
-    /// the grace period who have not opened a session yet (admitted then, less sessions opened then).
+    /// What the in-flow count is made of: open citizen sessions (every channel: a counter's sessions take places too,
+    /// and the channel is the client's word), sessions opened within the grace period, and people admitted in it.
     /// </summary>
-    private async Task<int> InFlowAsync(KangenDbContext db, int directSinceLastAdvance, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<FlowCounts> CountFlowAsync(KangenDbContext db, CancellationToken cancellationToken)
     {
-        var grace = TimeSpan.FromSeconds(_options.PassGraceSeconds);
-        var since = now - grace;
+        var now = _time.GetUtcNow();
+        var since = now - TimeSpan.FromSeconds(_options.PassGraceSeconds);
         // Sessions live a fixed time, so "opened since" is "expires after since + lifetime" (indexed).
         var openedAfter = since + _sessionLifetime;
-        var open = await db.Sessions.CountAsync(s => s.ExpiresAt > now && s.EndedAt == null && s.Channel != Channels.Spot, cancellationToken);
-        var opened = await db.Sessions.CountAsync(s => s.ExpiresAt > openedAfter && s.Channel != Channels.Spot, cancellationToken);
-        var admitted = directSinceLastAdvance + await db.AdmissionTicks.Where(t => t.At > since).SumAsync(t => (int?)t.AdmittedCount, cancellationToken) ?? 0;
-        return open + Math.Max(0, admitted - opened);
+        var open = await db.Sessions.CountAsync(s => s.ExpiresAt > now && s.EndedAt == null, cancellationToken);
+        var opened = await db.Sessions.CountAsync(s => s.ExpiresAt > openedAfter, cancellationToken);
+        var admitted = await db.AdmissionTicks.Where(t => t.At > since).SumAsync(t => (int?)t.AdmittedCount, cancellationToken) ?? 0;
+        return new FlowCounts(open, opened, admitted);
     }
+
+    private sealed record FlowCounts(int Open, int OpenedLately, int AdmittedLately);
 
     /// <summary>Reads the shared state into this replica's view (a scope of its own).</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
@@ -326,29 +355,37 @@ public sealed class AdmissionControl
         _snapshot = new Snapshot(Effective(state, _options), state.Issued, state.Admitted, perSecond, recent.FirstOrDefault()?.InFlow ?? 0, state.Requests);
     }
 
-    /// <summary>The waiting room now and its advances over <paramref name="span"/> (oldest first).</summary>
+    /// <summary>
+    /// The waiting room now and its history over <paramref name="span"/>, one entry per minute, oldest first (queue length
+    /// and people in the flow: the minute's largest; admitted: the minute's sum; requests per second: its mean).
+    /// </summary>
     public async Task<(AdmissionLive Live, IReadOnlyList<AdmissionTickView> History)> LiveAsync(KangenDbContext db, TimeSpan span, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         var now = _time.GetUtcNow();
         var since = now - span;
         var state = await db.AdmissionState.AsNoTracking().SingleAsync(a => a.Id == 1, cancellationToken);
-        var ticks = await db.AdmissionTicks.AsNoTracking().Where(t => t.At > since).OrderByDescending(t => t.Id).Take(4000).ToListAsync(cancellationToken);
-        ticks.Reverse();
+        var ticks = await db.AdmissionTicks.AsNoTracking().Where(t => t.At > since).OrderBy(t => t.Id)
+            .Select(t => new { t.At, t.Seconds, t.QueueLength, t.InFlow, t.AdmittedCount, t.RequestsPerSecond }).ToListAsync(cancellationToken);
         var recent = ticks.Where(t => t.At > now - RateWindow).ToList();
         var seconds = recent.Sum(t => t.Seconds);
         var last = ticks.LastOrDefault();
         int? oldest = null;
         if (state.Issued > state.Admitted)
         {
-            // The oldest waiting ticket (admitted + 1) was drawn before the first advance that had seen it drawn.
-            var drawnBy = await db.AdmissionTicks.AsNoTracking().Where(t => t.IssuedThrough > state.Admitted).OrderBy(t => t.Id)
+            // The oldest waiting ticket (admitted + 1) was drawn after the last advance that had not seen it yet; read
+            // backwards from the newest advance, that is a short walk (as long as the oldest wait).
+            var before = await db.AdmissionTicks.AsNoTracking().Where(t => t.IssuedThrough <= state.Admitted).OrderByDescending(t => t.Id)
                 .Select(t => (DateTimeOffset?)t.At).FirstOrDefaultAsync(cancellationToken);
-            oldest = drawnBy is { } at ? (int)Math.Max(0, (now - at).TotalSeconds) : 0;
+            oldest = before is { } at ? (int)Math.Max(0, (now - at).TotalSeconds) : null;
         }
         var live = new AdmissionLive(state.Issued - state.Admitted, last?.InFlow ?? 0,
             seconds > 0 ? recent.Sum(t => t.AdmittedCount) / seconds : 0, last?.RequestsPerSecond ?? 0, oldest, state.Issued, state.Admitted);
-        return (live, ticks.Select(t => new AdmissionTickView(t.At, t.QueueLength, t.InFlow, t.AdmittedCount, t.RequestsPerSecond)).ToList());
+        var perMinute = ticks
+            .GroupBy(t => new DateTimeOffset(t.At.UtcDateTime.Ticks - t.At.UtcDateTime.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero))
+            .Select(g => new AdmissionTickView(g.Key, g.Max(t => t.QueueLength), g.Max(t => t.InFlow), g.Sum(t => t.AdmittedCount), g.Average(t => t.RequestsPerSecond)))
+            .ToList();
+        return (live, perMinute);
     }
 
     /// <summary>
@@ -374,6 +411,9 @@ public sealed class AdmissionControl
                 .SetProperty(a => a.Windows, windows)
                 // Room measured under the old settings is void; the next advance measures it under the new ones.
                 .SetProperty(a => a.Budget, 0)
+                // Switched off, everyone waiting is let in (Check admits them); the queue must not come back full of
+                // people long gone when it is switched on again.
+                .SetProperty(a => a.Admitted, a => settings.Enabled ? a.Admitted : a.Issued)
                 .SetProperty(a => a.UpdatedAt, now)
                 .SetProperty(a => a.UpdatedBy, staffId), cancellationToken);
             await AuditIntent.AppendAllAsync(db, now, [new AuditIntent("staff:" + staffId, "admission.settings-saved", "admission",

@@ -44,7 +44,8 @@ public static class AdmissionHttp
         builder.Services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section)
             .Validate(o => o.Capacity is >= 1 and <= AdmissionSettings.MaxCapacity, "Kangen:Admission:Capacity must be between 1 and 10,000,000.")
             .Validate(o => o.RequestsPerSecond is >= 0 and <= AdmissionSettings.MaxRequestsPerSecond, "Kangen:Admission:RequestsPerSecond must be 0 (no limit) or more.")
-            .Validate(o => o.PassIdleMinutes >= 1, "Kangen:Admission:PassIdleMinutes must be at least 1.")
+            .Validate(o => o.PassMinutes >= 1, "Kangen:Admission:PassMinutes must be at least 1.")
+            .Validate(o => o.TicketHours >= 1, "Kangen:Admission:TicketHours must be at least 1.")
             .Validate(o => o.PassGraceSeconds >= 1, "Kangen:Admission:PassGraceSeconds must be at least 1.")
             .Validate(o => o.TickMilliseconds >= 0, "Kangen:Admission:TickMilliseconds must be 0 (advance only when asked) or more.")
             .Validate(o => o.CitizenConcurrency >= 1, "Kangen:Admission:CitizenConcurrency must be at least 1.")
@@ -56,7 +57,10 @@ public static class AdmissionHttp
             limiter.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
             {
-                if (!IsCitizenFlow(http.Request.Path))
+                // Off, nobody is held back; a counter terminal (its staff cookie; the gate checks it for real) has a
+                // lane of its own.
+                if (!IsCitizenFlow(http.Request.Path) || !http.RequestServices.GetRequiredService<AdmissionControl>().Settings.Enabled
+                    || http.Request.Cookies.ContainsKey(StaffSignIn.CookieName))
                     return RateLimitPartition.GetNoLimiter("other");
                 var permits = http.RequestServices.GetRequiredService<IOptions<AdmissionOptions>>().Value.CitizenConcurrency;
                 return RateLimitPartition.GetConcurrencyLimiter("citizen", _ => new ConcurrencyLimiterOptions
@@ -101,12 +105,27 @@ public static class AdmissionHttp
         var (digit, digitProblem) = ReadDigit(http.Request);
         if (digitProblem is not null)
             return ProblemResults.From(digitProblem);
-        if (admission.Check(token) is null && admission.WindowsInForce is not null && (digit ?? admission.DigitOf(token)) is null)
-            return ProblemResults.From(AdmissionProblems.WindowDigitRequired);
-        var (status, newToken) = await admission.DrawAsync(token, digit, cancellationToken);
+        var (status, newToken) = admission.Check(token) ?? await admission.DrawAsync(token, digit, cancellationToken);
+        if (Refusal(http, status) is { } problem)
+            return problem;
         http.Response.Headers[Header] = newToken;
         SetRetryAfter(http, status);
         return TypedResults.Ok(status);
+    }
+
+    /// <summary>The problem for a state that is not an answer (digit required, queue unreachable), else null.</summary>
+    internal static ProblemHttpResult? Refusal(HttpContext http, AdmissionStatus status)
+    {
+        switch (status.State)
+        {
+            case AdmissionStates.DigitRequired:
+                return ProblemResults.From(AdmissionProblems.WindowDigitRequired);
+            case AdmissionStates.Unavailable:
+                http.Response.Headers.RetryAfter = "5";
+                return ProblemResults.From(AdmissionProblems.Unavailable);
+            default:
+                return null;
+        }
     }
 
     private static Results<Ok<AdmissionStatus>, ProblemHttpResult> Get(HttpContext http, AdmissionControl admission)
@@ -224,58 +243,59 @@ internal sealed class AdmissionGate(RequestDelegate next, AdmissionControl admis
             await next(http);
             return;
         }
-        admission.CountRequest();
         if (!admission.Settings.Enabled)
         {
-            await next(http);
+            await PassAsync(http);
             return;
         }
         var page = WebRegistration.IsPageRequest(http);
         if (page && await StaffSignIn.IsCounterAsync(http))
         {
-            await next(http);
-            return;
-        }
-        var scheme = page ? WebSessionAuthenticationHandler.SchemeName : SessionAuthenticationHandler.SchemeName;
-        if ((await http.AuthenticateAsync(scheme)).Succeeded)
-        {
+            // The counter's own lane: neither queued nor counted in the citizens' request rate.
             await next(http);
             return;
         }
         var token = page ? http.Request.Cookies[AdmissionControl.CookieName] : http.Request.Headers[AdmissionHttp.Header].ToString();
+        var scheme = page ? WebSessionAuthenticationHandler.SchemeName : SessionAuthenticationHandler.SchemeName;
+        if ((await http.AuthenticateAsync(scheme)).Succeeded)
+        {
+            // In the flow: the session carries the person, and their pass is kept fresh for the steps without one.
+            if (admission.Renew(token) is { } renewed)
+                Keep(http, page, renewed);
+            await PassAsync(http);
+            return;
+        }
         var state = admission.Check(token);
         if (state is null)
         {
+            if (page && HttpMethods.IsHead(http.Request.Method))
+            {
+                // A probe or a link preview draws no ticket.
+                RedirectToWaiting(http);
+                return;
+            }
             int? digit = null;
             if (!page && http.Request.Headers[AdmissionHttp.WindowDigitHeader].ToString() is { Length: 1 } text && text[0] is >= '0' and <= '9')
                 digit = text[0] - '0';
-            if (admission.WindowsInForce is not null && (digit ?? admission.DigitOf(token)) is null)
-            {
-                // The waiting page asks for the digit; an API client must state it.
-                if (page)
-                    RedirectToWaiting(http);
-                else
-                    await ProblemResults.From(AdmissionProblems.WindowDigitRequired).ExecuteAsync(http);
-                return;
-            }
             state = await admission.DrawAsync(token, digit, http.RequestAborted);
         }
         var (status, newToken) = state.Value;
-        if (newToken != token)
-        {
-            if (page)
-                admission.WriteCookie(http, newToken);
-            else
-                http.Response.Headers[AdmissionHttp.Header] = newToken;
-        }
+        if (newToken.Length > 0 && newToken != token)
+            Keep(http, page, newToken);
         if (status.State == AdmissionStates.Admitted)
         {
-            await next(http);
+            await PassAsync(http);
             return;
         }
         if (page)
         {
+            // Waiting, a closed window, the digit to ask or the queue unreachable: the waiting page explains each.
             RedirectToWaiting(http);
+            return;
+        }
+        if (AdmissionHttp.Refusal(http, status) is { } refusal)
+        {
+            await refusal.ExecuteAsync(http);
             return;
         }
         var problem = ProblemResults.From(status.State == AdmissionStates.WindowClosed ? AdmissionProblems.WindowClosed : AdmissionProblems.Queued);
@@ -287,6 +307,21 @@ internal sealed class AdmissionGate(RequestDelegate next, AdmissionControl admis
         if (status.State == AdmissionStates.Waiting)
             http.Response.Headers.RetryAfter = AdmissionHttp.RetryAfterSeconds(status).ToString(CultureInfo.InvariantCulture);
         await problem.ExecuteAsync(http);
+    }
+
+    /// <summary>Lets the request through, counting it in the citizen flow's request rate (only what is served counts).</summary>
+    private Task PassAsync(HttpContext http)
+    {
+        admission.CountRequest();
+        return next(http);
+    }
+
+    private void Keep(HttpContext http, bool page, string token)
+    {
+        if (page)
+            admission.WriteCookie(http, token);
+        else
+            http.Response.Headers[AdmissionHttp.Header] = token;
     }
 
     private static void RedirectToWaiting(HttpContext http)
@@ -301,6 +336,20 @@ internal sealed class AdmissionGate(RequestDelegate next, AdmissionControl admis
 /// <summary>Advances the queue on every replica about every <see cref="AdmissionOptions.TickMilliseconds"/> (real time).</summary>
 internal sealed class AdmissionLoop(AdmissionControl admission, IOptions<AdmissionOptions> options, ILogger<AdmissionLoop> log) : BackgroundService
 {
+    /// <summary>Reads the saved settings before the server takes requests, so a restarted replica never starts "off" by mistake.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await admission.RefreshAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException)
+        {
+            log.LogWarning(e, "The admission settings could not be read at start; the configuration's are used until the next tick.");
+        }
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = options.Value.TickMilliseconds;
@@ -319,9 +368,10 @@ internal sealed class AdmissionLoop(AdmissionControl admission, IOptions<Admissi
                 else
                     await admission.RefreshAsync(stoppingToken);
             }
-            catch (Exception e) when (e is Microsoft.EntityFrameworkCore.DbUpdateException or System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                // A database hiccup: the queue stands still for a moment and the next tick tries again; nobody is let in by mistake.
+                // Whatever failed (a database hiccup, a deadlock victim), the loop must outlive it: the queue stands
+                // still for a tick and the next one tries again. Nothing is admitted by a failed advance.
                 log.LogWarning(e, "The admission queue could not advance; retrying at the next tick.");
             }
         }

@@ -24,8 +24,14 @@ public sealed class AdmissionOptions
     /// <summary>Citizen-flow requests per second above which newcomers wait (0: no limit).</summary>
     public int RequestsPerSecond { get; set; }
 
-    /// <summary>An admitted person who sends nothing for this long queues again (minutes; default 20).</summary>
-    public int PassIdleMinutes { get; set; } = 20;
+    /// <summary>
+    /// An admitted pass is valid this long after admission (minutes; default 20). Every request that also carries a
+    /// signed-in session renews it, so a person in the flow is never thrown out; a pass handed to others stops working.
+    /// </summary>
+    public int PassMinutes { get; set; } = 20;
+
+    /// <summary>A waiting ticket is valid this long after it was drawn (hours; default 12): a ticket kept for another day queues again.</summary>
+    public int TicketHours { get; set; } = 12;
 
     /// <summary>
     /// How long an admitted person who has not signed in yet keeps a place in the count (seconds; default 120): the
@@ -125,6 +131,12 @@ public static class AdmissionStates
 
     /// <summary>The citizen's staggered window has not opened yet.</summary>
     public const string WindowClosed = "window-closed";
+
+    /// <summary>Staggered windows are in force and the citizen has not said their birth year's last digit.</summary>
+    public const string DigitRequired = "digit-required";
+
+    /// <summary>The queue could not be reached (the database did not answer); ask again shortly.</summary>
+    public const string Unavailable = "unavailable";
 }
 
 /// <summary>A ticket's state as the citizen sees it.</summary>
@@ -158,6 +170,11 @@ public static class AdmissionProblems
     public static readonly PlatformProblem WindowDigitRequired = new("admission.window-digit-required", StatusCodes.Status400BadRequest,
         "現在は生まれ年の末尾の数字ごとに受け付けています。末尾の数字（0～9）を指定してください。", "目前按出生年份末位数字分时受理，请指定末位数字（0～9）。",
         "Applications are staggered by the last digit of the birth year; state it (0-9).", null, AdmissionHttp.WindowDigitHeader);
+
+    /// <summary>The queue's database did not answer: nothing was drawn; ask again after <c>Retry-After</c>.</summary>
+    public static readonly PlatformProblem Unavailable = new("admission.unavailable", StatusCodes.Status503ServiceUnavailable,
+        "ただいま順番待ちの受付ができません。少し待ってからもう一度お試しください。", "暂时无法排队，请稍后再试。",
+        "The queue cannot be reached right now; try again in a few seconds.");
 
     /// <summary>The request carries no valid ticket.</summary>
     public static readonly PlatformProblem NoTicket = new("admission.no-ticket", StatusCodes.Status400BadRequest,

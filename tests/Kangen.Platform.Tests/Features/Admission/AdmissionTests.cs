@@ -191,9 +191,91 @@ public abstract class AdmissionTests
         var pass = Token(await AdmissionFixture.DrawAsync(client));
         Assert.Equal(AdmissionStates.Admitted, State(await AdmissionFixture.StateAsync(client, pass)));
 
-        fixture.Time.Advance(TimeSpan.FromMinutes(fixture.Admission.Options.PassIdleMinutes + 1));
+        fixture.Time.Advance(TimeSpan.FromMinutes(fixture.Admission.Options.PassMinutes + 1));
 
         Assert.Equal("admission.no-ticket", (await AdmissionFixture.StateAsync(client, pass)).Code);
+    }
+
+    [Fact]
+    public async Task A_waiting_ticket_kept_past_its_lifetime_is_worth_nothing()
+    {
+        await using var fixture = await AdmissionFixture.StartNewAsync(Provider);
+        using var client = fixture.CreateClient();
+        var ticket = await AdmissionFixture.DrawAsync(client);
+        Assert.Equal(AdmissionStates.Waiting, State(ticket));
+
+        fixture.Time.Advance(TimeSpan.FromHours(fixture.Admission.Options.TicketHours) + TimeSpan.FromMinutes(1));
+        await fixture.AdvanceAsync();
+
+        Assert.Equal("admission.no-ticket", (await AdmissionFixture.StateAsync(client, Token(ticket))).Code);
+    }
+
+    [Fact]
+    public async Task A_signed_in_citizens_pass_is_renewed_so_the_flow_never_throws_them_out()
+    {
+        await using var fixture = await AdmissionFixture.StartNewAsync(Provider);
+        await fixture.AdvanceAsync();
+        using var client = fixture.CreateClient();
+        var pass = Token(await AdmissionFixture.DrawAsync(client));
+        var person = await SignInAsync(fixture.ClientWith(pass), fixture.IssueCard());
+        fixture.Time.Advance(TimeSpan.FromMinutes(10));
+
+        var withSession = await SendAsync(client, HttpMethod.Get, "/api/v1/me", token: person.Token,
+            headers: new Dictionary<string, string> { [AdmissionHttp.Header] = pass });
+        Assert.Equal(HttpStatusCode.OK, withSession.Status);
+        var renewed = Token(withSession);
+        Assert.NotEqual(pass, renewed);
+
+        // Past the first pass's lifetime (and the session's): the renewed pass still carries the person on.
+        fixture.Time.Advance(TimeSpan.FromMinutes(fixture.Admission.Options.PassMinutes - 5));
+        Assert.Equal("admission.no-ticket", (await AdmissionFixture.StateAsync(client, pass)).Code);
+        Assert.Equal(AdmissionStates.Admitted, State(await AdmissionFixture.StateAsync(client, renewed)));
+        using var renewedClient = fixture.ClientWith(renewed);
+        await SignInAsync(renewedClient, person.Card);
+    }
+
+    [Fact]
+    public async Task Requests_held_in_the_queue_do_not_count_toward_the_request_rate()
+    {
+        await using var fixture = await AdmissionFixture.StartNewAsync(Provider);
+        using var admin = fixture.CreateClient();
+        var saved = await SendAsync(admin, HttpMethod.Put, "/api/v1/admin/admission", new { capacity = 100, requestsPerSecond = 1 },
+            headers: new Dictionary<string, string> { ["Authorization"] = fixture.Admin.Authorization });
+        Assert.Equal(HttpStatusCode.OK, saved.Status);
+        using var client = fixture.CreateClient();
+        // No advance yet, so no room: every newcomer's request is answered with a ticket, not served.
+        var queued = new List<Reply>();
+        for (var i = 0; i < 40; i++)
+            queued.Add(await SendAsync(client, HttpMethod.Post, "/api/v1/challenges", new { purpose = "session" }));
+        Assert.All(queued, r => Assert.Equal("admission.queued", r.Code));
+
+        await fixture.AdvanceAsync();
+
+        Assert.Equal(AdmissionStates.Admitted, State(await AdmissionFixture.StateAsync(client, Token(queued[0]))));
+        Assert.Equal(AdmissionStates.Admitted, State(await AdmissionFixture.StateAsync(client, Token(queued[^1]))));
+    }
+
+    [Fact]
+    public async Task Switching_admission_off_lets_the_queue_in_and_on_again_starts_with_no_queue()
+    {
+        await using var fixture = await AdmissionFixture.StartNewAsync(Provider);
+        using var client = fixture.CreateClient();
+        var waiting = new List<Reply>();
+        for (var i = 0; i < 5; i++)
+            waiting.Add(await AdmissionFixture.DrawAsync(client));
+        Assert.All(waiting, r => Assert.Equal(AdmissionStates.Waiting, State(r)));
+        var auth = new Dictionary<string, string> { ["Authorization"] = fixture.Admin.Authorization };
+        using var admin = fixture.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(admin, HttpMethod.Put, "/api/v1/admin/admission", new { enabled = false }, headers: auth)).Status);
+        Assert.Equal(AdmissionStates.Admitted, State(await AdmissionFixture.StateAsync(client, Token(waiting[4]))));
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(admin, HttpMethod.Put, "/api/v1/admin/admission", new { enabled = true }, headers: auth)).Status);
+        await fixture.AdvanceAsync();
+
+        // The five are not a queue any more: a newcomer is let in at once.
+        Assert.Equal(AdmissionStates.Admitted, State(await AdmissionFixture.DrawAsync(client)));
+        var view = await SendAsync(admin, HttpMethod.Get, "/api/v1/admin/admission", headers: auth);
+        Assert.Equal(0, view.Body.GetProperty("live").GetProperty("queueLength").GetInt64());
     }
 
     [Fact]
