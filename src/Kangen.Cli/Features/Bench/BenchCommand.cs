@@ -48,17 +48,33 @@ public static class BenchCommand
         {
             Description = "Run the same citizens with admission control off (no waiting room), for comparison.",
         };
+        var replicas = new Option<int>("--replicas")
+        {
+            Description = "Platform instances in this process on their own loopback ports, sharing the database and the data folder; each citizen's requests go to them in turn (default 1; 2 or more need --postgres).",
+            DefaultValueFactory = _ => 1,
+        };
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = "A PostgreSQL connection string: the run creates a database of its own on that server and drops it at the end (default: SQLite in the data folder).",
+        };
         var command = new Command("rush", "Admission control at a capacity: a baseline of capacity/2 citizens, then factor x capacity citizens at once, each drawing a ticket, waiting, then applying. Checks: no errors, everyone served, in ticket order.")
         {
-            capacity, factor, tick, noAdmission, data, output,
+            capacity, factor, tick, noAdmission, replicas, postgres, data, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new RushSettings(parse.GetValue(capacity), parse.GetValue(factor), parse.GetValue(tick),
-                Folder(CardCli.DataDirectory(parse, data)), !parse.GetValue(noAdmission));
+                Folder(CardCli.DataDirectory(parse, data)), !parse.GetValue(noAdmission), parse.GetValue(replicas),
+                parse.GetValue(postgres) is { Length: > 0 } server ? server : null);
             if (settings.Capacity < 1 || settings.Factor < 1 || settings.TickMilliseconds < 1)
             {
                 context.Error("--capacity, --factor and --tick-ms must be at least 1.");
+                return ExitCodes.Usage;
+            }
+            if (settings.Replicas < 1 || (settings.Replicas > 1 && settings.Postgres is null))
+            {
+                context.Error("--replicas は 1 以上、2 以上なら --postgres が必要です / --replicas 至少为 1，2 个及以上需要 --postgres / " +
+                    "--replicas must be at least 1, and 2 or more need --postgres (an SQLite file is served by one process only).");
                 return ExitCodes.Usage;
             }
             return await BenchRunner.RunAsync(context, new RushScenario(context, settings), parse.GetValue(output), cancellationToken);

@@ -66,9 +66,11 @@ internal sealed class CitizenOutcome(int index)
 /// <c>Retry-After</c>) until admitted, sending the newest <c>Kangen-Admission</c> token on every later request; then a
 /// challenge, the card's signature, the session, the operator's account verification, an application challenge, the
 /// application signed by the card, and the session ended so its place in the flow frees up. Signing happens between
-/// requests: it is the card's cost, not a request's latency.
+/// requests: it is the card's cost, not a request's latency. With several replicas, each request of a citizen goes to
+/// the next replica in turn (citizen i starts at replica i), so a ticket drawn at one is polled at another and the
+/// session opened at a third: any replica must honour what any other issued.
 /// </summary>
-internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string campaign, string service, bool admission, BenchCounter? admitted,
+internal sealed class CitizenFlow(IReadOnlyList<HttpClient> replicas, BenchPhase phase, string campaign, string service, bool admission, BenchCounter? admitted,
     CancellationToken cancellationToken)
 {
     /// <summary>How often a waiting citizen asks when the platform gives no <c>Retry-After</c>.</summary>
@@ -90,11 +92,12 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
         ArgumentNullException.ThrowIfNull(drawn);
         ArgumentNullException.ThrowIfNull(everyoneDrawn);
         var outcome = new CitizenOutcome(card.Index);
+        var rotation = new ReplicaRotation(replicas, card.Index);
         string? pass = null;
         BenchReply? draw;
         try
         {
-            draw = admission ? await SendAsync("admission draw", () => new HttpRequestMessage(HttpMethod.Post, "api/v1/admission"), null, CheckAdmissionState) : null;
+            draw = admission ? await SendAsync(rotation, "admission draw", () => new HttpRequestMessage(HttpMethod.Post, "api/v1/admission"), null, CheckAdmissionState) : null;
         }
         finally
         {
@@ -111,7 +114,7 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
             outcome.Number = draw.Number("number");
             outcome.InitialPosition = draw.Number("position");
             outcome.DrawnAt = draw.SentAt;
-            if ((pass = await WaitAdmittedAsync(outcome, draw, pass)) is null)
+            if ((pass = await WaitAdmittedAsync(rotation, outcome, draw, pass)) is null)
                 return outcome;
         }
 
@@ -120,11 +123,11 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
         {
             for (var attempt = 0; ; attempt++)
             {
-                var reply = await SendAsync(operation, request, pass, check, bearer);
+                var reply = await SendAsync(rotation, operation, request, pass, check, bearer);
                 if (!reply.Queued)
                     return reply.Ok ? reply : null;
                 outcome.Requeued++;
-                if (attempt == MaxRequeues || (pass = await WaitAdmittedAsync(outcome, reply, reply.AdmissionToken ?? pass)) is null)
+                if (attempt == MaxRequeues || (pass = await WaitAdmittedAsync(rotation, outcome, reply, reply.AdmissionToken ?? pass)) is null)
                     return null;
             }
         }
@@ -182,7 +185,7 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
     }
 
     /// <summary>Polls until admitted; returns the newest pass, or null when the admission endpoints failed.</summary>
-    private async Task<string?> WaitAdmittedAsync(CitizenOutcome outcome, BenchReply reply, string? pass)
+    private async Task<string?> WaitAdmittedAsync(ReplicaRotation rotation, CitizenOutcome outcome, BenchReply reply, string? pass)
     {
         while (reply.Queued || reply.Text("state") != AdmissionStates.Admitted)
         {
@@ -190,7 +193,7 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
             if (outcome.AdmittedAt is null)
                 outcome.LastWaitingSentAt = reply.SentAt;
             await Task.Delay(reply.RetryAfter is { } after && after > TimeSpan.Zero ? after : DefaultPoll, Time, cancellationToken);
-            reply = await SendAsync("admission poll", () => new HttpRequestMessage(HttpMethod.Get, "api/v1/admission"), pass, CheckAdmissionState);
+            reply = await SendAsync(rotation, "admission poll", () => new HttpRequestMessage(HttpMethod.Get, "api/v1/admission"), pass, CheckAdmissionState);
             if (!reply.Ok)
                 return null;
             pass = reply.AdmissionToken ?? pass;
@@ -219,7 +222,7 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
     /// Sends one request and records it: a 2xx answer (that <paramref name="check"/> accepts) is a success, the queue's
     /// 429 <c>admission.queued</c> is recorded apart and is not an error, anything else (or no answer) is an error.
     /// </summary>
-    private async Task<BenchReply> SendAsync(string operation, Func<HttpRequestMessage> create, string? pass, Func<JsonElement, string?>? check,
+    private async Task<BenchReply> SendAsync(ReplicaRotation rotation, string operation, Func<HttpRequestMessage> create, string? pass, Func<JsonElement, string?>? check,
         string? bearer = null)
     {
         using var request = create();
@@ -230,7 +233,7 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
         var sent = Time.GetTimestamp();
         try
         {
-            using var response = await http.SendAsync(request, cancellationToken);
+            using var response = await rotation.Next().SendAsync(request, cancellationToken);
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             var received = Time.GetTimestamp();
             var body = default(JsonElement);
@@ -263,4 +266,12 @@ internal sealed class CitizenFlow(HttpClient http, BenchPhase phase, string camp
             return new BenchReply(null, default, null, null, sent, failed, false);
         }
     }
+}
+
+/// <summary>One citizen's replicas in turn: its requests are sequential, so a plain counter suffices.</summary>
+internal sealed class ReplicaRotation(IReadOnlyList<HttpClient> replicas, int start)
+{
+    private int _next = start;
+
+    public HttpClient Next() => replicas[_next++ % replicas.Count];
 }

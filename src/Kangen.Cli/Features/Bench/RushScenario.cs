@@ -16,7 +16,13 @@ namespace Kangen.Cli.Features.Bench;
 /// <param name="TickMilliseconds">How often the platform advances the queue (<c>Kangen:Admission:TickMilliseconds</c>).</param>
 /// <param name="Folder">The bench folder: <c>cards</c> (the card cache, kept) and <c>platform</c> (fresh every run).</param>
 /// <param name="Admission">False to run the same citizens with admission control off: what a rush does without a waiting room.</param>
-internal sealed record RushSettings(int Capacity, int Factor, int TickMilliseconds, string Folder, bool Admission = true)
+/// <param name="Replicas">Platform instances in this process, on their own loopback ports, sharing the database and the data folder.</param>
+/// <param name="Postgres">
+/// A connection string to a PostgreSQL server where the run creates (and at the end drops) a database of its own; null for
+/// SQLite in the platform folder, which only one process can serve.
+/// </param>
+internal sealed record RushSettings(int Capacity, int Factor, int TickMilliseconds, string Folder, bool Admission = true, int Replicas = 1,
+    string? Postgres = null)
 {
     /// <summary>
     /// Citizens of the baseline phase: exactly the capacity, so the flow is as full as during the rush and nobody waits;
@@ -42,8 +48,9 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
         ["session challenge", "session", "verify account", "app challenge", "application", "session end"];
 
     private readonly DemoStaff _staff = DemoStaff.Create();
-    private DemoSite? _site;
-    private HttpClient? _http;
+    private readonly List<DemoSite> _sites = [];
+    private readonly List<HttpClient> _clients = [];
+    private BenchDatabase? _database;
     private IReadOnlyList<BenchCard> _cards = [];
     private IReadOnlyList<IReadOnlyDictionary<string, string>> _accounts = [];
     private string _campaign = "";
@@ -54,7 +61,12 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
 
     public override string Name => "rush";
 
-    public override IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>
+    public override IReadOnlyDictionary<string, string> Parameters => _database is null ? Common : new Dictionary<string, string>(Common)
+    {
+        ["database"] = _database.Name,
+    };
+
+    private Dictionary<string, string> Common => new()
     {
         ["capacity"] = I(settings.Capacity),
         ["factor"] = I(settings.Factor),
@@ -62,7 +74,8 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
         ["baselineCitizens"] = I(settings.BaselineCitizens),
         ["rushCitizens"] = I(settings.RushCitizens),
         ["admission"] = settings.Admission ? "on" : "off",
-        ["storage"] = "sqlite",
+        ["storage"] = settings.Postgres is null ? "sqlite" : "postgres",
+        ["replicas"] = I(settings.Replicas),
         ["service"] = Service,
         ["cardCache"] = CardCache,
     };
@@ -71,14 +84,20 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
 
     private string PlatformFolder => Path.Combine(settings.Folder, "platform");
 
-    private HttpClient Http => _http ?? throw new InvalidOperationException("Prepare first.");
+    /// <summary>The first replica: the bench's own questions (the admin figures) go there.</summary>
+    private HttpClient Http => _clients.Count > 0 ? _clients[0] : throw new InvalidOperationException("Prepare first.");
+
+    /// <summary>The first replica's host: its services read the shared database.</summary>
+    private DemoSite Site => _sites.Count > 0 ? _sites[0] : throw new InvalidOperationException("Prepare first.");
 
     public override async Task PrepareAsync(BenchProgress progress, CancellationToken cancellationToken)
     {
         // One warm-up citizen, then the baseline's, then the rush's: each applies once, so each has its own card.
         var total = 1 + settings.BaselineCitizens + settings.RushCitizens;
         var issuing = progress.Add($"Cards: {total} (cached; a new one is two RSA-2048 key pairs)", total);
-        var starting = progress.Add($"Platform: fresh SQLite, admission control {(settings.Admission ? "on" : "off")}, demo operators", 1);
+        var storage = settings.Postgres is null ? "fresh SQLite" : "a fresh PostgreSQL database";
+        var replicas = settings.Replicas == 1 ? "Platform" : $"Platform: {settings.Replicas} replicas";
+        var starting = progress.Add($"{replicas}: {storage}, admission control {(settings.Admission ? "on" : "off")}, demo operators", settings.Replicas);
         var warming = progress.Add("Warm-up: one citizen's whole flow (not measured)", 1);
 
         _cards = await Task.Run(() => BenchCards.Ensure(CardCache, total, context.Time, issuing), cancellationToken);
@@ -86,19 +105,35 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
         if (Directory.Exists(PlatformFolder))
             Directory.Delete(PlatformFolder, recursive: true);
         Directory.CreateDirectory(PlatformFolder);
-        _site = await DemoPlatform.StartAsync(context, PlatformFolder, "http://127.0.0.1:0", _staff,
+        List<string> platformSettings =
         [
             "--Kangen:Trust:IssuerDirectory=" + BenchCards.IssuerDirectory(CardCache),
             "--Kangen:Admission:Enabled=" + (settings.Admission ? "true" : "false"),
             "--Kangen:Admission:Capacity=" + I(settings.Capacity),
             "--Kangen:Admission:TickMilliseconds=" + I(settings.TickMilliseconds),
-        ], cancellationToken);
-        _http = new HttpClient { BaseAddress = new Uri(_site.Url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
-        _campaign = _site.Platform.Services.GetRequiredService<CampaignProvider>().At(context.Time.GetUtcNow()).Id.Value;
-        var service = _site.Platform.Services.GetRequiredService<ServiceCatalogue>().Find(Service)
+        ];
+        if (settings.Postgres is not null)
+        {
+            _database = await BenchDatabase.CreateAsync(settings.Postgres, cancellationToken);
+            // Later arguments win: these replace the demo host's SQLite.
+            platformSettings.Add("--Kangen:Storage:Provider=postgres");
+            platformSettings.Add("--Kangen:Storage:ConnectionString=" + _database.ConnectionString);
+        }
+        // One after the other, as a deployment rolls out: the first migrates the database and writes the key files
+        // (Data Protection keys, secrets) into the shared folder; the others find both there, as replicas started
+        // after `kangen admin migrate` do, so every replica signs and reads tickets with the same keys.
+        for (var replica = 0; replica < settings.Replicas; replica++)
+        {
+            var site = await DemoPlatform.StartAsync(context, PlatformFolder, "http://127.0.0.1:0", _staff,
+                replica == 0 ? platformSettings : [.. platformSettings, "--Kangen:Storage:MigrateOnStart=false"], cancellationToken);
+            _sites.Add(site);
+            _clients.Add(new HttpClient { BaseAddress = new Uri(site.Url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) });
+            starting.Increment();
+        }
+        _campaign = Site.Platform.Services.GetRequiredService<CampaignProvider>().At(context.Time.GetUtcNow()).Id.Value;
+        var service = Site.Platform.Services.GetRequiredService<ServiceCatalogue>().Find(Service)
             ?? throw new InvalidOperationException($"The service catalogue has no {Service}.");
         _accounts = [.. Enumerable.Range(0, total).Select(i => DemoAccounts.Create(service, i))];
-        starting.Complete();
 
         // JIT, connection pools and the first SQLite pages warm up here, so the baseline measures a running platform.
         var warmUp = await RunCitizensAsync(new BenchPhase("warm-up", context.Time), 0, 1, null, cancellationToken);
@@ -130,7 +165,7 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
     private async Task<IReadOnlyList<CitizenOutcome>> RunCitizensAsync(BenchPhase phase, int first, int count,
         (BenchCounter Admitted, BenchCounter Served)? counters, CancellationToken cancellationToken)
     {
-        var flow = new CitizenFlow(Http, phase, _campaign, Service, settings.Admission, counters?.Admitted, cancellationToken);
+        var flow = new CitizenFlow(_clients, phase, _campaign, Service, settings.Admission, counters?.Admitted, cancellationToken);
         var remaining = count;
         var everyoneDrawn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Drawn()
@@ -155,7 +190,12 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
         IReadOnlyList<BenchPhase> phases, CancellationToken cancellationToken)
     {
         var time = context.Time;
-        var figures = new List<BenchFigure>();
+        var figures = new List<BenchFigure>
+        {
+            new("replicas", settings.Replicas, "", settings.Replicas == 1
+                ? "Platform instances serving the citizens"
+                : "Platform instances sharing the database; each citizen's requests go to them in turn"),
+        };
         var summaries = phases.ToDictionary(p => p.Name, p => p.Summarise().Operations.ToDictionary(o => o.Operation));
         foreach (var operation in FlowOperations)
         {
@@ -245,15 +285,18 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
 
     private async Task<long> RecordedApplicationsAsync(CancellationToken cancellationToken)
     {
-        await using var scope = _site!.Platform.Services.CreateAsyncScope();
+        await using var scope = Site.Platform.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<KangenDbContext>().ApplicationSubmissions.LongCountAsync(cancellationToken);
     }
 
     public override async ValueTask DisposeAsync()
     {
-        _http?.Dispose();
-        if (_site is not null)
-            await _site.DisposeAsync();
+        foreach (var client in _clients)
+            client.Dispose();
+        await Task.WhenAll(_sites.Select(s => s.DisposeAsync().AsTask()));
+        // Dropped only once no replica holds a connection to it.
+        if (_database is not null)
+            await _database.DisposeAsync();
     }
 
     private static double Seconds(long ticks) => Math.Round(TimeSpan.FromTicks(ticks).TotalSeconds, 2);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kangen.Cli.Features.Bench;
+using Npgsql;
 
 namespace Kangen.Cli.Tests.Features.Bench;
 
@@ -74,6 +75,59 @@ public sealed class BenchCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_data, "bench")));
         Assert.False(File.Exists(Out));
     }
+
+    [Fact]
+    public async Task A_rush_across_three_replicas_on_postgres_serves_everyone_in_ticket_order_without_errors()
+    {
+        var server = PostgresServer;
+
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System,
+            "bench", "rush", "--capacity", "3", "--factor", "3", "--tick-ms", "200", "--replicas", "3", "--postgres", server,
+            "--data", _data, "--out", Out);
+
+        Assert.True(code == ExitCodes.Ok, output);
+        using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Out));
+        var root = results.RootElement;
+        var parameters = root.GetProperty("parameters");
+        Assert.Equal("3", parameters.GetProperty("replicas").GetString());
+        Assert.Equal("postgres", parameters.GetProperty("storage").GetString());
+        var checks = root.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
+        Assert.Equal(0, checks["errors"].GetProperty("actual").GetInt64());
+        Assert.Equal(9, checks["served"].GetProperty("actual").GetInt64());
+        Assert.Equal(9, checks["applications recorded"].GetProperty("actual").GetInt64());
+        Assert.Equal(0, checks["order violations"].GetProperty("actual").GetInt64());
+        Assert.Equal(0, checks["requeued"].GetProperty("actual").GetInt64());
+        Assert.All(checks.Values, c => Assert.True(c.GetProperty("passed").GetBoolean(), c.GetRawText()));
+        var figures = root.GetProperty("figures").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("value").GetDouble());
+        Assert.Equal(3, figures["replicas"]);
+        Assert.True(figures["queued citizens"] > 0);
+
+        // The run's own database is gone afterwards.
+        var database = parameters.GetProperty("database").GetString();
+        Assert.StartsWith("kangen_bench_", database);
+        await using var connection = new NpgsqlConnection(server);
+        await connection.OpenAsync();
+        await using var exists = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = @name", connection);
+        exists.Parameters.AddWithValue("name", database!);
+        Assert.Equal(0L, (long)(await exists.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task Several_replicas_without_postgres_are_a_usage_error_and_issue_no_card()
+    {
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "bench", "rush", "--replicas", "2", "--data", _data, "--out", Out);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--postgres", output);
+        Assert.False(Directory.Exists(Path.Combine(_data, "bench")));
+        Assert.False(File.Exists(Out));
+    }
+
+    /// <summary>The PostgreSQL server of scripts/postgres.sh; a test that needs it fails (never skips) without it.</summary>
+    private static string PostgresServer =>
+        Environment.GetEnvironmentVariable("KANGEN_TEST_POSTGRES") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException("KANGEN_TEST_POSTGRES is not set: run scripts/postgres.sh start and export KANGEN_TEST_POSTGRES=\"$(scripts/postgres.sh url)\" (scripts/test.sh does this).");
 
     [Fact]
     public void Cached_cards_are_reused_and_only_missing_ones_are_issued()
