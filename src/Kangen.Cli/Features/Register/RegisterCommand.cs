@@ -64,7 +64,7 @@ public static class RegisterCommand
 
     private static Command Show(CliContext context)
     {
-        var (command, card, pin, server) = Base("show", "Show both registrations (masked).");
+        var (command, card, pin, server, digit) = Base("show", "Show both registrations (masked).");
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (CardCli.CheckedPin(context, parse, pin, out var exit) is not { } given)
@@ -80,14 +80,14 @@ public static class RegisterCommand
                     Print(context, "健康保険証利用 / 健康保险证使用 / health insurance", body.GetProperty("healthInsurance"));
                     Print(context, "公金受取口座 / 公费领取账户 / public-fund account", body.GetProperty("publicFundAccount"));
                     return ExitCodes.Ok;
-                }, cancellationToken), cancellationToken);
+                }, cancellationToken), cancellationToken, parse.GetValue(digit));
         });
         return command;
     }
 
     private static Command Subcommand(CliContext context, string name, string description, Option[] fields, Func<ParseResult, (string Path, object Body)> request)
     {
-        var (command, card, pin, server) = Base(name, description);
+        var (command, card, pin, server, digit) = Base(name, description);
         foreach (var field in fields)
             command.Options.Add(field);
         command.SetAction(async (parse, cancellationToken) =>
@@ -108,17 +108,18 @@ public static class RegisterCommand
                         : "[green]登録内容を更新しました / 已更新登记内容 / registration replaced[/]");
                     Print(context, Title(registration.GetProperty("kind").GetString()), registration);
                     return ExitCodes.Ok;
-                }, cancellationToken), cancellationToken);
+                }, cancellationToken), cancellationToken, parse.GetValue(digit));
         });
         return command;
     }
 
-    private static (Command Command, Option<string> Card, Option<string?> Pin, Option<string> Server) Base(string name, string description)
+    private static (Command Command, Option<string> Card, Option<string?> Pin, Option<string> Server, Option<int?> Digit) Base(string name, string description)
     {
         var card = new Option<string>("--card") { Description = "The emulated card file (JSON).", Required = true };
         var pin = CardCli.PinOption();
         var server = PlatformConnection.ServerOption();
-        return (new Command(name, description) { card, pin, server }, card, pin, server);
+        var digit = PlatformConnection.BirthYearDigitOption();
+        return (new Command(name, description) { card, pin, server, digit }, card, pin, server, digit);
     }
 
     /// <summary>Logs in, runs <paramref name="body"/>, and always ends the session (the terminal forgets the citizen).</summary>

@@ -22,7 +22,8 @@ public static class StatusCommand
         var server = PlatformConnection.ServerOption();
         var lang = new Option<string>("--lang") { Description = "ja, zh or en (messages).", DefaultValueFactory = _ => "ja" };
         lang.AcceptOnlyFromAmong("ja", "zh", "en");
-        var command = new Command("status", "Show the status of your applications (applied, eligibility, what is left to do).") { card, pin, server, lang };
+        var digit = PlatformConnection.BirthYearDigitOption();
+        var command = new Command("status", "Show the status of your applications (applied, eligibility, what is left to do).") { card, pin, server, lang, digit };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (CardCli.CheckedPin(context, parse, pin, out var exit) is not { } given)
@@ -49,7 +50,7 @@ public static class StatusCommand
                 {
                     await PlatformConnection.LogoutAsync(http, session);
                 }
-            }, cancellationToken);
+            }, cancellationToken, parse.GetValue(digit));
         });
         return command;
     }

@@ -298,7 +298,9 @@ internal sealed class AdmissionGate(RequestDelegate next, AdmissionControl admis
             await refusal.ExecuteAsync(http);
             return;
         }
-        var problem = ProblemResults.From(status.State == AdmissionStates.WindowClosed ? AdmissionProblems.WindowClosed : AdmissionProblems.Queued);
+        var problem = ProblemResults.From(status.State == AdmissionStates.WindowClosed
+            ? AdmissionProblems.WindowClosed.WithDetail(status.OpensAt is { } opens ? "opens at " + opens.ToString("O", CultureInfo.InvariantCulture) : null)
+            : AdmissionProblems.Queued);
         var extensions = problem.ProblemDetails.Extensions;
         extensions["number"] = status.Number;
         extensions["position"] = status.Position;
