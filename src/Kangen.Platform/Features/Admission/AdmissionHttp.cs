@@ -363,11 +363,12 @@ internal sealed class AdmissionLoop(AdmissionControl admission, IOptions<Admissi
         {
             try
             {
-                // Off, nobody waits: a write every tick would buy nothing, so the figures are refreshed ten times less
-                // often (and every tick re-reads the settings, so switching on takes effect within one).
-                if (admission.Settings.Enabled || ticks++ % 10 == 0)
+                // Off, nobody waits: a write every tick would buy nothing, so the figures are written every 40th tick
+                // (10 s by default) and the settings re-read every 4th (switching on takes effect within a second).
+                var tick = ticks++;
+                if (admission.Settings.Enabled || tick % 40 == 0)
                     await admission.AdvanceAsync(force: false, stoppingToken);
-                else
+                else if (tick % 4 == 0)
                     await admission.RefreshAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
