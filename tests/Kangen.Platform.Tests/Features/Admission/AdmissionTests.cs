@@ -420,6 +420,38 @@ public sealed class PostgresAdmissionTests : AdmissionTests
     protected override StorageProvider Provider => StorageProvider.Postgres;
 }
 
+/// <summary>A replica whose configuration says "off" while an administrator has switched admission on.</summary>
+public sealed class AdmissionStartTests
+{
+    [Fact]
+    public async Task A_replica_started_during_a_rush_reads_the_saved_settings_before_it_serves()
+    {
+        await using var fixture = new OffByConfiguration();
+        await fixture.InitializeAsync();
+        using var admin = fixture.CreateClient();
+        var saved = await SendAsync(admin, HttpMethod.Put, "/api/v1/admin/admission", new { enabled = true, capacity = 5 },
+            headers: new Dictionary<string, string> { ["Authorization"] = fixture.Admin.Authorization });
+        Assert.Equal(HttpStatusCode.OK, saved.Status);
+
+        await using var replica = fixture.StartReplica();
+
+        Assert.True(replica.Services.GetRequiredService<AdmissionControl>().Settings.Enabled);
+        using var client = replica.CreateClient();
+        var gated = await SendAsync(client, HttpMethod.Post, "/api/v1/challenges", new { purpose = "session" });
+        Assert.Equal("admission.queued", gated.Code);
+    }
+
+    private sealed class OffByConfiguration() : CallCentre.CallCentreFixture(StorageProvider.Sqlite)
+    {
+        protected override void Configure(Microsoft.AspNetCore.Hosting.IWebHostBuilder web)
+        {
+            base.Configure(web);
+            web.UseSetting("Kangen:Admission:Enabled", "false");
+            web.UseSetting("Kangen:Admission:TickMilliseconds", "0");
+        }
+    }
+}
+
 /// <summary>The replicas' own advance loop and the metrics, with real ticks (no test advances the queue here).</summary>
 public sealed class AdmissionLoopTests
 {
