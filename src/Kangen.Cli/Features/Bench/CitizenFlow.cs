@@ -9,8 +9,9 @@ using Kangen.Rules;
 
 namespace Kangen.Cli.Features.Bench;
 
-/// <summary>One answer as the bench saw it: status (null when the request failed), body, the admission headers, and when.</summary>
-internal sealed record BenchReply(HttpStatusCode? Status, JsonElement Body, string? AdmissionToken, TimeSpan? RetryAfter, long SentAt, long ReceivedAt, bool Ok)
+/// <summary>One answer as the bench saw it: status (null when the request failed), body, the admission headers, when, and which replica gave it.</summary>
+internal sealed record BenchReply(HttpStatusCode? Status, JsonElement Body, string? AdmissionToken, TimeSpan? RetryAfter, long SentAt, long ReceivedAt, bool Ok,
+    int Replica = 0)
 {
     /// <summary>The queue's answer to a gated request that has no pass yet: not an error, the citizen waits.</summary>
     public bool Queued => Status == HttpStatusCode.TooManyRequests && Code == AdmissionProblems.Queued.Code;
@@ -49,10 +50,30 @@ internal sealed class CitizenOutcome(int index)
     public long DrawnAt { get; set; }
 
     /// <summary>When the last request that the platform answered "waiting" was sent (null when never told to wait).</summary>
-    public long? LastWaitingSentAt { get; set; }
+    public long? LastWaitingSentAt { get; private set; }
+
+    /// <summary>The same, per replica that answered "waiting".</summary>
+    public Dictionary<int, long> LastWaitingSentAtBy { get; } = [];
 
     /// <summary>When the first "admitted" answer arrived.</summary>
-    public long? AdmittedAt { get; set; }
+    public long? AdmittedAt { get; private set; }
+
+    /// <summary>The replica whose answer admitted the citizen first.</summary>
+    public int AdmittedBy { get; private set; }
+
+    /// <summary>Replica <paramref name="replica"/> answered "waiting" to a request sent at <paramref name="sentAt"/>.</summary>
+    public void Waited(int replica, long sentAt)
+    {
+        LastWaitingSentAt = Math.Max(LastWaitingSentAt ?? sentAt, sentAt);
+        LastWaitingSentAtBy[replica] = LastWaitingSentAtBy.TryGetValue(replica, out var before) ? Math.Max(before, sentAt) : sentAt;
+    }
+
+    /// <summary>Replica <paramref name="replica"/>'s answer admitted the citizen, arriving at <paramref name="receivedAt"/>.</summary>
+    public void Admitted(int replica, long receivedAt)
+    {
+        AdmittedAt = receivedAt;
+        AdmittedBy = replica;
+    }
 
     /// <summary>Gated requests answered with a queue ticket after admission (the pass was not honoured).</summary>
     public int Requeued { get; set; }
@@ -191,7 +212,7 @@ internal sealed class CitizenFlow(IReadOnlyList<HttpClient> replicas, BenchPhase
         {
             // Only the wait before the first admission says anything about order; a later one is a requeue, counted apart.
             if (outcome.AdmittedAt is null)
-                outcome.LastWaitingSentAt = reply.SentAt;
+                outcome.Waited(reply.Replica, reply.SentAt);
             await Task.Delay(reply.RetryAfter is { } after && after > TimeSpan.Zero ? after : DefaultPoll, Time, cancellationToken);
             reply = await SendAsync(rotation, "admission poll", () => new HttpRequestMessage(HttpMethod.Get, "api/v1/admission"), pass, CheckAdmissionState);
             if (!reply.Ok)
@@ -200,7 +221,7 @@ internal sealed class CitizenFlow(IReadOnlyList<HttpClient> replicas, BenchPhase
         }
         if (outcome.AdmittedAt is null)
         {
-            outcome.AdmittedAt = reply.ReceivedAt;
+            outcome.Admitted(reply.Replica, reply.ReceivedAt);
             admitted?.Increment();
         }
         return pass;
@@ -230,10 +251,11 @@ internal sealed class CitizenFlow(IReadOnlyList<HttpClient> replicas, BenchPhase
             request.Headers.Add(AdmissionHttp.Header, pass);
         if (bearer is not null)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        var (replica, client) = rotation.Next();
         var sent = Time.GetTimestamp();
         try
         {
-            using var response = await rotation.Next().SendAsync(request, cancellationToken);
+            using var response = await client.SendAsync(request, cancellationToken);
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             var received = Time.GetTimestamp();
             var body = default(JsonElement);
@@ -248,7 +270,7 @@ internal sealed class CitizenFlow(IReadOnlyList<HttpClient> replicas, BenchPhase
             }
             var token = response.Headers.TryGetValues(AdmissionHttp.Header, out var values) ? values.FirstOrDefault() : null;
             var retryAfter = response.Headers.RetryAfter is { } r ? r.Delta ?? (r.Date is { } at ? at - Time.GetUtcNow() : null) : null;
-            var reply = new BenchReply(response.StatusCode, body, token, retryAfter, sent, received, false);
+            var reply = new BenchReply(response.StatusCode, body, token, retryAfter, sent, received, false, replica);
             var latency = Time.GetElapsedTime(sent, received);
             if (reply.Queued)
             {
@@ -263,7 +285,7 @@ internal sealed class CitizenFlow(IReadOnlyList<HttpClient> replicas, BenchPhase
         {
             var failed = Time.GetTimestamp();
             phase.Record(operation, Time.GetElapsedTime(sent, failed), error: true, e.GetType().Name + ": " + e.Message);
-            return new BenchReply(null, default, null, null, sent, failed, false);
+            return new BenchReply(null, default, null, null, sent, failed, false, replica);
         }
     }
 }
@@ -273,5 +295,10 @@ internal sealed class ReplicaRotation(IReadOnlyList<HttpClient> replicas, int st
 {
     private int _next = start;
 
-    public HttpClient Next() => replicas[_next++ % replicas.Count];
+    /// <summary>The next replica's index and client.</summary>
+    public (int Index, HttpClient Client) Next()
+    {
+        var index = _next++ % replicas.Count;
+        return (index, replicas[index]);
+    }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Kangen.Cli.Features.Demo;
 using Kangen.Platform.Features.Campaigns;
+using Kangen.Platform.Features.Secrets;
 using Kangen.Platform.Features.Services;
 using Kangen.Platform.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -118,10 +119,15 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
             // Later arguments win: these replace the demo host's SQLite.
             platformSettings.Add("--Kangen:Storage:Provider=postgres");
             platformSettings.Add("--Kangen:Storage:ConnectionString=" + _database.ConnectionString);
+            // Replicas on one database must seal and hash with the same keys; written once here, named to every
+            // replica as a deployment does, rather than left to whichever replica first needs them.
+            var keyFile = SecretKeys.DefaultPath(PlatformFolder);
+            SecretKeys.Load(null, PlatformFolder);
+            platformSettings.Add("--Kangen:Secrets:KeyFile=" + keyFile);
         }
-        // One after the other, as a deployment rolls out: the first migrates the database and writes the key files
-        // (Data Protection keys, secrets) into the shared folder; the others find both there, as replicas started
-        // after `kangen admin migrate` do, so every replica signs and reads tickets with the same keys.
+        // One after the other, as a deployment rolls out: the first migrates the database, the others start on it as
+        // replicas started after `kangen admin migrate` do. All share the data folder, so the Data Protection key ring
+        // (<data>/platform/web-keys) that signs tickets is one for all of them.
         for (var replica = 0; replica < settings.Replicas; replica++)
         {
             var site = await DemoPlatform.StartAsync(context, PlatformFolder, "http://127.0.0.1:0", _staff,
@@ -219,6 +225,14 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
                 figures.Add(new BenchFigure("admitted rate", span > TimeSpan.Zero ? Math.Round(admitted.Count / span.TotalSeconds, 1) : admitted.Count, "citizens/s",
                     "Rush citizens admitted per second, from the first ticket to the last admission"));
             }
+            if (settings.Replicas > 1)
+            {
+                var (stale, lag) = StaleWaits(_rush);
+                figures.Add(new BenchFigure("waits behind another replica", stale, "citizens",
+                    "Rush citizens told to wait by one replica after another had admitted a larger ticket: each replica re-reads the shared watermark once per advance interval"));
+                figures.Add(new BenchFigure("replica lag max", Seconds(time.GetElapsedTime(0, lag).Ticks), "s",
+                    "The longest such lag: from the larger ticket's admission to the last 'waiting' answer of the smaller one"));
+            }
         }
         var live = await AdmissionLiveAsync(cancellationToken);
         if (live is { } l && l.TryGetProperty("admitted", out var total) && total.ValueKind == JsonValueKind.Number)
@@ -234,29 +248,54 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
             new("baseline served", _baseline.Count(c => c.Served), settings.BaselineCitizens, _baseline.All(c => c.Served), "Baseline citizens whose application was recorded"),
             new("served", _rush.Count(c => c.Served), settings.RushCitizens, _rush.Count(c => c.Served) == settings.RushCitizens, "Rush citizens whose application was recorded"),
             new("applications recorded", recorded, settings.RushCitizens, recorded == settings.RushCitizens, "Applications the platform's database gained during the rush"),
-            new("order violations", violations, 0, violations == 0, "Citizens told to wait after a citizen with a larger ticket number had been admitted"),
+            new("order violations", violations, 0, violations == 0, "Citizens told to wait by a replica after it had admitted a citizen with a larger ticket number"),
             new("requeued", everyone.Sum(c => c.Requeued), 0, everyone.All(c => c.Requeued == 0), "Gated requests of admitted citizens answered with a new ticket (an admitted person is never thrown out)"),
         ];
         return (figures, checks);
     }
 
     /// <summary>
-    /// Citizens told to wait after someone with a larger ticket number was admitted. Judged on the platform's own answers:
-    /// a "waiting" request sent after an "admitted" answer had arrived. Tickets admitted in the same queue advance are
-    /// never told apart, whatever order their polls came in, so ties within one advance never count.
+    /// Citizens told to wait by a replica after that same replica had admitted someone with a larger ticket number. Judged
+    /// on the platform's own answers: a "waiting" request sent after an "admitted" answer had arrived. Tickets admitted in
+    /// the same queue advance are never told apart, whatever order their polls came in, so ties within one advance never
+    /// count. Judged per replica because each answers from its own copy of the shared watermark, re-read every advance
+    /// interval: another replica's fresher copy is a lag (<see cref="StaleWaits"/>), not someone overtaking in the queue.
     /// </summary>
     public static int OrderViolations(IEnumerable<CitizenOutcome> citizens)
     {
         var violations = 0;
+        var earliestAdmissionOfLargerBy = new Dictionary<int, long>();
+        foreach (var citizen in citizens.Where(c => c.Number is not null).OrderByDescending(c => c.Number))
+        {
+            if (citizen.LastWaitingSentAtBy.Any(w => earliestAdmissionOfLargerBy.TryGetValue(w.Key, out var admitted) && w.Value > admitted))
+                violations++;
+            if (citizen.AdmittedAt is { } at)
+                earliestAdmissionOfLargerBy[citizen.AdmittedBy] = Math.Min(earliestAdmissionOfLargerBy.GetValueOrDefault(citizen.AdmittedBy, long.MaxValue), at);
+        }
+        return violations;
+    }
+
+    /// <summary>
+    /// Citizens told to wait (by any replica) after someone with a larger ticket number was admitted (by any replica), and
+    /// the longest such lag in timestamp ticks: with one replica the same as <see cref="OrderViolations"/>; with several,
+    /// how far a replica's copy of the watermark trailed another's.
+    /// </summary>
+    public static (int Citizens, long MaxLag) StaleWaits(IEnumerable<CitizenOutcome> citizens)
+    {
+        var count = 0;
+        var maxLag = 0L;
         var earliestAdmissionOfLarger = long.MaxValue;
         foreach (var citizen in citizens.Where(c => c.Number is not null).OrderByDescending(c => c.Number))
         {
-            if (citizen.LastWaitingSentAt > earliestAdmissionOfLarger)
-                violations++;
+            if (citizen.LastWaitingSentAt is { } waited && waited > earliestAdmissionOfLarger)
+            {
+                count++;
+                maxLag = Math.Max(maxLag, waited - earliestAdmissionOfLarger);
+            }
             if (citizen.AdmittedAt is { } at)
                 earliestAdmissionOfLarger = Math.Min(earliestAdmissionOfLarger, at);
         }
-        return violations;
+        return (count, maxLag);
     }
 
     /// <summary>Waits (at most a minute) until the platform counts nobody in the flow: ended sessions free their places.</summary>

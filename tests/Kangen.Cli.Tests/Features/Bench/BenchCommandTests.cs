@@ -163,6 +163,30 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal(0, RushScenario.OrderViolations(tie));
     }
 
-    private static CitizenOutcome Citizen(long number, long? lastWaiting, long admitted) =>
-        new(0) { Number = number, LastWaitingSentAt = lastWaiting, AdmittedAt = admitted };
+    [Fact]
+    public void A_replica_lagging_behind_another_is_a_stale_wait_not_an_order_violation()
+    {
+        // Replica 1 admitted ticket 2 (at 40); replica 0, not yet past the advance, told ticket 1 to wait (at 50).
+        CitizenOutcome[] lagging = [Citizen(1, lastWaiting: 50, admitted: 60, replica: 0), Citizen(2, lastWaiting: 30, admitted: 40, replica: 1)];
+
+        Assert.Equal(0, RushScenario.OrderViolations(lagging));
+        Assert.Equal((1, 10L), RushScenario.StaleWaits(lagging));
+    }
+
+    [Fact]
+    public void A_replica_that_admitted_a_larger_ticket_and_then_told_a_smaller_one_to_wait_is_an_order_violation()
+    {
+        CitizenOutcome[] overtaken = [Citizen(1, lastWaiting: 50, admitted: 60, replica: 1), Citizen(2, lastWaiting: 30, admitted: 40, replica: 1)];
+
+        Assert.Equal(1, RushScenario.OrderViolations(overtaken));
+    }
+
+    private static CitizenOutcome Citizen(long number, long? lastWaiting, long admitted, int replica = 0)
+    {
+        var citizen = new CitizenOutcome(0) { Number = number };
+        if (lastWaiting is { } sentAt)
+            citizen.Waited(replica, sentAt);
+        citizen.Admitted(replica, admitted);
+        return citizen;
+    }
 }
