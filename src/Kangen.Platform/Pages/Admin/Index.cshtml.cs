@@ -53,8 +53,9 @@ public sealed class AdminIndexModel(KangenDbContext db, CampaignProvider campaig
         Settlements = await AdminFigures.SettlementMonthsAsync(db, cancellationToken);
         Operators = await AdminFigures.OperatorsAsync(db, cancellationToken);
         ApplicationsTotal = perProgram.Sum(p => p.Count);
-        // The panel needs the figures of now only; the history is the admission console's.
-        Admission = (await admission.LiveAsync(db, TimeSpan.Zero, cancellationToken)).Live;
+        // The panel needs the figures of now only (the last minute's advances: the rate and the latest in-flow count);
+        // the hour's history is the admission console's.
+        Admission = (await admission.LiveAsync(db, TimeSpan.FromMinutes(1), cancellationToken)).Live;
         AdmissionEnabled = admission.Settings.Enabled;
 
         var invariant = CultureInfo.InvariantCulture;
