@@ -6,6 +6,7 @@ using Kangen.Platform.Observability;
 using Kangen.Platform.Problems;
 using Kangen.Platform.Storage;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -26,7 +27,10 @@ public sealed class AdmissionControl
     /// <summary>The cookie holding a page visitor's ticket or pass.</summary>
     public const string CookieName = "kangen-admission";
 
-    private const int Version = 1;
+    private const int Version = 2;
+
+    // Version, number, drawn at, admitted at (Unix ms, 0: waiting), digit (255: none).
+    private const int PayloadLength = 1 + 8 * 3 + 1;
     private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan History = TimeSpan.FromDays(1);
 
@@ -57,7 +61,7 @@ public sealed class AdmissionControl
         _options = options.Value;
         _protector = protection.CreateProtector("Kangen.Admission.v1");
         _log = log;
-        _snapshot = new Snapshot(FromOptions(_options), 0, 0, 0, 0, 0);
+        _snapshot = new Snapshot(FromOptions(_options), 0, 0, 0, 0);
         var meter = meters.Create(PlatformMetrics.MeterName);
         _admittedCounter = meter.CreateCounter<long>("kangen.admission.admitted", description: "People admitted into the citizen flow by this replica (at once or from the queue).");
         _waitHistogram = meter.CreateHistogram<double>("kangen.admission.wait", unit: "s", description: "Time from drawing a ticket to being admitted.");
@@ -84,11 +88,13 @@ public sealed class AdmissionControl
     /// <summary>
     /// The state of <paramref name="token"/> without drawing: null when it is not a valid ticket or pass (none, forged,
     /// expired, or a window that has opened since and needs a ticket now). The returned token is the one to keep
-    /// (a ticket that has just been admitted becomes a pass; a pass in use is renewed).
+    /// (a ticket that has just been admitted becomes a pass).
     /// </summary>
-    public (AdmissionStatus Status, string Token)? Check(string? token)
+    public (AdmissionStatus Status, string Token)? Check(string? token) => Check(Read(token), token);
+
+    private (AdmissionStatus Status, string Token)? Check(Ticket? read, string? token)
     {
-        if (Read(token) is not { } ticket)
+        if (read is not { } ticket)
             return null;
         var now = _time.GetUtcNow();
         var snapshot = _snapshot;
@@ -99,7 +105,7 @@ public sealed class AdmissionControl
             if (ticket.Digit is { } digit && WindowsInForce?.OpensAt(digit, now) is { } opens)
                 return (new AdmissionStatus(AdmissionStates.WindowClosed, 0, 0, null, opens), token!);
             if (!snapshot.Settings.Enabled)
-                return Admit(ticket with { Number = 0 }, nowMs, counted: false);
+                return Admit(ticket, nowMs, counted: false);
             return null;
         }
         if (ticket.AdmittedMs > 0)
@@ -127,7 +133,7 @@ public sealed class AdmissionControl
         var ticket = Read(token);
         if (ticket is { AdmittedMs: > 0 } pass && nowMs - pass.AdmittedMs is >= 0 and < 30_000)
             return null;
-        return Write(new Ticket(ticket?.Number ?? 0, ticket?.IssuedMs ?? nowMs, nowMs, nowMs, ticket?.Digit));
+        return Write(new Ticket(ticket?.Number ?? 0, ticket?.IssuedMs ?? nowMs, nowMs, ticket?.Digit));
     }
 
     /// <summary>
@@ -139,21 +145,22 @@ public sealed class AdmissionControl
     /// </summary>
     public async Task<(AdmissionStatus Status, string Token)> DrawAsync(string? token, int? digit, CancellationToken cancellationToken)
     {
-        if (Check(token) is { } current)
+        var read = Read(token);
+        if (Check(read, token) is { } current)
             return current;
-        digit ??= Read(token)?.Digit;
+        digit ??= read?.Digit;
         if (digit is < 0 or > 9)
             throw new ArgumentOutOfRangeException(nameof(digit), digit, "a digit 0-9");
         var now = _time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
         if (!_snapshot.Settings.Enabled)
-            return Admit(new Ticket(0, nowMs, 0, 0, digit), nowMs, counted: false);
+            return Admit(new Ticket(0, nowMs, 0, digit), nowMs, counted: false);
         if (WindowsInForce is { } windows)
         {
             if (digit is null)
                 return (new AdmissionStatus(AdmissionStates.DigitRequired, 0, 0, null, null), token ?? "");
             if (windows.OpensAt(digit.Value, now) is { } opens)
-                return (new AdmissionStatus(AdmissionStates.WindowClosed, 0, 0, null, opens), Write(new Ticket(0, nowMs, 0, 0, digit)));
+                return (new AdmissionStatus(AdmissionStates.WindowClosed, 0, 0, null, opens), Write(new Ticket(0, nowMs, 0, digit)));
         }
         long number, admitted;
         try
@@ -166,7 +173,7 @@ public sealed class AdmissionControl
             _log.LogWarning(e, "A queue ticket could not be drawn.");
             return (new AdmissionStatus(AdmissionStates.Unavailable, 0, 0, null, null), token ?? "");
         }
-        var ticket = new Ticket(number, nowMs, 0, 0, digit);
+        var ticket = new Ticket(number, nowMs, 0, digit);
         if (number <= admitted)
             return Admit(ticket, nowMs, counted: true);
         var snapshot = _snapshot;
@@ -350,9 +357,8 @@ public sealed class AdmissionControl
         var since = _time.GetUtcNow() - RateWindow;
         var recent = await db.AdmissionTicks.AsNoTracking().Where(t => t.At > since).OrderByDescending(t => t.Id).Take(120)
             .Select(t => new { t.Seconds, t.AdmittedCount, t.InFlow }).ToListAsync(cancellationToken);
-        var seconds = recent.Sum(t => t.Seconds);
-        var perSecond = seconds > 0 ? recent.Sum(t => t.AdmittedCount) / seconds : 0;
-        _snapshot = new Snapshot(Effective(state, _options), state.Issued, state.Admitted, perSecond, recent.FirstOrDefault()?.InFlow ?? 0, state.Requests);
+        _snapshot = new Snapshot(Effective(state, _options), state.Issued, state.Admitted,
+            PerSecond(recent.Select(t => (t.Seconds, t.AdmittedCount))), recent.FirstOrDefault()?.InFlow ?? 0);
     }
 
     /// <summary>
@@ -367,8 +373,6 @@ public sealed class AdmissionControl
         var state = await db.AdmissionState.AsNoTracking().SingleAsync(a => a.Id == 1, cancellationToken);
         var ticks = await db.AdmissionTicks.AsNoTracking().Where(t => t.At > since).OrderBy(t => t.Id)
             .Select(t => new { t.At, t.Seconds, t.QueueLength, t.InFlow, t.AdmittedCount, t.RequestsPerSecond }).ToListAsync(cancellationToken);
-        var recent = ticks.Where(t => t.At > now - RateWindow).ToList();
-        var seconds = recent.Sum(t => t.Seconds);
         var last = ticks.LastOrDefault();
         int? oldest = null;
         if (state.Issued > state.Admitted)
@@ -379,8 +383,9 @@ public sealed class AdmissionControl
                 .Select(t => (DateTimeOffset?)t.At).FirstOrDefaultAsync(cancellationToken);
             oldest = before is { } at ? (int)Math.Max(0, (now - at).TotalSeconds) : null;
         }
-        var live = new AdmissionLive(state.Issued - state.Admitted, last?.InFlow ?? 0,
-            seconds > 0 ? recent.Sum(t => t.AdmittedCount) / seconds : 0, last?.RequestsPerSecond ?? 0, oldest, state.Issued, state.Admitted);
+        var admittedPerSecond = PerSecond(ticks.Where(t => t.At > now - RateWindow).Select(t => (t.Seconds, t.AdmittedCount)));
+        var live = new AdmissionLive(state.Issued - state.Admitted, last?.InFlow ?? 0, admittedPerSecond, last?.RequestsPerSecond ?? 0, oldest,
+            state.Issued, state.Admitted);
         var perMinute = ticks
             .GroupBy(t => new DateTimeOffset(t.At.UtcDateTime.Ticks - t.At.UtcDateTime.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero))
             .Select(g => new AdmissionTickView(g.Key, g.Max(t => t.QueueLength), g.Max(t => t.InFlow), g.Sum(t => t.AdmittedCount), g.Average(t => t.RequestsPerSecond)))
@@ -426,6 +431,13 @@ public sealed class AdmissionControl
         return null;
     }
 
+    /// <summary>People admitted per second over some advances: their admissions over their seconds.</summary>
+    private static double PerSecond(IEnumerable<(double Seconds, int Admitted)> advances)
+    {
+        var (seconds, admitted) = advances.Aggregate((0.0, 0L), (sum, a) => (sum.Item1 + a.Seconds, sum.Item2 + a.Admitted));
+        return seconds > 0 ? admitted / seconds : 0;
+    }
+
     private static AdmissionSettings Effective(AdmissionState state, AdmissionOptions options) => state.Saved
         ? new AdmissionSettings(state.Enabled, state.Capacity, state.RequestsPerSecond, AdmissionWindows.FromJson(state.Windows))
         : FromOptions(options);
@@ -435,14 +447,13 @@ public sealed class AdmissionControl
 
     private string Write(Ticket ticket)
     {
-        Span<byte> payload = stackalloc byte[1 + 8 * 4 + 1];
+        Span<byte> payload = stackalloc byte[PayloadLength];
         payload[0] = Version;
         BinaryPrimitives.WriteInt64BigEndian(payload[1..], ticket.Number);
         BinaryPrimitives.WriteInt64BigEndian(payload[9..], ticket.IssuedMs);
         BinaryPrimitives.WriteInt64BigEndian(payload[17..], ticket.AdmittedMs);
-        BinaryPrimitives.WriteInt64BigEndian(payload[25..], ticket.SeenMs);
-        payload[33] = ticket.Digit is { } d ? (byte)d : byte.MaxValue;
-        return Base64UrlEncode(_protector.Protect(payload.ToArray()));
+        payload[25] = ticket.Digit is { } d ? (byte)d : byte.MaxValue;
+        return WebEncoders.Base64UrlEncode(_protector.Protect(payload.ToArray()));
     }
 
     private Ticket? Read(string? token)
@@ -452,29 +463,24 @@ public sealed class AdmissionControl
         byte[] payload;
         try
         {
-            payload = _protector.Unprotect(Base64UrlDecode(token));
+            payload = _protector.Unprotect(WebEncoders.Base64UrlDecode(token));
         }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or FormatException)
         {
             return null;
         }
-        if (payload.Length != 34 || payload[0] != Version)
+        if (payload.Length != PayloadLength || payload[0] != Version)
             return null;
-        var digit = payload[33];
+        var digit = payload[25];
         return new Ticket(
             BinaryPrimitives.ReadInt64BigEndian(payload.AsSpan(1)),
             BinaryPrimitives.ReadInt64BigEndian(payload.AsSpan(9)),
             BinaryPrimitives.ReadInt64BigEndian(payload.AsSpan(17)),
-            BinaryPrimitives.ReadInt64BigEndian(payload.AsSpan(25)),
             digit <= 9 ? digit : null);
     }
 
-    private static string Base64UrlEncode(byte[] bytes) => Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(bytes);
-
-    private static byte[] Base64UrlDecode(string text) => Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(text);
-
     /// <summary>A ticket (not yet admitted: <see cref="AdmittedMs"/> 0) or a pass; times are the platform's Unix milliseconds.</summary>
-    private sealed record Ticket(long Number, long IssuedMs, long AdmittedMs, long SeenMs, int? Digit);
+    private sealed record Ticket(long Number, long IssuedMs, long AdmittedMs, int? Digit);
 
-    private sealed record Snapshot(AdmissionSettings Settings, long Issued, long Admitted, double AdmittedPerSecond, int InFlow, long Requests);
+    private sealed record Snapshot(AdmissionSettings Settings, long Issued, long Admitted, double AdmittedPerSecond, int InFlow);
 }
