@@ -43,10 +43,10 @@ public sealed class WaitingModel(AdmissionControl admission, TimeProvider time) 
 
     /// <summary>Where an admitted person goes: the local <see cref="ReturnUrl"/>, else /login.</summary>
     public string Target =>
-        Url.IsLocalUrl(ReturnUrl) && !ReturnUrl!.StartsWith("/waiting", StringComparison.OrdinalIgnoreCase) ? ReturnUrl : "/login";
+        Url.IsLocalUrl(ReturnUrl) && !ReturnUrl!.StartsWith(AdmissionHttp.WaitingPath, StringComparison.OrdinalIgnoreCase) ? ReturnUrl : "/login";
 
     /// <summary>This page's own address with the return URL, for the "check now" link and after the digit form.</summary>
-    public string SelfUrl => "/waiting?returnUrl=" + Uri.EscapeDataString(Target);
+    public string SelfUrl => AdmissionHttp.WaitingUrl(Target);
 
     /// <summary>Shows the place (drawing a ticket only for a browser that holds none), or goes on when admitted.</summary>
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
@@ -65,15 +65,11 @@ public sealed class WaitingModel(AdmissionControl admission, TimeProvider time) 
             // A signed-in citizen is in the flow already (the gate lets them pass): a ticket would only queue them.
             if ((await HttpContext.AuthenticateAsync(WebSessionAuthenticationHandler.SchemeName)).Succeeded)
                 return LocalRedirect(Target);
-            if (Windows is not null && Digit is null)
-            {
-                AskDigit = true;
-                return Page();
-            }
             // A probe or a link preview (HEAD) draws no ticket.
             if (HttpMethods.IsHead(Request.Method))
                 return Page();
-            known = await admission.DrawAsync(token, Windows is null ? null : Digit, cancellationToken);
+            // Without a digit while windows are in force, the draw answers "digit required" and Show asks for it.
+            known = await admission.DrawAsync(token, Digit, cancellationToken);
         }
         return Show(known.Value);
     }
@@ -127,7 +123,7 @@ public sealed class WaitingModel(AdmissionControl admission, TimeProvider time) 
             admission.WriteCookie(HttpContext, result.Token);
         if (result.Status.State == AdmissionStates.DigitRequired)
         {
-            // Windows came into force between the page's look and the draw: ask, as for anyone.
+            // Windows are in force and the person has not said their digit (or they came into force just now): ask.
             Windows ??= admission.WindowsInForce;
             AskDigit = true;
             return Page();
@@ -135,11 +131,6 @@ public sealed class WaitingModel(AdmissionControl admission, TimeProvider time) 
         Status = result.Status;
         if (Status.State == AdmissionStates.Admitted)
             return LocalRedirect(Target);
-        if (Status.State == AdmissionStates.Unavailable)
-        {
-            RefreshSeconds = 5;
-            return Page();
-        }
         RefreshSeconds = Status.State == AdmissionStates.WindowClosed && Status.OpensAt is { } opens
             // Reload soon after the window opens, but at least once a minute so that a changed rule shows.
             ? (int)Math.Clamp(Math.Ceiling((opens - Now).TotalSeconds) + 1, 5, 60)

@@ -22,8 +22,14 @@ public static class AdmissionHttp
     /// <summary>The header stating the citizen's birth-year last digit while staggered windows are in force.</summary>
     public const string WindowDigitHeader = "Kangen-Window-Digit";
 
+    /// <summary>The administrators' admission API.</summary>
+    public const string AdminRoute = "/api/v1/admin/admission";
+
     /// <summary>The waiting page.</summary>
     public const string WaitingPath = "/waiting";
+
+    /// <summary>The waiting page, sending the person on to <paramref name="returnUrl"/> once admitted.</summary>
+    public static string WaitingUrl(string returnUrl) => WaitingPath + "?returnUrl=" + Uri.EscapeDataString(returnUrl);
 
     private static readonly string[] GatedPages = ["/login", "/me", "/apply", "/registrations", "/status"];
     private static readonly string[] GatedApi = ["/api/v1/challenges", "/api/v1/sessions", "/api/v1/me", "/api/v1/applications"];
@@ -92,7 +98,7 @@ public static class AdmissionHttp
             .WithSummary($"Draw a queue ticket for the citizen flow (or, with a valid {Header} header, report its state). The answer's {Header} header is the token to send back.");
         citizens.MapGet("/", Get)
             .WithSummary($"The state of the ticket in the {Header} header: admitted, waiting (position, estimated wait) or window-closed (opensAt).");
-        var admin = app.MapGroup("/api/v1/admin/admission").RequireAuthorization(StaffRoles.AdminPolicy).WithTags("Administration");
+        var admin = app.MapGroup(AdminRoute).RequireAuthorization(StaffRoles.AdminPolicy).WithTags("Administration");
         admin.MapGet("/", AdminGet).WithSummary("Admission settings, the live queue and the last hour's advances (staff role admin).");
         admin.MapPut("/", AdminPut).Accepts<AdmissionSettingsRequest>("application/json")
             .WithSummary("Change the capacity, the request rate, on/off and the staggered windows, live on every replica (staff role admin).");
@@ -105,7 +111,7 @@ public static class AdmissionHttp
         var (digit, digitProblem) = ReadDigit(http.Request);
         if (digitProblem is not null)
             return ProblemResults.From(digitProblem);
-        var (status, newToken) = admission.Check(token) ?? await admission.DrawAsync(token, digit, cancellationToken);
+        var (status, newToken) = await admission.DrawAsync(token, digit, cancellationToken);
         if (Refusal(http, status) is { } problem)
             return problem;
         http.Response.Headers[Header] = newToken;
@@ -147,7 +153,8 @@ public static class AdmissionHttp
     internal static int RetryAfterSeconds(AdmissionStatus status) =>
         Math.Clamp(status.EstimatedWaitSeconds is { } wait ? wait / 4 : 2, 1, 30);
 
-    private static (int? Digit, PlatformProblem? Problem) ReadDigit(HttpRequest request)
+    /// <summary>The <see cref="WindowDigitHeader"/>: none, one digit, or a problem.</summary>
+    internal static (int? Digit, PlatformProblem? Problem) ReadDigit(HttpRequest request)
     {
         var text = request.Headers[WindowDigitHeader].ToString();
         if (text.Length == 0)
@@ -274,9 +281,9 @@ internal sealed class AdmissionGate(RequestDelegate next, AdmissionControl admis
                 RedirectToWaiting(http);
                 return;
             }
-            int? digit = null;
-            if (!page && http.Request.Headers[AdmissionHttp.WindowDigitHeader].ToString() is { Length: 1 } text && text[0] is >= '0' and <= '9')
-                digit = text[0] - '0';
+            // A page asks for the digit on the waiting page; an API client says it in the header (anything else than one
+            // digit is no digit, and the draw then asks for it).
+            var digit = page ? null : AdmissionHttp.ReadDigit(http.Request).Digit;
             state = await admission.DrawAsync(token, digit, http.RequestAborted);
         }
         var (status, newToken) = state.Value;
@@ -331,7 +338,7 @@ internal sealed class AdmissionGate(RequestDelegate next, AdmissionControl admis
         var returnUrl = http.Request.PathBase + http.Request.Path + http.Request.QueryString;
         // 303: a form posted while waiting is asked again as a page, not re-posted.
         http.Response.StatusCode = StatusCodes.Status303SeeOther;
-        http.Response.Headers.Location = AdmissionHttp.WaitingPath + "?returnUrl=" + Uri.EscapeDataString(returnUrl);
+        http.Response.Headers.Location = AdmissionHttp.WaitingUrl(returnUrl);
     }
 }
 

@@ -45,11 +45,14 @@
       .then(function (response) {
         if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
           window.location.reload();
-          return null;
+          return undefined;
         }
         return response.ok ? response.text() : null;
       })
       .then(function (html) {
+        if (html === undefined) {
+          return; // reloading: no further poll
+        }
         if (html === null) {
           schedule(10);
           return;
