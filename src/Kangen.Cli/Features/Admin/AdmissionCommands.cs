@@ -14,7 +14,7 @@ namespace Kangen.Cli.Features.Admin;
 /// </summary>
 public static class AdmissionCommands
 {
-    private const string Route = "api/v1/admin/admission";
+    private static readonly string Route = AdmissionHttp.AdminRoute.TrimStart('/');
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>The <c>admission</c> command group.</summary>
@@ -31,7 +31,7 @@ public static class AdmissionCommands
     private static Command Show(CliContext context)
     {
         var (server, token) = (PlatformConnection.ServerOption(), TokenOption());
-        var command = new Command("show", "The settings in force, the queue now and people admitted per minute over the last hour.") { server, token };
+        var command = new Command("show", "The settings in force, the queue now and people admitted per minute over the last quarter hour.") { server, token };
         command.SetAction((parse, cancellationToken) => PlatformConnection.RunAsStaffAsync(context, parse, server, token, async http =>
         {
             using var response = await http.GetAsync(Route, cancellationToken);
@@ -120,13 +120,13 @@ public static class AdmissionCommands
                 context.Console.MarkupLineInterpolated($"  {digit}: {(w.Opens is not null && w.Opens.TryGetValue(key, out var at) ? "opens " + Card.CardCli.Jst(at) : "open")}");
             }
         }
-        var perMinute = view.History.GroupBy(t => new DateTimeOffset(t.At.Year, t.At.Month, t.At.Day, t.At.Hour, t.At.Minute, 0, t.At.Offset))
-            .OrderBy(g => g.Key).TakeLast(15).ToList();
-        if (perMinute.Count > 0)
+        // The platform's history is per minute already, oldest first; the last quarter hour fits a terminal.
+        var recent = view.History.TakeLast(15).ToList();
+        if (recent.Count > 0)
         {
-            var chart = new BarChart().Label("Admitted per minute (JST)").Width(80);
-            foreach (var minute in perMinute)
-                chart.AddItem(minute.Key.ToOffset(Card.CardCli.JstOffset).ToString("HH:mm", CultureInfo.InvariantCulture), minute.Sum(t => t.Admitted), Color.Green);
+            var chart = new BarChart().Label("Admitted per minute (JST), last 15 minutes").Width(80);
+            foreach (var minute in recent)
+                chart.AddItem(minute.At.ToOffset(Card.CardCli.JstOffset).ToString("HH:mm", CultureInfo.InvariantCulture), minute.Admitted, Color.Green);
             context.Console.Write(chart);
         }
     }

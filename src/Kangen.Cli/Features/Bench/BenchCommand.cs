@@ -57,7 +57,7 @@ public static class BenchCommand
         {
             Description = "A PostgreSQL connection string: the run creates a database of its own on that server and drops it at the end (default: SQLite in the data folder).",
         };
-        var command = new Command("rush", "Admission control at a capacity: a baseline of capacity/2 citizens, then factor x capacity citizens at once, each drawing a ticket, waiting, then applying. Checks: no errors, everyone served, in ticket order. With --replicas N --postgres, N platform instances share one database and each citizen's requests go to them in turn.")
+        var command = new Command("rush", "Admission control at a capacity: a baseline of capacity citizens (a full flow), then factor x capacity citizens at once, each drawing a ticket, waiting, then applying. Checks: no errors, everyone served, in ticket order. With --replicas N --postgres, N platform instances share one database and each citizen's requests go to them in turn.")
         {
             capacity, factor, tick, noAdmission, replicas, postgres, data, output,
         };

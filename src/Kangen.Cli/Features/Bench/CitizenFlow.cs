@@ -50,7 +50,7 @@ internal sealed class CitizenOutcome(int index)
     public long DrawnAt { get; set; }
 
     /// <summary>When the last request that the platform answered "waiting" was sent (null when never told to wait).</summary>
-    public long? LastWaitingSentAt { get; private set; }
+    public long? LastWaitingSentAt => LastWaitingSentAtBy.Count == 0 ? null : LastWaitingSentAtBy.Values.Max();
 
     /// <summary>The same, per replica that answered "waiting".</summary>
     public Dictionary<int, long> LastWaitingSentAtBy { get; } = [];
@@ -64,7 +64,6 @@ internal sealed class CitizenOutcome(int index)
     /// <summary>Replica <paramref name="replica"/> answered "waiting" to a request sent at <paramref name="sentAt"/>.</summary>
     public void Waited(int replica, long sentAt)
     {
-        LastWaitingSentAt = Math.Max(LastWaitingSentAt ?? sentAt, sentAt);
         LastWaitingSentAtBy[replica] = LastWaitingSentAtBy.TryGetValue(replica, out var before) ? Math.Max(before, sentAt) : sentAt;
     }
 

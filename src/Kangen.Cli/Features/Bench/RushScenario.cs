@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Kangen.Cli.Features.Demo;
+using Kangen.Platform.Features.Admission;
 using Kangen.Platform.Features.Campaigns;
 using Kangen.Platform.Features.Secrets;
 using Kangen.Platform.Features.Services;
@@ -234,9 +236,8 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
                     "The longest such lag: from the larger ticket's admission to the last 'waiting' answer of the smaller one"));
             }
         }
-        var live = await AdmissionLiveAsync(cancellationToken);
-        if (live is { } l && l.TryGetProperty("admitted", out var total) && total.ValueKind == JsonValueKind.Number)
-            figures.Add(new BenchFigure("platform admitted", total.GetInt64(), "citizens", "The platform's own count of admissions (warm-up, baseline and rush)"));
+        if (await AdmissionLiveAsync(cancellationToken) is { } live)
+            figures.Add(new BenchFigure("platform admitted", live.Admitted, "citizens", "The platform's own count of admissions (warm-up, baseline and rush)"));
 
         var errors = phases.Sum(p => p.Errors);
         var everyone = _baseline.Concat(_rush).ToList();
@@ -304,22 +305,21 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
         var deadline = context.Time.GetUtcNow().AddMinutes(1);
         while (context.Time.GetUtcNow() < deadline)
         {
-            if (await AdmissionLiveAsync(cancellationToken) is not { } live || !live.TryGetProperty("inFlow", out var inFlow) || inFlow.GetInt64() == 0)
+            if (await AdmissionLiveAsync(cancellationToken) is not { } live || live.InFlow == 0)
                 return;
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, settings.TickMilliseconds)), context.Time, cancellationToken);
         }
     }
 
     /// <summary>The <c>live</c> figures of the admin admission API, or null when the platform has none.</summary>
-    private async Task<JsonElement?> AdmissionLiveAsync(CancellationToken cancellationToken)
+    private async Task<AdmissionLive?> AdmissionLiveAsync(CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/admin/admission");
+        using var request = new HttpRequestMessage(HttpMethod.Get, AdmissionHttp.AdminRoute.TrimStart('/'));
         request.Headers.Authorization = new AuthenticationHeaderValue("Staff", _staff.Admin);
         using var response = await Http.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
             return null;
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement;
-        return body.TryGetProperty("live", out var live) ? live.Clone() : null;
+        return (await response.Content.ReadFromJsonAsync<AdmissionView>(JsonSerializerOptions.Web, cancellationToken))?.Live;
     }
 
     private async Task<long> RecordedApplicationsAsync(CancellationToken cancellationToken)

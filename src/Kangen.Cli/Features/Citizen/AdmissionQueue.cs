@@ -97,8 +97,7 @@ internal sealed class AdmissionQueue(CliContext context, int? windowDigit) : Del
     {
         if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
             return null;
-        // Buffered, so the caller can still read a 429 that is not the queue's.
-        await response.Content.LoadIntoBufferAsync(cancellationToken);
+        // TimeoutHandler has buffered the body, so the caller can still read a 429 that is not the queue's.
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
         var problem = document.RootElement;
         if (!problem.TryGetProperty("code", out var code) || code.GetString() != AdmissionProblems.Queued.Code)

@@ -59,7 +59,7 @@ internal static class DemoCards
             });
         console.MarkupLineInterpolated($"Issuer: [bold]{issuer.AuthenticationCaCertificate.Subject}[/] in {Path.GetFullPath(issuer.IssuerDirectory)}");
 
-        var lost = issued.Single(c => c.Label == "lost");
+        var lost = issued.Single(c => c.Label == Lost.Label);
         issuer.Revoke(lost.Card.CardFilePath, X509RevocationReason.KeyCompromise);
         console.MarkupLineInterpolated($"The card of {lost.Holder.Name} was reported lost: certificate {lost.Card.AuthenticationSerial} revoked, CRL published.");
         // The relying side is the platform's own verifier, trusting this issuer and following its CRL.
@@ -74,7 +74,7 @@ internal static class DemoCards
             table.AddRow(Markup.Escape(label), card.AuthenticationSerial, CardCli.Jst(card.NotAfter),
                 $"{EmulatedCard.Load(card.CardFilePath).AuthPinTriesLeft}/{PinRules.AuthenticationPinMaxTries}",
                 outcome is null ? "[green]authenticated[/]" : $"[red]refused[/]: {Markup.Escape(outcome)}");
-            if (label != "lost")
+            if (label != Lost.Label)
                 results.Add(new DemoCard(label, holder, card.CardFilePath, pin, card.AuthenticationSerial, outcome is null));
         }
         console.Write(table);

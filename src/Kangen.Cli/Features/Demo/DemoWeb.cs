@@ -55,7 +55,7 @@ internal static class DemoWeb
     /// (who have applied already: their status is full), the lost card (revoked).
     /// </summary>
     public static IReadOnlyList<(string Id, string FilePath)> AgentCards(string folder) =>
-        [.. Fresh.Select(p => p.Id).Concat(["taro", "hanako", "yui", "lost"]).Select(id => (id, DemoCards.PathOf(folder, id)))];
+        [.. Fresh.Select(p => p.Id).Concat(["taro", "hanako", "yui", DemoCards.Lost.Label]).Select(id => (id, DemoCards.PathOf(folder, id)))];
 
     /// <summary>Parses <c>--urls</c> for the kept-open demo: http(s) URLs with an explicit port.</summary>
     public static bool TryParseUrls(string text, out IReadOnlyList<Uri> urls, out string error)

@@ -18,16 +18,18 @@ public sealed class QueuedReserveTests(OnePlacePlatform platform) : IClassFixtur
         using var http = new HttpClient { BaseAddress = new Uri(platform.Url) };
         // Someone takes the only place (a pass fresh enough to count as in the flow).
         HttpResponseMessage? held = null;
-        for (var attempt = 0; attempt < 300; attempt++)
+        var holds = false;
+        for (var attempt = 0; attempt < 300 && !holds; attempt++)
         {
             held?.Dispose();
             held = await http.PostAsync("/api/v1/admission", null);
-            if ((await held.Content.ReadAsStringAsync()).Contains("\"admitted\"", StringComparison.Ordinal))
+            if (holds = (await held.Content.ReadAsStringAsync()).Contains("\"admitted\"", StringComparison.Ordinal))
                 break;
             // The first advance has not measured the room yet; wait for it (a condition, not a measurement).
             await Task.Delay(100);
         }
         Assert.Equal(HttpStatusCode.OK, held!.StatusCode);
+        Assert.True(holds, "nobody took the only place");
         held.Dispose();
 
         var console = new TestConsole().Width(250);
