@@ -3,6 +3,8 @@
 #   scripts/postgres.sh install   install postgresql-15 from Debian if initdb is missing (apt-get update only then)
 #   scripts/postgres.sh start     initdb a fresh cluster in $KANGEN_PG_DIR (default /tmp/kangen-pg) as the
 #                                 postgres OS user, trust auth on 127.0.0.1, port $KANGEN_PG_PORT (55432); wait until ready
+#   scripts/postgres.sh restart   crash and restart it (pg_ctl restart -m immediate: no checkpoint, crash recovery
+#                                 at start, as after a power cut), keeping its data; wait until ready (fault tests)
 #   scripts/postgres.sh stop      stop it and remove its directory
 #   scripts/postgres.sh status    say whether it is running
 #   scripts/postgres.sh url       print the connection string tests use (KANGEN_TEST_POSTGRES)
@@ -65,6 +67,23 @@ cmd_start() {
   die "PostgreSQL did not become ready within ${WAIT_SECONDS}s (see $DIR/server.log)"
 }
 
+cmd_restart() {
+  running || die "not running ($DIR): scripts/postgres.sh start first"
+  # Immediate mode kills the server without a shutdown checkpoint: the restart replays the WAL, as after a crash.
+  as_postgres "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -m immediate -w -t "$WAIT_SECONDS" \
+    -o "-h 127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" restart >/dev/null \
+    || { cat "$DIR/server.log" >&2 || true; die "pg_ctl restart failed"; }
+  local i
+  for ((i = 0; i < WAIT_SECONDS * 4; i++)); do
+    if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
+      echo "postgres.sh: restarted on 127.0.0.1:$PORT ($DIR)"
+      return 0
+    fi
+    sleep 0.25
+  done
+  die "PostgreSQL did not become ready within ${WAIT_SECONDS}s after the restart (see $DIR/server.log)"
+}
+
 cmd_stop() {
   if running; then
     as_postgres "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null || true
@@ -80,8 +99,9 @@ cmd_status() {
 case "${1:-}" in
   install) cmd_install ;;
   start) cmd_start ;;
+  restart) cmd_restart ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   url) echo "Host=127.0.0.1;Port=$PORT;Username=postgres;Database=postgres" ;;
-  *) echo "usage: scripts/postgres.sh install|start|stop|status|url" >&2; exit 2 ;;
+  *) echo "usage: scripts/postgres.sh install|start|restart|stop|status|url" >&2; exit 2 ;;
 esac
