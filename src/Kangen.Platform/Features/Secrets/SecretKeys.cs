@@ -16,13 +16,20 @@ public sealed class SecretKeys
 {
     private readonly Dictionary<string, byte[]> _sealing;
 
-    private SecretKeys(Dictionary<string, byte[]> sealing, string current, string hashId, byte[] hashKey)
+    private SecretKeys(Dictionary<string, byte[]> sealing, string current, string hashId, byte[] hashKey, string? sourcePath = null)
     {
         _sealing = sealing;
         CurrentSealingKeyId = current;
         HashKeyId = hashId;
         HashKey = hashKey;
+        SourcePath = sourcePath;
     }
+
+    /// <summary>The sealing key ids, oldest first (<c>s1</c>, <c>s2</c>, ...).</summary>
+    public IReadOnlyList<string> SealingKeyIds => _sealing.Keys.OrderBy(Number).ThenBy(k => k, StringComparer.Ordinal).ToArray();
+
+    /// <summary>The file these keys were read from, if any (a box re-reads it when it meets a key it does not hold).</summary>
+    internal string? SourcePath { get; }
 
     /// <summary>The id of the key that seals new values.</summary>
     public string CurrentSealingKeyId { get; }
@@ -43,10 +50,65 @@ public sealed class SecretKeys
     /// <summary>These keys plus a new sealing key that becomes current (old ones keep opening what they sealed).</summary>
     public SecretKeys Rotate()
     {
-        var next = 1 + _sealing.Keys.Select(k => int.TryParse(k.AsSpan(1), out var n) ? n : 0).Max();
+        var next = 1 + _sealing.Keys.Select(Number).Max();
         var sealing = new Dictionary<string, byte[]>(_sealing) { ["s" + next] = RandomNumberGenerator.GetBytes(32) };
-        return new SecretKeys(sealing, "s" + next, HashKeyId, HashKey);
+        return new SecretKeys(sealing, "s" + next, HashKeyId, HashKey, SourcePath);
     }
+
+    /// <summary>
+    /// These keys without the old sealing key <paramref name="id"/>: whatever it sealed no longer opens, so the caller
+    /// first makes sure nothing is sealed with it (<c>kangen admin secrets retire</c> counts the rows).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is the current key or not one of these keys.</exception>
+    public SecretKeys Retire(string id)
+    {
+        if (id == CurrentSealingKeyId)
+            throw new ArgumentException($"'{id}' is the current sealing key and cannot be retired.", nameof(id));
+        if (!_sealing.ContainsKey(id))
+            throw new ArgumentException($"'{id}' is not a sealing key of this file.", nameof(id));
+        var sealing = new Dictionary<string, byte[]>(_sealing);
+        sealing.Remove(id);
+        return new SecretKeys(sealing, CurrentSealingKeyId, HashKeyId, HashKey, SourcePath);
+    }
+
+    /// <summary>Reads an existing key file (never creates one: an administrator's command must not invent keys).</summary>
+    /// <exception cref="InvalidOperationException">The file is missing or is not a complete key file.</exception>
+    public static SecretKeys Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+            throw new InvalidOperationException($"There is no key file at {path}.");
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>The same file read again, or null when it cannot be read now (missing, half-copied, not a key file).</summary>
+    internal SecretKeys? Reread()
+    {
+        if (SourcePath is null)
+            return null;
+        try
+        {
+            return Read(SourcePath);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True when <paramref name="other"/> hashes as these keys do (same hashing key id and bytes).</summary>
+    internal bool SameHashKey(SecretKeys other) =>
+        other.HashKeyId == HashKeyId && CryptographicOperations.FixedTimeEquals(other.HashKey, HashKey);
+
+    private static int Number(string id) => int.TryParse(id.AsSpan(1), out var n) ? n : 0;
 
     /// <summary>Reads the key file, or creates it (mode 0600) when it does not exist.</summary>
     public static SecretKeys Load(string? configuredPath, string dataDirectory)
@@ -57,15 +119,15 @@ public sealed class SecretKeys
         if (!string.IsNullOrWhiteSpace(configuredPath))
             throw new InvalidOperationException($"Kangen:Secrets:KeyFile names '{configuredPath}', which does not exist.");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var fresh = CreateNew();
+        var fresh = CreateNew().ToJson();
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows())
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             using (var stream = new FileStream(path, options))
-                stream.Write(Encoding.UTF8.GetBytes(fresh.ToJson()));
-            return fresh;
+                stream.Write(Encoding.UTF8.GetBytes(fresh));
+            return Parse(fresh, path);
         }
         catch (IOException) when (File.Exists(path))
         {
@@ -94,8 +156,14 @@ public sealed class SecretKeys
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        // A leftover from an interrupted save could carry another mode: the new file must be created with 0600.
+        File.Delete(temp);
         using (var stream = new FileStream(temp, options))
+        {
             stream.Write(Encoding.UTF8.GetBytes(ToJson()));
+            // On disk before the rename: a crash must leave the old file or the whole new one, never a key lost.
+            stream.Flush(flushToDisk: true);
+        }
         File.Move(temp, path, overwrite: true);
     }
 
@@ -124,15 +192,27 @@ public sealed class SecretKeys
         var keys = new Dictionary<string, byte[]>();
         foreach (var (id, text) in sealing)
         {
-            var key = Convert.FromBase64String(text);
+            var key = FromBase64(text, path);
             if (key.Length != 32 || id.Contains(':', StringComparison.Ordinal))
                 throw new InvalidOperationException($"{path}: sealing key '{id}' must be 32 bytes and its id must not contain ':'.");
             keys[id] = key;
         }
-        var hash = Convert.FromBase64String(file.Hash);
+        var hash = FromBase64(file.Hash, path);
         if (hash.Length < 32)
             throw new InvalidOperationException($"{path}: the hashing key must be at least 32 bytes.");
-        return new SecretKeys(keys, file.Current, file.HashId, hash);
+        return new SecretKeys(keys, file.Current, file.HashId, hash, Path.GetFullPath(path));
+    }
+
+    private static byte[] FromBase64(string text, string path)
+    {
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            throw new InvalidOperationException($"{path}: a key is not base64.");
+        }
     }
 
     private static readonly JsonSerializerOptions FileJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -151,15 +231,49 @@ public sealed class SecretKeys
 /// the purpose as associated data (a value sealed as a service ID does not open as anything else).
 /// Keyed hashes: <c>&lt;hash-key-id&gt;:&lt;hex HMAC-SHA256(purpose "\n" value)&gt;</c>.
 /// </summary>
-public sealed class SecretBox(SecretKeys keys)
+/// <remarks>
+/// A value sealed under a key this box does not hold makes it re-read its key file (at most once per
+/// <see cref="RereadInterval"/>): during a rotation the replicas are restarted one by one, and a replica still running
+/// with the old keys must open what a restarted one sealed as soon as its copy of the file holds the new key. It then
+/// also seals with the new key. A file with another hashing key is ignored (its hashes would match nothing stored).
+/// </remarks>
+public sealed class SecretBox
 {
     private const int NonceSize = 12;
     private const int TagSize = 16;
+
+    /// <summary>How often at most an unknown key id makes the box re-read its key file.</summary>
+    public static readonly TimeSpan RereadInterval = TimeSpan.FromSeconds(10);
+
+    private readonly TimeProvider _time;
+    private readonly Lock _reread = new();
+    private SecretKeys _keys;
+    private long _lastReread;
+    private bool _rereadOnce;
+
+    /// <summary>A box over <paramref name="keys"/> on the system clock.</summary>
+    public SecretBox(SecretKeys keys)
+        : this(keys, TimeProvider.System)
+    {
+    }
+
+    /// <summary>A box over <paramref name="keys"/>; <paramref name="time"/> paces the re-reading of the key file.</summary>
+    public SecretBox(SecretKeys keys, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(time);
+        _keys = keys;
+        _time = time;
+    }
+
+    /// <summary>The keys in use now (after a re-read, those of the file).</summary>
+    public SecretKeys Keys => Volatile.Read(ref _keys);
 
     /// <summary>Seals <paramref name="value"/> for <paramref name="purpose"/> under the current key.</summary>
     public string Seal(string purpose, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        var keys = Keys; // one ring for both the id and the key, even if a re-read swaps it meanwhile
         var plain = Encoding.UTF8.GetBytes(value);
         var output = new byte[NonceSize + plain.Length + TagSize];
         var nonce = output.AsSpan(0, NonceSize);
@@ -169,15 +283,19 @@ public sealed class SecretBox(SecretKeys keys)
         return keys.CurrentSealingKeyId + ":" + Base64Url.EncodeToString(output);
     }
 
+    /// <summary>The id of the key <paramref name="sealedValue"/> was sealed with, or null when it has none.</summary>
+    public static string? KeyIdOf(string? sealedValue) =>
+        sealedValue?.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon ? sealedValue[..colon] : null;
+
     /// <summary>Opens a sealed value; false when it is malformed, sealed for another purpose, under an unknown key, or altered.</summary>
     public bool TryOpen(string purpose, string? sealedValue, out string value)
     {
         value = "";
-        if (string.IsNullOrEmpty(sealedValue) || sealedValue.IndexOf(':', StringComparison.Ordinal) is var colon && colon <= 0)
+        if (KeyIdOf(sealedValue) is not { } keyId)
             return false;
-        if (!keys.TryGetSealingKey(sealedValue[..colon], out var key))
+        if (!Keys.TryGetSealingKey(keyId, out var key) && !(Reread() is { } fresh && fresh.TryGetSealingKey(keyId, out key)))
             return false;
-        var text = sealedValue[(colon + 1)..];
+        var text = sealedValue![(keyId.Length + 1)..];
         if (!Base64Url.IsValid(text))
             return false;
         var bytes = Base64Url.DecodeFromChars(text);
@@ -198,12 +316,36 @@ public sealed class SecretBox(SecretKeys keys)
     }
 
     /// <summary>The keyed hash of <paramref name="value"/> for <paramref name="purpose"/>.</summary>
-    public string Hash(string purpose, string value) =>
-        keys.HashKeyId + ":" + Convert.ToHexStringLower(HMACSHA256.HashData(keys.HashKey, Encoding.UTF8.GetBytes(purpose + "\n" + value)));
+    public string Hash(string purpose, string value)
+    {
+        var keys = Keys;
+        return keys.HashKeyId + ":" + Convert.ToHexStringLower(HMACSHA256.HashData(keys.HashKey, Encoding.UTF8.GetBytes(purpose + "\n" + value)));
+    }
 
     /// <summary>Compares a value with a stored keyed hash in constant time.</summary>
     public bool HashEquals(string purpose, string value, string? storedHash) =>
         storedHash is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(purpose, value)), Encoding.ASCII.GetBytes(storedHash));
+
+    /// <summary>The key file read again and adopted, or null (no file, read too recently, unreadable, another hashing key).</summary>
+    private SecretKeys? Reread()
+    {
+        if (Keys.SourcePath is null)
+            return null;
+        lock (_reread)
+        {
+            // Paced: anyone can send a value with a made-up key id, and each would otherwise cost a file read.
+            var now = _time.GetTimestamp();
+            if (_rereadOnce && _time.GetElapsedTime(_lastReread, now) < RereadInterval)
+                return null;
+            _rereadOnce = true;
+            _lastReread = now;
+            var current = Keys;
+            if (current.Reread() is not { } fresh || !current.SameHashKey(fresh))
+                return null;
+            Volatile.Write(ref _keys, fresh);
+            return fresh;
+        }
+    }
 }
 
 /// <summary>Registration of the key ring and the box.</summary>
@@ -227,7 +369,7 @@ public static class SecretsRegistration
             }
             return SecretKeys.Load(configured, PlatformData.Resolve(configuration));
         });
-        builder.Services.AddSingleton<SecretBox>();
+        builder.Services.AddSingleton(sp => new SecretBox(sp.GetRequiredService<SecretKeys>(), sp.GetRequiredService<TimeProvider>()));
         return builder;
     }
 }
