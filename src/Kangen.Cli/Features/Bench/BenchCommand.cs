@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kangen.Cli.Features.Bench.Soak;
 using Kangen.Cli.Features.Card;
 
 namespace Kangen.Cli.Features.Bench;
@@ -14,6 +15,7 @@ public static class BenchCommand
     {
         var command = new Command("bench", "Load scenarios against the platform hosted in this process over loopback HTTP: progress, a summary table and JSON results.");
         command.Subcommands.Add(Rush(context));
+        command.Subcommands.Add(Soak(context));
         return command;
     }
 
@@ -78,6 +80,74 @@ public static class BenchCommand
                 return ExitCodes.Usage;
             }
             return await BenchRunner.RunAsync(context, new RushScenario(context, settings), parse.GetValue(output), cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command Soak(CliContext context)
+    {
+        var data = CardCli.DataOption();
+        var output = OutOption();
+        var minutes = new Option<double>("--minutes")
+        {
+            Description = "Keep running rounds of the faults until this many minutes have passed (default 0: one round).",
+        };
+        var citizens = new Option<int>("--citizens")
+        {
+            Description = "Citizens per fault (default 12; the races use a third each, the flowing faults half before and the rest during the fault).",
+            DefaultValueFactory = _ => 12,
+        };
+        var replicas = new Option<int>("--replicas")
+        {
+            Description = "kangen serve processes on the PostgreSQL database (default 3).",
+            DefaultValueFactory = _ => 3,
+        };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "Clients working at once (default 6).",
+            DefaultValueFactory = _ => 6,
+        };
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = "A PostgreSQL connection string: each replica fault creates a database of its own there and drops it after. Without it only the SQLite fault runs.",
+        };
+        var restart = new Option<string?>("--postgres-restart")
+        {
+            Description = "A shell command that crashes and restarts that PostgreSQL server, e.g. \"KANGEN_PG_DIR=/tmp/kangen-pg-faults KANGEN_PG_PORT=55499 scripts/postgres.sh restart\". " +
+                "Never the server other work uses. Without it the PostgreSQL restart fault is skipped (the summary says so).",
+        };
+        var only = new Option<string[]>("--only")
+        {
+            Description = "Run only these faults: " + string.Join(", ", Fault.All.Select(f => f.Name)) + ".",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("soak",
+            "Faults injected on purpose while citizens apply and an operator reports grants, then the invariants checked from the database: " +
+            "(1) replica-races: a citizen applying from 3 devices at once, each to another kangen serve replica, and two citizens with one account at once (exactly one wins, the others get application.already-exists / application.account-taken); " +
+            "(2) replica-killed-during-grants: a replica SIGKILLed mid-stream and restarted while grant batches go round-robin, failed batches resent with the same keys (every grant once, caps kept); " +
+            "(3) postgres-restarted-under-load: the server crashed and restarted (--postgres-restart) while applications and grants flow (503 storage.unavailable, retried; nothing half-written); " +
+            "(4) sqlite-killed-mid-write: kangen serve on SQLite SIGKILLed mid-write and restarted (integrity_check ok, nothing acknowledged lost). " +
+            "Every kangen serve is a child process (dotnet exec kangen.dll serve). The audit chain is verified after each fault. " +
+            "Per fault: runs, requests, retries, answers by code, invariant checks; JSON results with --out. Exit code 1 when an invariant failed in any run.")
+        {
+            minutes, citizens, replicas, workers, postgres, restart, only, data, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var names = parse.GetValue(only) ?? [];
+            var unknown = names.Where(n => Fault.All.All(f => f.Name != n)).ToList();
+            if (parse.GetValue(minutes) < 0 || parse.GetValue(citizens) < 2 || parse.GetValue(replicas) < 1 || parse.GetValue(workers) < 1 || unknown.Count > 0)
+            {
+                context.Error("--minutes は 0 以上、--citizens は 2 以上、--replicas と --workers は 1 以上 / --minutes 至少为 0，--citizens 至少为 2，--replicas 和 --workers 至少为 1 / " +
+                    "--minutes must be at least 0, --citizens at least 2, --replicas and --workers at least 1" +
+                    (unknown.Count > 0 ? "; unknown faults: " + string.Join(", ", unknown) : "."));
+                return ExitCodes.Usage;
+            }
+            var settings = new SoakSettings(Folder(CardCli.DataDirectory(parse, data)),
+                parse.GetValue(postgres) is { Length: > 0 } server ? server : null,
+                parse.GetValue(restart) is { Length: > 0 } shell ? shell : null,
+                parse.GetValue(citizens), parse.GetValue(replicas), parse.GetValue(workers));
+            return await BenchRunner.RunAsync(context, new SoakScenario(context, settings, parse.GetValue(minutes), names), parse.GetValue(output), cancellationToken);
         });
         return command;
     }

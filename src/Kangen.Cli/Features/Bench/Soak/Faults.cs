@@ -1,0 +1,417 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Kangen.Platform.Features.Applications;
+using Microsoft.EntityFrameworkCore;
+
+namespace Kangen.Cli.Features.Bench.Soak;
+
+/// <summary>The settings of the fault suite and of <c>kangen bench soak</c>.</summary>
+/// <param name="Folder">The bench folder: <c>cards</c> (the card cache shared with the other scenarios) and <c>soak/&lt;fault&gt;</c> (fresh every run).</param>
+/// <param name="Postgres">A PostgreSQL server's connection string: each replica fault creates its own database there and drops it after; null skips them.</param>
+/// <param name="PostgresRestart">
+/// A shell command that crashes and restarts the PostgreSQL server of <paramref name="Postgres"/> (e.g.
+/// <c>scripts/postgres.sh restart</c>); null skips the PostgreSQL restart fault. Never the server other work depends on.
+/// </param>
+/// <param name="Citizens">Citizens per fault (the grants fault's and the flowing ones'; the races use a third of it each).</param>
+/// <param name="Replicas">The <c>kangen serve</c> processes of the PostgreSQL faults.</param>
+/// <param name="Workers">Clients working at once.</param>
+internal sealed record SoakSettings(string Folder, string? Postgres, string? PostgresRestart, int Citizens = 12, int Replicas = 3, int Workers = 6)
+{
+    /// <summary>Cards the faults need: the most any one uses (each fault runs on a fresh database, so the same cards serve all).</summary>
+    public int Cards => Citizens + Citizens / 2 + 2;
+
+    /// <summary>Grant lines per person: 8 of 700 points propose 5,600, so the last line of each person meets the 5,000 cap.</summary>
+    public const int GrantsPerPerson = 8;
+
+    public const long GrantPoints = 700;
+
+    public const int BatchLines = 4;
+}
+
+/// <summary>What a fault gets: the clock, the cards, the settings, which run of the soak this is.</summary>
+internal sealed record FaultContext(TimeProvider Time, IReadOnlyList<BenchCard> Cards, string IssuerDirectory, SoakSettings Settings, int Run);
+
+/// <summary>
+/// One fault of the suite: it sets up its own platform (<see cref="SoakEnvironment"/>), sends load through a
+/// <see cref="SoakClient"/> while it breaks something on purpose, then checks the invariants from the database.
+/// </summary>
+internal abstract class Fault
+{
+    public abstract string Name { get; }
+
+    /// <summary>Why this fault cannot run with these settings (null when it can).</summary>
+    public abstract string? SkipReason(SoakSettings settings);
+
+    public abstract Task RunAsync(FaultContext context, FaultReport report, CancellationToken cancellationToken);
+
+    /// <summary>The faults in the order the soak runs them.</summary>
+    public static IReadOnlyList<Fault> All { get; } = [new ReplicaRaces(), new ReplicaKilledDuringGrants(), new PostgresRestartedUnderLoad(), new SqliteKilledMidWrite()];
+
+    protected Task<SoakEnvironment> StartAsync(FaultContext context, string? postgres, int replicas, CancellationToken cancellationToken) =>
+        SoakEnvironment.StartAsync(context.Time, Path.Combine(context.Settings.Folder, "soak", Name), context.IssuerDirectory, postgres, replicas,
+            context.Cards.Count, cancellationToken);
+
+    protected static SoakCitizen Citizen(FaultContext context, SoakEnvironment environment, int card, int account) =>
+        new(context.Cards[card], environment.Accounts[account]);
+
+    /// <summary>Citizens <paramref name="first"/> .. first + count - 1 (card i, account i) apply, <paramref name="workers"/> at once; their application numbers.</summary>
+    protected static async Task<ConcurrentBag<string>> ApplyAllAsync(FaultContext context, SoakEnvironment environment, SoakClient client, int first, int count,
+        CancellationToken cancellationToken)
+    {
+        var recorded = new ConcurrentBag<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(first, count), new ParallelOptions { MaxDegreeOfParallelism = context.Settings.Workers, CancellationToken = cancellationToken },
+            async (i, _) =>
+            {
+                if (await CitizenSteps.ApplyAsync(client, Citizen(context, environment, i, i), environment.Campaign, i) is { ApplicationId: { } id })
+                    recorded.Add(id);
+            });
+        return recorded;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="count"/> work items, <paramref name="workers"/> at once, in order; once a quarter are done,
+    /// <paramref name="inject"/> breaks something while others are in flight. Items from a third on wait until the fault
+    /// has struck (<see cref="FaultGates.Struck"/>: killed, or the crash begun), so load meets the platform while it is
+    /// down; items from two thirds on wait until it has recovered (<see cref="FaultGates.Recovered"/>), so the restarted
+    /// platform serves load too.
+    /// </summary>
+    protected static async Task RunWithFaultAsync(int count, int workers, Func<int, Task> item, Func<FaultGates, Task> inject, CancellationToken cancellationToken)
+    {
+        var gates = new FaultGates();
+        var triggered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int injectAfter = count / 4, struckFrom = count / 3, recoveredFrom = 2 * count / 3;
+        var next = -1;
+        var done = 0;
+        async Task Worker()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                if (i >= recoveredFrom)
+                    await gates.RecoveredTask.WaitAsync(cancellationToken);
+                else if (i >= struckFrom)
+                    await gates.StruckTask.WaitAsync(cancellationToken);
+                await item(i);
+                if (Interlocked.Increment(ref done) >= injectAfter)
+                    triggered.TrySetResult();
+            }
+        }
+        if (injectAfter == 0)
+            triggered.TrySetResult();
+        var fault = Task.Run(async () =>
+        {
+            await triggered.Task.WaitAsync(cancellationToken);
+            try
+            {
+                await inject(gates);
+            }
+            finally
+            {
+                gates.Struck();
+                gates.Recovered();
+            }
+        }, cancellationToken);
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(Worker, cancellationToken)).Append(fault));
+    }
+
+    /// <summary>What the load behind the fault waits for.</summary>
+    public sealed class FaultGates
+    {
+        private readonly TaskCompletionSource _struck = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task StruckTask => _struck.Task;
+
+        public Task RecoveredTask => _recovered.Task;
+
+        /// <summary>The fault has struck (the process is dead, the crash has begun).</summary>
+        public void Struck() => _struck.TrySetResult();
+
+        /// <summary>The platform is back.</summary>
+        public void Recovered() => _recovered.TrySetResult();
+    }
+
+    protected static List<IReadOnlyList<PlannedGrant>> Batches(IReadOnlyList<PlannedGrant> planned) =>
+        [.. planned.Chunk(SoakSettings.BatchLines).Select(b => (IReadOnlyList<PlannedGrant>)b)];
+
+    protected static void Timed(FaultReport report, string name, long started, TimeProvider time, string description) =>
+        report.Figure($"{report.Fault}: {name}", Math.Round(time.GetElapsedTime(started).TotalSeconds, 2), "s", description);
+}
+
+/// <summary>
+/// Fault 1: three replicas on one PostgreSQL database. A citizen applies from three devices at once, each submission to
+/// a different replica: exactly one is recorded, the others get <c>application.already-exists</c>. Two citizens apply
+/// with the same payment service account at once through different replicas: exactly one wins, the other gets
+/// <c>application.account-taken</c> (invariants 1 and 2).
+/// </summary>
+internal sealed class ReplicaRaces : Fault
+{
+    public const string AlreadyApplied = "application.already-exists";
+    public const string AccountTaken = "application.account-taken";
+
+    public override string Name => "replica-races";
+
+    public override string? SkipReason(SoakSettings settings) => settings.Postgres is null ? "needs --postgres (replicas share a PostgreSQL database)" : null;
+
+    public override async Task RunAsync(FaultContext context, FaultReport report, CancellationToken cancellationToken)
+    {
+        var settings = context.Settings;
+        var duplicates = Math.Max(1, settings.Citizens / 3);
+        var pairs = Math.Max(1, settings.Citizens / 3);
+        await using var environment = await StartAsync(context, settings.Postgres, settings.Replicas, cancellationToken);
+        var client = new SoakClient(environment, report.Tally, cancellationToken);
+        var replicas = environment.Replicas.Count;
+        var recorded = new ConcurrentBag<string>();
+        int duplicateRounds = 0, duplicateRefusals = 0, accountRounds = 0, accountRefusals = 0;
+
+        // The same citizen on every replica at once: each device signs in, verifies and signs its own submission.
+        for (var d = 0; d < duplicates; d++)
+        {
+            var citizen = Citizen(context, environment, d, d);
+            var devices = new List<PreparedApplication>();
+            for (var r = 0; r < replicas; r++)
+            {
+                if (await CitizenSteps.PrepareAsync(client, citizen, r) is { } prepared)
+                    devices.Add(prepared);
+            }
+            var submissions = await Task.WhenAll(devices.Select((p, r) => Task.Run(() =>
+                CitizenSteps.SubmitAsync(client, p, environment.Campaign, r, Guid.NewGuid().ToString("N"), [AlreadyApplied]), cancellationToken)));
+            foreach (var s in submissions.Where(s => s.Recorded))
+                recorded.Add(s.ApplicationId!);
+            if (submissions.Count(s => s.Recorded) == 1)
+                duplicateRounds++;
+            duplicateRefusals += submissions.Count(s => s.Code == AlreadyApplied);
+        }
+
+        // Two citizens, one account, two replicas, at once.
+        for (var p = 0; p < pairs; p++)
+        {
+            var account = duplicates + p;
+            var first = Citizen(context, environment, duplicates + 2 * p, account);
+            var second = Citizen(context, environment, duplicates + 2 * p + 1, account);
+            var a = await CitizenSteps.PrepareAsync(client, first, p);
+            var b = await CitizenSteps.PrepareAsync(client, second, p + 1);
+            if (a is null || b is null)
+                continue;
+            var submissions = await Task.WhenAll(
+                Task.Run(() => CitizenSteps.SubmitAsync(client, a, environment.Campaign, p, Guid.NewGuid().ToString("N"), [AccountTaken]), cancellationToken),
+                Task.Run(() => CitizenSteps.SubmitAsync(client, b, environment.Campaign, p + 1, Guid.NewGuid().ToString("N"), [AccountTaken]), cancellationToken));
+            foreach (var s in submissions.Where(s => s.Recorded))
+                recorded.Add(s.ApplicationId!);
+            if (submissions.Count(s => s.Recorded) == 1)
+                accountRounds++;
+            accountRefusals += submissions.Count(s => s.Code == AccountTaken);
+        }
+
+        report.Equal("duplicate rounds with one application", duplicateRounds, duplicates,
+            $"Citizens who applied from {replicas} devices at once, each to another replica, and got exactly one application recorded");
+        report.Equal("duplicates refused as already applied", duplicateRefusals, duplicates * (replicas - 1),
+            $"The other submissions, answered with the stable problem {AlreadyApplied}");
+        report.Equal("account races with one winner", accountRounds, pairs, "Pairs of citizens applying with the same account at once through two replicas where exactly one won");
+        report.Equal("account races refused as taken", accountRefusals, pairs, $"The losers, answered with {AccountTaken}");
+        report.Equal("unexpected answers", report.Tally.Unexpected, 0, "Answers that were neither a success, an expected refusal nor retryable");
+        await FaultChecks.ApplicationsAsync(report, environment, [.. recorded], cancellationToken);
+        await FaultChecks.AccountsAsync(report, environment, cancellationToken);
+        await FaultChecks.AuditAsync(report, environment, cancellationToken);
+    }
+}
+
+/// <summary>
+/// Fault 2: the operator reports grant batches round-robin over three replicas; one replica is killed (SIGKILL) mid-stream
+/// and started again; the operator sends each failed batch again, with the same keys, to the next replica. At the end
+/// every grant meant is recorded exactly once and no cap is exceeded (invariants 3 and 7), and the audit chain verifies.
+/// </summary>
+internal sealed class ReplicaKilledDuringGrants : Fault
+{
+    public override string Name => "replica-killed-during-grants";
+
+    public override string? SkipReason(SoakSettings settings) => settings.Postgres is null ? "needs --postgres (replicas share a PostgreSQL database)" : null;
+
+    public override async Task RunAsync(FaultContext context, FaultReport report, CancellationToken cancellationToken)
+    {
+        var settings = context.Settings;
+        var time = context.Time;
+        await using var environment = await StartAsync(context, settings.Postgres, settings.Replicas, cancellationToken);
+        var client = new SoakClient(environment, report.Tally, cancellationToken);
+        var applied = await ApplyAllAsync(context, environment, client, 0, settings.Citizens, cancellationToken);
+        var pseudonyms = await FaultChecks.PseudonymsAsync(environment, cancellationToken);
+        var planned = GrantSteps.Plan(pseudonyms, SoakSettings.GrantsPerPerson, SoakSettings.GrantPoints, $"soak{context.Run}", time.GetUtcNow());
+        var batches = Batches(planned);
+        var victim = environment.Replicas[1 % environment.Replicas.Count];
+        var unacknowledged = 0;
+
+        await RunWithFaultAsync(batches.Count, settings.Workers, async i =>
+        {
+            if (!await GrantSteps.SendAsync(client, batches[i], i))
+                Interlocked.Increment(ref unacknowledged);
+        }, async gates =>
+        {
+            await victim.KillAsync();
+            var down = time.GetTimestamp();
+            gates.Struck();
+            await victim.StartAsync(cancellationToken);
+            Timed(report, "replica restart", down, time, "From the SIGKILL to the replica answering /health again");
+        }, cancellationToken);
+
+        report.Equal("replica killed and restarted", victim.Kills, 1, "The replica was killed with SIGKILL once, mid-stream, and started again");
+        report.Equal("batches given up", unacknowledged, 0, "Grant batches the operator could not get acknowledged");
+        report.Equal("unexpected answers", report.Tally.Unexpected, 0, "Answers that were neither a success nor retryable");
+        report.Equal("replicas answering", await FaultChecks.HealthyAsync(environment, cancellationToken), environment.Replicas.Count, "Replicas answering /health at the end");
+        report.Equal("applicants", pseudonyms.Count, settings.Citizens, "Citizens who applied before the grants (the operator's pseudonyms)");
+        await FaultChecks.GrantsAsync(report, environment, planned, cancellationToken);
+        await FaultChecks.ApplicationsAsync(report, environment, [.. applied], cancellationToken);
+        await FaultChecks.AuditAsync(report, environment, cancellationToken);
+    }
+}
+
+/// <summary>
+/// Fault 3: the PostgreSQL server crashes and restarts (<c>pg_ctl restart -m immediate</c>, through the command given)
+/// while applications and grants flow through the replicas. Clients get <c>503 storage.unavailable</c> (or no answer)
+/// and send again; at the end nothing is half-written: every acknowledged application is there once with its audit
+/// entry, no grant is doubled, the counts match what clients were told.
+/// </summary>
+internal sealed class PostgresRestartedUnderLoad : Fault
+{
+    public const string Unavailable = "storage.unavailable";
+
+    public override string Name => "postgres-restarted-under-load";
+
+    public override string? SkipReason(SoakSettings settings) =>
+        settings.Postgres is null ? "needs --postgres" : settings.PostgresRestart is null ? "needs --postgres-restart (a command that crashes and restarts that server)" : null;
+
+    public override async Task RunAsync(FaultContext context, FaultReport report, CancellationToken cancellationToken)
+    {
+        var settings = context.Settings;
+        await using var environment = await StartAsync(context, settings.Postgres, settings.Replicas, cancellationToken);
+        var (acknowledged, _) = await FlowWithFaultAsync(this, context, environment, report, async gates =>
+        {
+            var started = context.Time.GetTimestamp();
+            // The load behind the trigger goes as soon as the crash begins, so it meets the server down and recovering.
+            gates.Struck();
+            var (exit, output) = await ShellAsync(settings.PostgresRestart!, cancellationToken);
+            Timed(report, "postgres restart", started, context.Time, "How long the restart command took (crash, recovery, ready)");
+            report.Equal("restart command succeeded", exit, 0, "The restart command's exit code: " + output);
+        }, cancellationToken);
+        report.Figure($"{Name}: {Unavailable} answers", report.Tally.Count(Unavailable), "answers", "Requests answered 503 storage.unavailable (then sent again)");
+        await FaultChecks.ApplicationsAsync(report, environment, acknowledged, cancellationToken);
+        await FaultChecks.AccountsAsync(report, environment, cancellationToken);
+        await FaultChecks.AuditAsync(report, environment, cancellationToken);
+    }
+
+    /// <summary>
+    /// The load of faults 3 and 4: half the citizens apply first (the persons the operator grants to), then the other half
+    /// apply while the operator reports grants to the first half, items interleaved, with <paramref name="inject"/> a third
+    /// of the way in. Checks the flow's own figures and the grants; returns every acknowledged application number and
+    /// those acknowledged before the fault.
+    /// </summary>
+    public static async Task<(IReadOnlyCollection<string> Acknowledged, IReadOnlyCollection<string> BeforeFault)> FlowWithFaultAsync(Fault fault, FaultContext context,
+        SoakEnvironment environment, FaultReport report, Func<FaultGates, Task> inject, CancellationToken cancellationToken)
+    {
+        var settings = context.Settings;
+        var first = Math.Max(1, settings.Citizens / 2);
+        var client = new SoakClient(environment, report.Tally, cancellationToken);
+        var acknowledged = new ConcurrentBag<string>(await ApplyAllAsync(context, environment, client, 0, first, cancellationToken));
+        var pseudonyms = await FaultChecks.PseudonymsAsync(environment, cancellationToken);
+        var planned = GrantSteps.Plan(pseudonyms, SoakSettings.GrantsPerPerson, SoakSettings.GrantPoints, $"soak{context.Run}", context.Time.GetUtcNow());
+        var batches = Batches(planned);
+        // Applications and grant batches interleaved, so both are in flight when the fault comes.
+        var items = new List<Func<Task>>();
+        var flowing = new ConcurrentBag<string>();
+        int citizensGivenUp = 0, batchesGivenUp = 0;
+        for (var i = 0; i < Math.Max(settings.Citizens, batches.Count); i++)
+        {
+            if (i < settings.Citizens)
+            {
+                var card = first + i;
+                items.Add(async () =>
+                {
+                    if (await CitizenSteps.ApplyAsync(client, Citizen(context, environment, card, card), environment.Campaign, card) is { ApplicationId: { } id })
+                    {
+                        acknowledged.Add(id);
+                        flowing.Add(id);
+                    }
+                    else
+                        Interlocked.Increment(ref citizensGivenUp);
+                });
+            }
+            if (i < batches.Count)
+            {
+                var batch = batches[i];
+                var replica = i;
+                items.Add(async () =>
+                {
+                    if (!await GrantSteps.SendAsync(client, batch, replica))
+                        Interlocked.Increment(ref batchesGivenUp);
+                });
+            }
+        }
+        string[] before = [];
+        await RunWithFaultAsync(items.Count, settings.Workers, i => items[i](), gates =>
+        {
+            before = [.. acknowledged];
+            return inject(gates);
+        }, cancellationToken);
+
+        report.Equal("flowing citizens acknowledged", flowing.Count, settings.Citizens, "Citizens applying during the fault whose application was acknowledged (after retries)");
+        report.Equal("gave up", citizensGivenUp + batchesGivenUp, 0, "Applications and grant batches the clients gave up on");
+        report.Equal("unexpected answers", report.Tally.Unexpected, 0, "Answers that were neither a success, an expected refusal nor retryable (a 500 is a platform bug)");
+        report.Equal("replicas answering", await FaultChecks.HealthyAsync(environment, cancellationToken), environment.Replicas.Count, "Replicas answering /health at the end");
+        await FaultChecks.GrantsAsync(report, environment, planned, cancellationToken);
+        report.Figure($"{fault.Name}: acknowledged before the fault", before.Length, "applications", "Applications acknowledged when the fault came");
+        return ([.. acknowledged], before);
+    }
+
+    private static async Task<(int Exit, string Output)> ShellAsync(string command, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("/bin/sh did not start");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return (process.ExitCode, ((await output) + (await error)).Trim());
+    }
+}
+
+/// <summary>
+/// Fault 4: SQLite, one <c>kangen serve</c> process, killed with SIGKILL while applications and grants are being written,
+/// then started again on the same data folder. <c>PRAGMA integrity_check</c> says ok (right after the kill and at the
+/// end), everything acknowledged before the kill is there exactly once, the audit chain verifies, the platform serves again.
+/// </summary>
+internal sealed class SqliteKilledMidWrite : Fault
+{
+    public override string Name => "sqlite-killed-mid-write";
+
+    public override string? SkipReason(SoakSettings settings) => null;
+
+    public override async Task RunAsync(FaultContext context, FaultReport report, CancellationToken cancellationToken)
+    {
+        await using var environment = await StartAsync(context, postgres: null, replicas: 1, cancellationToken);
+        var serve = environment.Replicas[0];
+        var afterKill = "";
+        var (acknowledged, before) = await PostgresRestartedUnderLoad.FlowWithFaultAsync(this, context, environment, report, async gates =>
+        {
+            await serve.KillAsync();
+            var down = context.Time.GetTimestamp();
+            gates.Struck();
+            afterKill = await FaultChecks.IntegrityAsync(environment, cancellationToken);
+            await serve.StartAsync(cancellationToken);
+            Timed(report, "restart", down, context.Time, "From the SIGKILL to kangen serve answering /health again on the same data folder");
+        }, cancellationToken);
+
+        report.Equal("killed and restarted", serve.Kills, 1, "kangen serve was killed with SIGKILL once, mid-write, and started again");
+        report.True("integrity after the kill", afterKill == "ok", "PRAGMA integrity_check on the file the killed process left: " + afterKill);
+        var atEnd = await FaultChecks.IntegrityAsync(environment, cancellationToken);
+        report.True("integrity at the end", atEnd == "ok", "PRAGMA integrity_check at the end: " + atEnd);
+        await using (var db = environment.OpenDatabase())
+        {
+            var ids = (await db.ApplicationSubmissions.AsNoTracking().Select(s => s.Id).ToListAsync(cancellationToken)).Select(i => i.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            report.Equal("acknowledged before the kill missing", before.Count(id => !ids.Contains(id)), 0,
+                $"Of the {before.Count} applications acknowledged before the kill, those the restarted database does not hold");
+        }
+        await FaultChecks.ApplicationsAsync(report, environment, acknowledged, cancellationToken);
+        await FaultChecks.AccountsAsync(report, environment, cancellationToken);
+        await FaultChecks.AuditAsync(report, environment, cancellationToken);
+    }
+}

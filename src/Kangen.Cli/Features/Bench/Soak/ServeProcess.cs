@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Kangen.Cli.Features.Bench.Soak;
+
+/// <summary>
+/// <c>kangen serve</c> as a child process (<c>dotnet exec kangen.dll serve ...</c>, the binary this process runs from),
+/// on its own loopback port: started, killed with SIGKILL (no shutdown, no flush, as a crash or a pulled plug) and
+/// started again on the same port and arguments. Only the last lines of its output are kept, for failure messages.
+/// </summary>
+internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments) : IAsyncDisposable
+{
+    private const int KeptLines = 60;
+
+    private readonly Queue<string> _output = new();
+    private Process? _process;
+
+    /// <summary>Which replica this is (0 migrates the database).</summary>
+    public int Index { get; } = index;
+
+    public string Url { get; } = "http://127.0.0.1:" + FreePort();
+
+    /// <summary>How often it was started.</summary>
+    public int Starts { get; private set; }
+
+    /// <summary>How often it was killed.</summary>
+    public int Kills { get; private set; }
+
+    /// <summary>The last lines it printed.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return string.Join('\n', _output);
+        }
+    }
+
+    /// <summary>Starts the process and waits (at most two minutes: two loaded cores) until <c>/health</c> answers.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_process is { HasExited: false })
+            throw new InvalidOperationException($"Replica {Index} is already running.");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "kangen.dll"));
+        start.ArgumentList.Add("serve");
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(Url);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        // Request logs of thousands of requests would only fill the kept lines; warnings say what went wrong.
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Microsoft.AspNetCore.DataProtection"] = "Error";
+        _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        Starts++;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTimeOffset.UtcNow.AddMinutes(2);
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"kangen serve (replica {Index}) exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                using var response = await http.GetAsync(Url + "/health", cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                    return;
+            }
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                // not listening yet
+            }
+            await Task.Delay(100, cancellationToken);
+        }
+        throw new TimeoutException($"kangen serve (replica {Index}) did not answer /health within 2 minutes:\n{Output}");
+    }
+
+    /// <summary>SIGKILL: whatever it was doing stops mid-way.</summary>
+    public Task KillAsync() => StopAsync(counted: true);
+
+    private async Task StopAsync(bool counted)
+    {
+        if (_process is null)
+            return;
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            if (counted)
+                Kills++;
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        _process = null;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            while (_output.Count > KeptLines)
+                _output.Dequeue();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(counted: false);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
