@@ -14,6 +14,7 @@ using Kangen.Platform.Features.Secrets;
 using Kangen.Platform.Features.Services;
 using Kangen.Platform.Features.Spots;
 using Kangen.Platform.Observability;
+using Kangen.Platform.Problems;
 using Kangen.Platform.Storage;
 using Kangen.Platform.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -57,6 +58,7 @@ public static class PlatformHost
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<StorageUnavailable>();
         builder.Services.AddOpenApi(OpenApiSecurity.Configure);
         builder.Services.AddSingleton<PlatformMetrics>();
         builder.Services.AddOpenTelemetry()
@@ -94,12 +96,12 @@ public static class PlatformHost
         // The API answers failures with problem details; a person at a page gets a page in their language.
         app.UseWhen(http => !WebRegistration.IsPageRequest(http), api =>
         {
-            api.UseExceptionHandler();
+            api.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StorageUnavailable.StatusFor });
             api.UseStatusCodePages();
         });
         app.UseWhen(WebRegistration.IsPageRequest, pages =>
         {
-            pages.UseExceptionHandler("/error");
+            pages.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandlingPath = "/error", StatusCodeSelector = StorageUnavailable.StatusFor });
             pages.UseStatusCodePagesWithReExecute("/error");
         });
         app.UseWeb();

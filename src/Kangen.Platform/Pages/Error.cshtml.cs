@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Kangen.Platform.Problems;
 using Kangen.Platform.Web;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -32,10 +33,11 @@ public sealed class ErrorModel : PageModel
     {
         // The status comes from the re-execution itself, never from binding: the failed request's form may be the very
         // thing that cannot be read (a NUL character), and binding it again would turn its 400 into a 500.
-        var failed = HttpContext.Features.Get<IExceptionHandlerFeature>() is not null;
+        var failure = HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var failed = failure is not null;
         var reExecuted = HttpContext.Features.Get<IStatusCodeReExecuteFeature>();
         // Reached directly (/error), the page says "not found" rather than pretending something failed.
-        var code = failed ? StatusCodes.Status500InternalServerError : reExecuted?.OriginalStatusCode ?? StatusCodes.Status404NotFound;
+        var code = failed ? StorageUnavailable.StatusFor(failure!) : reExecuted?.OriginalStatusCode ?? StatusCodes.Status404NotFound;
         Response.StatusCode = code;
         (Title, Text) = code switch
         {
@@ -50,6 +52,9 @@ public sealed class ErrorModel : PageModel
             StatusCodes.Status403Forbidden => (
                 WebCulture.Pick("権限がありません", "无权访问", "Not allowed"),
                 WebCulture.Pick("このページを開く権限がありません。", "您无权打开此页面。", "You may not open this page.")),
+            StatusCodes.Status503ServiceUnavailable => (
+                WebCulture.Pick("ただいま混み合っています", "系统繁忙", "Busy right now"),
+                WebCulture.Pick(StorageUnavailable.Problem.Ja, StorageUnavailable.Problem.Zh, StorageUnavailable.Problem.En)),
             _ => (
                 WebCulture.Pick("ただいま処理できません", "暂时无法处理", "Something went wrong"),
                 WebCulture.Pick("しばらくしてからもう一度お試しください。途中まで記録されることはありません。",

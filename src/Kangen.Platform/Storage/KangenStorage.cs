@@ -99,6 +99,33 @@ public static class KangenStorage
         _ => false,
     };
 
+    /// <summary>
+    /// True when a failure means the database could not be reached or could not take the request now (connection
+    /// refused or broken, server shutting down or restarting, too many connections, a pool or command timeout, SQLite
+    /// busy or locked): nothing was committed, and the same request can be sent again. Walks inner exceptions, because
+    /// EF wraps provider errors.
+    /// </summary>
+    public static bool IsUnavailable(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException p:
+                    // Class 08 (connection), 53 (insufficient resources), 57P01-57P03 (shutdown, crash, cannot connect now).
+                    return p.IsTransient || p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("53", StringComparison.Ordinal)
+                        || p.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow;
+                case NpgsqlException n:
+                    return n.IsTransient || n.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException;
+                case SqliteException s:
+                    return s.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
+                case System.Net.Sockets.SocketException or TimeoutException:
+                    return true;
+            }
+        }
+        return false;
+    }
+
     private sealed class SynchronousNormal : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
     {
         public static readonly SynchronousNormal Instance = new();

@@ -38,8 +38,10 @@ public sealed class TerminalIdle(RequestDelegate next, IOptionsMonitor<WebOption
     public async Task InvokeAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        // The API never reads the session cookie, and a request without it has no citizen to forget.
-        if (http.Request.Path.StartsWithSegments("/api") || !http.Request.Cookies.ContainsKey(WebSessionAuthenticationHandler.CookieName))
+        // The API never reads the session cookie, and a request without it has no citizen to forget. The error page
+        // after a failure is not activity, and looking the citizen up again would repeat a database failure.
+        if (http.Request.Path.StartsWithSegments("/api") || !http.Request.Cookies.ContainsKey(WebSessionAuthenticationHandler.CookieName)
+            || http.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>() is not null)
         {
             await next(http);
             return;
