@@ -13,7 +13,7 @@ public static class GrantCodes
     /// <summary>The key is missing or not 1-64 characters of <c>A-Za-z0-9._:-</c> (not recorded).</summary>
     public const string KeyInvalid = "grant.key-invalid";
 
-    /// <summary>A bulk line that is not a JSON grant line, or a line missing its person, service or program (not recorded).</summary>
+    /// <summary>A bulk line that is not a JSON grant line, or a line missing its person, service or program or naming one malformed (not recorded).</summary>
     public const string LineInvalid = "grant.line-invalid";
 
     /// <summary>The key was used before for another line (not recorded).</summary>

@@ -72,7 +72,7 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
                 results[i] = Refused(null, GrantCodes.LineInvalid, number);
             else if (!GrantRules.IsValidKey(line.Key))
                 results[i] = Refused(line.Key is { Length: <= GrantLimits.KeyLength } ? line.Key : null, GrantCodes.KeyInvalid, number);
-            else if (line.Person is null || line.Service is null || line.Program is null)
+            else if (!GrantRules.IsValidReference(line.Person) || !GrantRules.IsValidReference(line.Service) || !GrantRules.IsValidReference(line.Program))
                 results[i] = Refused(line.Key, GrantCodes.LineInvalid, number);
             else
                 candidates.Add(new Candidate(i, line, GrantRules.LineHash(line)));
@@ -225,7 +225,8 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
             var line = lines[i];
             if (line is null || !GrantRules.IsValidKey(line.Key))
                 results[i] = new CancellationResult(line?.Key ?? "", GrantResult.RefusedStatus, 0, GrantCodes.KeyInvalid);
-            else if (line.GrantKey is null)
+            // Every recorded grant has a valid key, so anything else names no grant (and a NUL in it failed PostgreSQL).
+            else if (!GrantRules.IsValidKey(line.GrantKey))
                 results[i] = new CancellationResult(line.Key, GrantResult.RefusedStatus, 0, GrantCodes.LineInvalid);
             else
                 candidates.Add((i, line, GrantRules.LineHash(line)));

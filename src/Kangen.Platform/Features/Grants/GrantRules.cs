@@ -40,6 +40,17 @@ public static class GrantRules
         return true;
     }
 
+    /// <summary>Longest person pseudonym, service or program code a line may name (each is far shorter).</summary>
+    public const int MaxReferenceLength = 128;
+
+    /// <summary>
+    /// True for a person, service or program reference that could name something: 1-128 characters, none a control
+    /// character. A NUL reached PostgreSQL as a query parameter and failed the request with a 500 (text cannot hold it),
+    /// and a huge value was recorded with its refusal.
+    /// </summary>
+    public static bool IsValidReference(string? value) =>
+        !string.IsNullOrEmpty(value) && value.Length <= MaxReferenceLength && !value.Any(char.IsControl);
+
     /// <summary>SHA-256 (hex) of a grant line's canonical content: a retry has the same hash, a reuse of the key another.</summary>
     public static string LineHash(GrantLine line)
     {
