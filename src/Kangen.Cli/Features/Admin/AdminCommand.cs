@@ -13,7 +13,7 @@ public static class AdminCommand
     /// <summary>The <c>admin</c> command group.</summary>
     public static Command Create(CliContext context)
     {
-        var command = new Command("admin", "Administer the platform: apply migrations, verify the audit log, create staff credentials.");
+        var command = new Command("admin", "Administer the platform: apply migrations, verify the audit log, create staff credentials, rotate the data keys.");
         command.Subcommands.Add(Migrate(context));
         var audit = new Command("audit", "The hash-chained audit log.");
         audit.Subcommands.Add(Verify(context));
@@ -23,6 +23,7 @@ public static class AdminCommand
         command.Subcommands.Add(OperatorCommands.Link(context));
         command.Subcommands.Add(SettlementCommands.Create(context));
         command.Subcommands.Add(AdmissionCommands.Create(context));
+        command.Subcommands.Add(SecretsCommands.Create(context));
         return command;
     }
 
