@@ -130,6 +130,16 @@ internal sealed class SoakEnvironment : IAsyncDisposable
         if (postgres is not null)
         {
             _database = await BenchDatabase.CreateAsync(postgres, cancellationToken);
+            // The test clusters run with synchronous_commit=off (scripts/postgres.sh), which lets a server crash lose the
+            // last commits it acknowledged: a crash fault must run with the durable commits of a production server. A
+            // database's setting overrides the server's for every session on it.
+            await using (var connection = new Npgsql.NpgsqlConnection(postgres))
+            {
+                await connection.OpenAsync(cancellationToken);
+                // The name is ours (a prefix and hex digits).
+                await using var durable = new Npgsql.NpgsqlCommand($"ALTER DATABASE {_database.Name} SET synchronous_commit = on", connection);
+                await durable.ExecuteNonQueryAsync(cancellationToken);
+            }
             Provider = StorageProvider.Postgres;
             ConnectionString = _database.ConnectionString;
             arguments.AddRange(["--provider", "postgres", "--connection", ConnectionString]);

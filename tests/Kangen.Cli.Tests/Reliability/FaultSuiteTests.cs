@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Kangen.Cli.Features.Bench.Soak;
+using Spectre.Console.Testing;
+
+namespace Kangen.Cli.Tests.Reliability;
+
+/// <summary>A folder the fault tests share: the card cache is issued once for the class.</summary>
+public sealed class FaultSuiteFolder : IDisposable
+{
+    public string Root { get; } = Directory.CreateTempSubdirectory("kangen-faults-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>
+/// The fault suite (issue 9): each test runs one fault of <c>kangen bench soak</c> once, with a few citizens, against
+/// real <c>kangen serve</c> child processes, and reads its JSON results: every invariant check must hold. The soak runs
+/// the same faults in a loop (<c>--minutes</c>).
+/// </summary>
+public sealed class FaultSuiteTests(FaultSuiteFolder folder) : IClassFixture<FaultSuiteFolder>
+{
+    private const string Citizens = "6";
+
+    private static string Postgres =>
+        Environment.GetEnvironmentVariable("KANGEN_TEST_POSTGRES") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException("KANGEN_TEST_POSTGRES is not set: run scripts/postgres.sh start and export KANGEN_TEST_POSTGRES=\"$(scripts/postgres.sh url)\" (scripts/test.sh does this).");
+
+    [Fact]
+    public async Task Duplicate_applications_and_account_races_across_three_replicas_record_exactly_one()
+    {
+        var result = await SoakAsync("replica-races", "--postgres", Postgres);
+
+        AssertAllPassed(result);
+        Assert.Equal(2 * 2, Figure(result, "replica-races: answers application.already-exists"));
+        Assert.Equal(2, Figure(result, "replica-races: answers application.account-taken"));
+        Assert.Contains(result.Checks, c => c.Name == "replica-races: accounts with two persons" && c.Actual == 0);
+    }
+
+    [Fact]
+    public async Task A_replica_killed_during_grant_ingestion_loses_and_doubles_no_grant()
+    {
+        var result = await SoakAsync("replica-killed-during-grants", "--postgres", Postgres);
+
+        AssertAllPassed(result);
+        Assert.Contains(result.Checks, c => c.Name == "replica-killed-during-grants: replica killed and restarted" && c.Actual == 1);
+        Assert.Contains(result.Checks, c => c.Name == "replica-killed-during-grants: grants recorded" && c.Actual == 6 * 8);
+    }
+
+    [Fact]
+    public async Task A_postgres_crash_under_load_gives_retryable_errors_and_leaves_nothing_half_written()
+    {
+        // A cluster of its own: the crash must not touch the server the other tests use.
+        var script = Path.Combine(RepositoryRoot(), "scripts", "postgres.sh");
+        const string Cluster = "KANGEN_PG_DIR=/tmp/kangen-pg-faults-test KANGEN_PG_PORT=55489";
+        Assert.Equal(0, await ShellAsync($"{Cluster} {script} start"));
+        try
+        {
+            var result = await SoakAsync("postgres-restarted-under-load",
+                "--postgres", "Host=127.0.0.1;Port=55489;Username=postgres;Database=postgres",
+                "--postgres-restart", $"{Cluster} {script} restart");
+
+            AssertAllPassed(result);
+            // Clients were told the clear retryable answer, and nothing else went wrong than requests the crash cut.
+            Assert.True(Figure(result, "postgres-restarted-under-load: answers " + PostgresRestartedUnderLoad.Unavailable) > 0,
+                "no request was answered 503 storage.unavailable");
+            const string Answers = "postgres-restarted-under-load: answers ";
+            var codes = result.Figures.Where(f => f.Name.StartsWith(Answers, StringComparison.Ordinal)).Select(f => f.Name[Answers.Length..]);
+            Assert.All(codes, c => Assert.Contains(c, new[] { PostgresRestartedUnderLoad.Unavailable, FaultTally.NoAnswer }));
+        }
+        finally
+        {
+            await ShellAsync($"{Cluster} {script} stop");
+        }
+    }
+
+    [Fact]
+    public async Task Sqlite_killed_mid_write_restarts_consistent_with_everything_acknowledged()
+    {
+        var result = await SoakAsync("sqlite-killed-mid-write");
+
+        AssertAllPassed(result);
+        Assert.Contains(result.Checks, c => c.Name == "sqlite-killed-mid-write: integrity after the kill" && c.Passed);
+        Assert.Contains(result.Checks, c => c.Name == "sqlite-killed-mid-write: acknowledged before the kill missing" && c.Actual == 0);
+    }
+
+    [Fact]
+    public async Task Without_postgres_the_replica_faults_are_skipped_and_the_summary_says_so()
+    {
+        var result = await SoakAsync("replica-races");
+
+        Assert.Empty(result.Checks);
+        Assert.Contains(result.Figures, f => f.Name == "replica-races: skipped" && f.Description.Contains("--postgres", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_unknown_fault_is_a_usage_error()
+    {
+        var console = new TestConsole().Width(250);
+        var code = await KangenCli.RunAsync(["bench", "soak", "--only", "no-such-fault", "--data", folder.Root], new CliContext(console, TimeProvider.System));
+
+        Assert.Equal(2, code);
+        Assert.Contains("no-such-fault", console.Output, StringComparison.Ordinal);
+    }
+
+    private sealed record Check(string Name, long Actual, long Expected, bool Passed, string Description);
+
+    private sealed record FigureValue(string Name, double Value, string Unit, string Description);
+
+    private sealed record Results(IReadOnlyList<Check> Checks, IReadOnlyList<FigureValue> Figures, string Output);
+
+    private async Task<Results> SoakAsync(string fault, params string[] options)
+    {
+        var output = Path.Combine(folder.Root, fault + "-" + Guid.NewGuid().ToString("N") + ".json");
+        var console = new TestConsole().Width(250);
+        var code = await KangenCli.RunAsync(["bench", "soak", "--only", fault, "--citizens", Citizens, "--data", folder.Root, "--out", output, .. options],
+            new CliContext(console, TimeProvider.System));
+        Assert.True(File.Exists(output), $"kangen bench soak exited {code} without results:\n{console.Output}");
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(output));
+        var results = new Results(
+            json.RootElement.GetProperty("checks").Deserialize<List<Check>>(JsonSerializerOptions.Web)!,
+            json.RootElement.GetProperty("figures").Deserialize<List<FigureValue>>(JsonSerializerOptions.Web)!,
+            console.Output);
+        Assert.True(code == (results.Checks.All(c => c.Passed) ? 0 : 1), $"exit code {code}:\n{console.Output}");
+        return results;
+    }
+
+    private static void AssertAllPassed(Results result)
+    {
+        Assert.NotEmpty(result.Checks);
+        var failed = result.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Actual} (expected {c.Expected}) {c.Description}").ToList();
+        Assert.True(failed.Count == 0, string.Join('\n', failed) + "\n" + result.Output);
+    }
+
+    private static double Figure(Results result, string name) => result.Figures.SingleOrDefault(f => f.Name == name)?.Value ?? 0;
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Kangen.slnx")))
+                return directory.FullName;
+        }
+        throw new InvalidOperationException("Kangen.slnx not found above " + AppContext.BaseDirectory);
+    }
+
+    private static async Task<int> ShellAsync(string command)
+    {
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        using var process = Process.Start(start)!;
+        await Task.WhenAll(process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+}
