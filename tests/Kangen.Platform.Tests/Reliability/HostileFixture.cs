@@ -39,6 +39,9 @@ public abstract class HostileFixture(StorageProvider provider) : OperatorsFixtur
     /// <summary>The citizen's session token.</summary>
     public string CitizenToken => _citizenToken ?? throw new InvalidOperationException("Call ReadyAsync first.");
 
+    /// <summary>The call-centre agent of the fixture's hostile requests.</summary>
+    public StaffCredential Agent => _agent ?? throw new InvalidOperationException("Call ReadyAsync first.");
+
     /// <summary>Signs in the citizen and onboards the operator, once.</summary>
     public async Task ReadyAsync()
     {
