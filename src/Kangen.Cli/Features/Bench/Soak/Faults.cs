@@ -164,44 +164,40 @@ internal sealed class ReplicaRaces : Fault
         var recorded = new ConcurrentBag<string>();
         int duplicateRounds = 0, duplicateRefusals = 0, accountRounds = 0, accountRefusals = 0;
 
-        // The same citizen on every replica at once: each device signs in, verifies and signs its own submission.
-        for (var d = 0; d < duplicates; d++)
+        // The same citizen on every replica at once: each device signs in, verifies and signs its own submission. The
+        // citizens (and below, the pairs) race side by side: each round is judged on its own.
+        await Task.WhenAll(Enumerable.Range(0, duplicates).Select(d => Task.Run(async () =>
         {
             var citizen = Citizen(context, environment, d, d);
-            var devices = new List<PreparedApplication>();
-            for (var r = 0; r < replicas; r++)
-            {
-                if (await CitizenSteps.PrepareAsync(client, citizen, r) is { } prepared)
-                    devices.Add(prepared);
-            }
+            var devices = (await Task.WhenAll(Enumerable.Range(0, replicas).Select(r => CitizenSteps.PrepareAsync(client, citizen, r))))
+                .OfType<PreparedApplication>().ToList();
             var submissions = await Task.WhenAll(devices.Select((p, r) => Task.Run(() =>
                 CitizenSteps.SubmitAsync(client, p, environment.Campaign, r, Guid.NewGuid().ToString("N"), [AlreadyApplied]), cancellationToken)));
             foreach (var s in submissions.Where(s => s.Recorded))
                 recorded.Add(s.ApplicationId!);
             if (submissions.Count(s => s.Recorded) == 1)
-                duplicateRounds++;
-            duplicateRefusals += submissions.Count(s => s.Code == AlreadyApplied);
-        }
+                Interlocked.Increment(ref duplicateRounds);
+            Interlocked.Add(ref duplicateRefusals, submissions.Count(s => s.Code == AlreadyApplied));
+        }, cancellationToken)));
 
         // Two citizens, one account, two replicas, at once.
-        for (var p = 0; p < pairs; p++)
+        await Task.WhenAll(Enumerable.Range(0, pairs).Select(p => Task.Run(async () =>
         {
             var account = duplicates + p;
-            var first = Citizen(context, environment, duplicates + 2 * p, account);
-            var second = Citizen(context, environment, duplicates + 2 * p + 1, account);
-            var a = await CitizenSteps.PrepareAsync(client, first, p);
-            var b = await CitizenSteps.PrepareAsync(client, second, p + 1);
-            if (a is null || b is null)
-                continue;
+            var prepared = await Task.WhenAll(
+                CitizenSteps.PrepareAsync(client, Citizen(context, environment, duplicates + 2 * p, account), p),
+                CitizenSteps.PrepareAsync(client, Citizen(context, environment, duplicates + 2 * p + 1, account), p + 1));
+            if (prepared[0] is not { } a || prepared[1] is not { } b)
+                return;
             var submissions = await Task.WhenAll(
                 Task.Run(() => CitizenSteps.SubmitAsync(client, a, environment.Campaign, p, Guid.NewGuid().ToString("N"), [AccountTaken]), cancellationToken),
                 Task.Run(() => CitizenSteps.SubmitAsync(client, b, environment.Campaign, p + 1, Guid.NewGuid().ToString("N"), [AccountTaken]), cancellationToken));
             foreach (var s in submissions.Where(s => s.Recorded))
                 recorded.Add(s.ApplicationId!);
             if (submissions.Count(s => s.Recorded) == 1)
-                accountRounds++;
-            accountRefusals += submissions.Count(s => s.Code == AccountTaken);
-        }
+                Interlocked.Increment(ref accountRounds);
+            Interlocked.Add(ref accountRefusals, submissions.Count(s => s.Code == AccountTaken));
+        }, cancellationToken)));
 
         report.Equal("duplicate rounds with one application", duplicateRounds, duplicates,
             $"Citizens who applied from {replicas} devices at once, each to another replica, and got exactly one application recorded");
