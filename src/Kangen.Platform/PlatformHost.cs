@@ -58,6 +58,8 @@ public static class PlatformHost
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails();
+        // The framework's own refusals (a 415 for a body that is not JSON, before any endpoint runs) get stable codes too.
+        builder.Services.AddFrameworkProblemCodes();
         builder.Services.AddExceptionHandler<StorageUnavailable>();
         builder.Services.AddOpenApi(OpenApiSecurity.Configure);
         builder.Services.AddSingleton<PlatformMetrics>();

@@ -59,9 +59,6 @@ public static class IdentityEndpoints
         builder.Services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
-        // With the body reader every citizen and staff endpoint shares: the framework's own refusals of a body (a
-        // content type other than JSON is a 415 before the endpoint runs) get a stable code like ours.
-        builder.Services.AddFrameworkProblemCodes();
         return builder;
     }
 

@@ -273,7 +273,9 @@ public abstract class GrantApiTests<TFixture>(TFixture fixture) where TFixture :
             await db.SaveChangesAsync();
         }
         await using var kestrel = Fixture.Factory.WithWebHostBuilder(_ => { });
-        kestrel.UseKestrel(0);
+        // A free loopback port of its own: UseKestrel(0) kept the default 5000, which the other database's twin of this
+        // test, running at the same time, could hold.
+        kestrel.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         kestrel.StartServer();
         var address = kestrel.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
