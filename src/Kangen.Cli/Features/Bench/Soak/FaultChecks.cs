@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Kangen.Cli.Features.Bench.Soak;
 
-/// <summary>What one run of one fault reports: its client's figures, its invariant checks, or why it was skipped.</summary>
+/// <summary>What one run of one fault reports: its client's figures, its own figures and its invariant checks.</summary>
 internal sealed class FaultReport(string fault, FaultTally tally)
 {
     private readonly List<BenchCheck> _checks = [];
@@ -19,9 +19,6 @@ internal sealed class FaultReport(string fault, FaultTally tally)
 
     /// <summary>What the fault measured besides its client (e.g. how long a restart took).</summary>
     public IReadOnlyList<BenchFigure> Figures => _figures;
-
-    /// <summary>Why the fault did not run (null when it ran).</summary>
-    public string? Skipped { get; init; }
 
     public bool Passed => _checks.All(c => c.Passed);
 

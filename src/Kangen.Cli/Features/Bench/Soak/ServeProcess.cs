@@ -9,7 +9,7 @@ namespace Kangen.Cli.Features.Bench.Soak;
 /// on its own loopback port: started, killed with SIGKILL (no shutdown, no flush, as a crash or a pulled plug) and
 /// started again on the same port and arguments. Only the last lines of its output are kept, for failure messages.
 /// </summary>
-internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments) : IAsyncDisposable
+internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null) : IAsyncDisposable
 {
     private const int KeptLines = 60;
 
@@ -51,6 +51,8 @@ internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments) :
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         // Request logs of thousands of requests would only fill the kept lines; warnings say what went wrong.
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.AspNetCore.DataProtection"] = "Error";
@@ -61,8 +63,8 @@ internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments) :
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTimeOffset.UtcNow.AddMinutes(2);
-        while (DateTimeOffset.UtcNow < deadline)
+        var started = TimeProvider.System.GetTimestamp();
+        while (TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromMinutes(2))
         {
             if (_process.HasExited)
                 throw new InvalidOperationException($"kangen serve (replica {Index}) exited with {_process.ExitCode}:\n{Output}");

@@ -148,7 +148,18 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
 }
 
 /// <summary>A citizen of a fault: a card and the account fields typed in.</summary>
-internal sealed record SoakCitizen(BenchCard Card, IReadOnlyDictionary<string, string> Fields);
+internal sealed record SoakCitizen(BenchCard Card, IReadOnlyDictionary<string, string> Fields)
+{
+    /// <summary>
+    /// The card's signature, one at a time: a citizen's devices in a race share the one card (as a card moved from reader to
+    /// reader), and the emulated card, like a real one, holds its selected file between commands.
+    /// </summary>
+    public (byte[] Certificate, byte[] Signature) Sign(ReadOnlySpan<byte> data)
+    {
+        lock (Card.Card)
+            return Card.Sign(data);
+    }
+}
 
 /// <summary>A citizen signed in and with the account verified, ready to submit: what a device holds before the last step.</summary>
 internal sealed record PreparedApplication(SoakCitizen Citizen, string Token, string Verification, string Terms);
@@ -177,7 +188,7 @@ internal static class CitizenSteps
             var challenge = await client.SendAsync("session challenge", replica, () => SoakClient.Post("api/v1/challenges", new { purpose = "session" }));
             if (challenge.Text("challenge") is not { } text)
                 return Unexpected(client, "session challenge", challenge);
-            var (certificate, signature) = citizen.Card.Sign(Encoding.UTF8.GetBytes(text));
+            var (certificate, signature) = citizen.Sign(Encoding.UTF8.GetBytes(text));
             var session = await client.SendAsync("session", replica + 1, () => SoakClient.Post("api/v1/sessions", new
             {
                 challenge = text,
@@ -216,7 +227,7 @@ internal static class CitizenSteps
         }
         var statement = ApplicationStatement.Build(signedChallenge, campaign, forChild: false, [ProgramKind.CardAcquisition], SoakEnvironment.Service,
             prepared.Terms, prepared.Verification, phoneLast4: null, childPresent: false);
-        var (certificate, signature) = prepared.Citizen.Card.Sign(ApplicationStatement.SignedBytes(statement));
+        var (certificate, signature) = prepared.Citizen.Sign(ApplicationStatement.SignedBytes(statement));
         var body = new
         {
             campaign,

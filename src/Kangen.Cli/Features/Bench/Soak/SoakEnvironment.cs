@@ -127,6 +127,7 @@ internal sealed class SoakEnvironment : IAsyncDisposable
             "--Kangen:Staff:Tokens:0:Id=soak-admin", "--Kangen:Staff:Tokens:0:Role=" + StaffRoles.Admin,
             "--Kangen:Staff:Tokens:0:Sha256=" + StaffRoles.HashToken(_admin),
         ];
+        var variables = new Dictionary<string, string>();
         if (postgres is not null)
         {
             _database = await BenchDatabase.CreateAsync(postgres, cancellationToken);
@@ -142,7 +143,9 @@ internal sealed class SoakEnvironment : IAsyncDisposable
             }
             Provider = StorageProvider.Postgres;
             ConnectionString = _database.ConnectionString;
-            arguments.AddRange(["--provider", "postgres", "--connection", ConnectionString]);
+            arguments.AddRange(["--provider", "postgres"]);
+            // Through the environment, as a deployment passes it: a password on a command line shows in every process list.
+            variables[Kangen.Cli.Features.Serve.PlatformCli.ConnectionVariable] = ConnectionString;
         }
         else
         {
@@ -153,7 +156,7 @@ internal sealed class SoakEnvironment : IAsyncDisposable
 
         // The first migrates the database; the others start on it as replicas started after `kangen admin migrate` do.
         for (var i = 0; i < replicas; i++)
-            _replicas.Add(new ServeProcess(i, i == 0 ? arguments : [.. arguments, "--Kangen:Storage:MigrateOnStart=false"]));
+            _replicas.Add(new ServeProcess(i, i == 0 ? arguments : [.. arguments, "--Kangen:Storage:MigrateOnStart=false"], variables));
         await _replicas[0].StartAsync(cancellationToken);
         await Task.WhenAll(_replicas.Skip(1).Select(r => r.StartAsync(cancellationToken)));
 
