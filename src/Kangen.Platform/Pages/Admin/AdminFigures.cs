@@ -90,12 +90,14 @@ public static class AdminFigures
             ? DateOnly.FromDateTime(DateTime.UnixEpoch.AddDays(key))
             : DateOnly.FromDateTime(new DateTime(key * TimeSpan.TicksPerDay));
         var offsetSeconds = (long)utcOffset.TotalSeconds;
+        // Npgsql writes timestamptz parameters only in UTC (the dashboard asks from midnight in Japan time, +09:00).
+        var sinceUtc = since.ToUniversalTime();
         if (db.Provider == StorageProvider.Postgres)
         {
             rows = await db.Database.SqlQuery<ProgramBucket>($"""
                 SELECT floor((extract(epoch FROM occurred_at) + {offsetSeconds}) / 86400)::bigint AS "Key", program AS "Program",
                        count(*) AS "Count", coalesce(sum(points), 0)::bigint AS "Sum"
-                FROM grants WHERE occurred_at >= {since} GROUP BY 1, 2
+                FROM grants WHERE occurred_at >= {sinceUtc} GROUP BY 1, 2
                 """).ToListAsync(cancellationToken);
             return rows.Select(r => new DayProgramGrants(Day(r.Key, unix: true), r.Program, r.Count, r.Sum)).OrderBy(r => r.Day).ThenBy(r => r.Program, StringComparer.Ordinal).ToArray();
         }
