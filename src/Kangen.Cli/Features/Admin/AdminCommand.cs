@@ -94,7 +94,7 @@ public static class AdminCommand
     }
 
     /// <summary>Database failures (unreachable server, missing tables) become a readable error and exit 1.</summary>
-    private static async Task<int> Guard(CliContext context, Func<Task<int>> body)
+    internal static async Task<int> Guard(CliContext context, Func<Task<int>> body)
     {
         try
         {

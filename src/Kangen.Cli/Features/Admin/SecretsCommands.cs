@@ -64,7 +64,7 @@ public static class SecretsCommands
             await using var db = PlatformCli.Open(context, folder, chosen, cs);
             if (db is null)
                 return ExitCodes.Usage;
-            return await GuardAsync(context, async () =>
+            return await AdminCommand.Guard(context, async () =>
             {
                 var counts = await Rows(db, keys).CountAsync(cancellationToken);
                 var table = new Table().Border(TableBorder.Rounded).AddColumn("Key").AddColumn("Use");
@@ -141,7 +141,7 @@ public static class SecretsCommands
             await using var db = PlatformCli.Open(context, folder, chosen, cs);
             if (db is null)
                 return ExitCodes.Usage;
-            return await GuardAsync(context, async () =>
+            return await AdminCommand.Guard(context, async () =>
             {
                 var rows = Rows(db, keys);
                 var before = await rows.CountAsync(cancellationToken);
@@ -211,7 +211,7 @@ public static class SecretsCommands
             await using var db = PlatformCli.Open(context, folder, chosen, cs);
             if (db is null)
                 return ExitCodes.Usage;
-            return await GuardAsync(context, async () =>
+            return await AdminCommand.Guard(context, async () =>
             {
                 var rows = Rows(db, keys);
                 var remaining = await rows.CountWithAsync(keyId, cancellationToken);
@@ -282,23 +282,6 @@ public static class SecretsCommands
             return false;
         context.Error($"データベースがありません / 没有数据库 / No platform database at {file} (--data, --provider, --connection).");
         return true;
-    }
-
-    private static async Task<int> GuardAsync(CliContext context, Func<Task<int>> body)
-    {
-        try
-        {
-            return await body();
-        }
-        catch (System.Data.Common.DbException e)
-        {
-            context.Error($"データベースエラー / 数据库错误 / Database error: {e.Message}");
-        }
-        catch (InvalidOperationException e)
-        {
-            context.Error($"データベースエラー / 数据库错误 / Database error: {e.Message}");
-        }
-        return ExitCodes.Failure;
     }
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
