@@ -7,7 +7,8 @@ namespace Kangen.SmartCard.Tests;
 /// odd Le, truncated, extended length, oversized data, SIGN before VERIFY, VERIFY of every length), sent to one card
 /// whose state carries over from command to command, checked after every answer against a small model of the card:
 /// the answer is a well-formed status word, an error carries no data, nothing is signed without a verified secret, and
-/// the tries counters move only on a VERIFY (or CHANGE REFERENCE DATA) with data, down only on a wrong one.
+/// the tries counters move only on a VERIFY (or CHANGE REFERENCE DATA) with data, down only on a wrong one, and a VERIFY
+/// with a wrong secret never succeeds.
 /// </summary>
 [Collection(IssuerCollection.Name)]
 public class ApduFuzzTests(IssuerFixture fixture)
@@ -58,6 +59,14 @@ public class ApduFuzzTests(IssuerFixture fixture)
             var ins = command.Length > 1 ? command[1] : -1;
             // Short (Lc in byte 4) or extended (00, then Lc in bytes 5-6) length with data.
             var withData = command.Length > 5 && (command[4] > 0 || (command.Length > 7 && (command[5] | command[6]) != 0));
+            // A well-formed short VERIFY whose data is neither secret never succeeds (a card accepting any PIN would
+            // otherwise pass: "verified" is learnt from the card's own answers).
+            if (ins == 0x20 && command.Length > 5 && command.Length - 5 is var rest && (rest == command[4] || rest == command[4] + 1) && command[4] > 0)
+            {
+                var secret = Encoding.ASCII.GetString(command, 5, command[4]);
+                if (secret != IssuerFixture.Pin && secret != IssuerFixture.SigningPassword)
+                    Assert.True(sw != StatusWords.Success, $"{what}: a VERIFY with a wrong secret succeeded");
+            }
             if ((ins == 0x20 || ins == 0x24) && withData && sw == StatusWords.Success)
                 verified = true;
             if (ins == 0xA4 && command.Length > 2 && command[2] == 0x04 && sw == StatusWords.Success)
