@@ -102,8 +102,10 @@ public static class KangenStorage
     /// <summary>
     /// True when a failure means the database could not be reached or could not take the request now (connection
     /// refused or broken, server shutting down or restarting, too many connections, a pool or command timeout, SQLite
-    /// busy or locked): nothing was committed, and the same request can be sent again. Walks inner exceptions, because
-    /// EF wraps provider errors.
+    /// busy or locked): the request did not complete and the same request can be sent again (a connection broken during
+    /// a commit may leave the commit done: a retry then meets its own idempotency key or uniqueness). Walks inner
+    /// exceptions, because EF wraps provider errors; a timeout or socket error counts only inside a provider's exception
+    /// (a regular expression's timeout is not the database).
     /// </summary>
     public static bool IsUnavailable(Exception? exception)
     {
@@ -119,8 +121,8 @@ public static class KangenStorage
                     return n.IsTransient || n.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException;
                 case SqliteException s:
                     return s.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
-                case System.Net.Sockets.SocketException or TimeoutException:
-                    return true;
+                case DbException:
+                    return false;
             }
         }
         return false;

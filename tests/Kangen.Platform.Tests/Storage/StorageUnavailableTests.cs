@@ -58,6 +58,8 @@ public sealed class PostgresUnavailableTests(CuttablePostgresFixture fixture) : 
         finally
         {
             fixture.Link.Restore();
+            // The cut broke the pooled connections (the platform runs in this process): start the next test afresh.
+            NpgsqlConnection.ClearAllPools();
         }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.Status);
@@ -90,6 +92,8 @@ public sealed class PostgresUnavailableTests(CuttablePostgresFixture fixture) : 
         finally
         {
             fixture.Link.Restore();
+            // The cut broke the pooled connections (the platform runs in this process): start the next test afresh.
+            NpgsqlConnection.ClearAllPools();
         }
         var html = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{response.StatusCode}: {html}");
@@ -158,6 +162,10 @@ public sealed class UnavailableRecognitionTests
         Assert.True(KangenStorage.IsUnavailable(failure), failure.ToString());
         Assert.True(KangenStorage.IsUnavailable(new InvalidOperationException("wrapped", failure)));
     }
+
+    [Fact]
+    public void A_timeout_outside_the_database_is_not_unavailable() =>
+        Assert.False(KangenStorage.IsUnavailable(new System.Text.RegularExpressions.RegexMatchTimeoutException("x", "y", TimeSpan.FromSeconds(1))));
 
     [Fact]
     public async Task A_unique_violation_is_not_unavailable()
