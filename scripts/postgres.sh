@@ -16,6 +16,9 @@ DIR=${KANGEN_PG_DIR:-/tmp/kangen-pg}
 PORT=${KANGEN_PG_PORT:-55432}
 WAIT_SECONDS=${KANGEN_PG_WAIT_SECONDS:-30}
 
+# The server's options, the same at start and at restart: throwaway data, so no fsync and no synchronous commit.
+SERVER_OPTIONS="-h 127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+
 die() { echo "postgres.sh: $*" >&2; exit 1; }
 
 as_root() {
@@ -27,6 +30,19 @@ as_postgres() {
   elif [ "$(id -u)" -eq 0 ]; then
     if command -v runuser >/dev/null; then runuser -u postgres -- "$@"; else su postgres -s /bin/sh -c "$(printf '%q ' "$@")"; fi
   else sudo -u postgres "$@"; fi
+}
+
+# Waits until the server accepts connections, then says "$1 on ..."; dies after WAIT_SECONDS.
+wait_ready() {
+  local i
+  for ((i = 0; i < WAIT_SECONDS * 4; i++)); do
+    if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
+      echo "postgres.sh: $1 on 127.0.0.1:$PORT ($DIR)"
+      return 0
+    fi
+    sleep 0.25
+  done
+  die "PostgreSQL did not become ready within ${WAIT_SECONDS}s (see $DIR/server.log)"
 }
 
 running() { [ -f "$DIR/data/postmaster.pid" ] && as_postgres "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; }
@@ -54,34 +70,18 @@ cmd_start() {
   as_postgres "$BIN/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
     || { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
   as_postgres "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t "$WAIT_SECONDS" \
-    -o "-h 127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null \
+    -o "$SERVER_OPTIONS" start >/dev/null \
     || { cat "$DIR/server.log" >&2 || true; die "pg_ctl start failed"; }
-  local i
-  for ((i = 0; i < WAIT_SECONDS * 4; i++)); do
-    if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
-      echo "postgres.sh: running on 127.0.0.1:$PORT ($DIR)"
-      return 0
-    fi
-    sleep 0.25
-  done
-  die "PostgreSQL did not become ready within ${WAIT_SECONDS}s (see $DIR/server.log)"
+  wait_ready running
 }
 
 cmd_restart() {
   running || die "not running ($DIR): scripts/postgres.sh start first"
   # Immediate mode kills the server without a shutdown checkpoint: the restart replays the WAL, as after a crash.
   as_postgres "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -m immediate -w -t "$WAIT_SECONDS" \
-    -o "-h 127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" restart >/dev/null \
+    -o "$SERVER_OPTIONS" restart >/dev/null \
     || { cat "$DIR/server.log" >&2 || true; die "pg_ctl restart failed"; }
-  local i
-  for ((i = 0; i < WAIT_SECONDS * 4; i++)); do
-    if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
-      echo "postgres.sh: restarted on 127.0.0.1:$PORT ($DIR)"
-      return 0
-    fi
-    sleep 0.25
-  done
-  die "PostgreSQL did not become ready within ${WAIT_SECONDS}s after the restart (see $DIR/server.log)"
+  wait_ready restarted
 }
 
 cmd_stop() {

@@ -21,9 +21,6 @@ internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments, I
 
     public string Url { get; } = "http://127.0.0.1:" + FreePort();
 
-    /// <summary>How often it was started.</summary>
-    public int Starts { get; private set; }
-
     /// <summary>How often it was killed.</summary>
     public int Kills { get; private set; }
 
@@ -57,7 +54,6 @@ internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments, I
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.AspNetCore.DataProtection"] = "Error";
         _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        Starts++;
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();

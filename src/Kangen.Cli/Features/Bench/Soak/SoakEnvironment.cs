@@ -60,9 +60,6 @@ internal sealed class SoakEnvironment : IAsyncDisposable
     /// <summary>The platform database (for the checks; the replicas have their own connections).</summary>
     public string ConnectionString { get; private set; } = "";
 
-    /// <summary>The PostgreSQL database's name (null on SQLite).</summary>
-    public string? DatabaseName => _database?.Name;
-
     public IReadOnlyList<ServeProcess> Replicas => _replicas;
 
     /// <summary>One plain client per replica, for citizens.</summary>
