@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Kangen.Cli.Features.Bench;
 using Kangen.Cli.Features.Bench.Soak;
 using Spectre.Console.Testing;
 
@@ -48,7 +49,11 @@ public sealed class FaultSuiteTests(FaultSuiteFolder folder) : IClassFixture<Fau
 
         AssertAllPassed(result);
         Assert.Contains(result.Checks, c => c.Name == "replica-killed-during-grants: replica killed and restarted" && c.Actual == 1);
-        Assert.Contains(result.Checks, c => c.Name == "replica-killed-during-grants: grants recorded" && c.Actual == 6 * 8);
+        Assert.Contains(result.Checks, c => c.Name == "replica-killed-during-grants: " + Fault.KilledInFlight && c.Passed);
+        // Three persons get 7 lines (under the cap), three get 8.
+        Assert.Contains(result.Checks, c => c.Name == "replica-killed-during-grants: grants recorded" && c.Actual == 3 * 7 + 3 * 8);
+        Assert.Contains(result.Figures, f => f.Name == "replica-killed-during-grants: requests cut");
+        Assert.Contains(result.Figures, f => f.Name == "replica-killed-during-grants: grant batches resent");
     }
 
     [Fact]
@@ -65,6 +70,8 @@ public sealed class FaultSuiteTests(FaultSuiteFolder folder) : IClassFixture<Fau
                 "--postgres-restart", $"{Cluster} {script} restart");
 
             AssertAllPassed(result);
+            Assert.Contains(result.Checks, c => c.Name == "postgres-restarted-under-load: crash reached the replicas' server" && c.Passed);
+            Assert.Contains(result.Checks, c => c.Name == "postgres-restarted-under-load: clients saw the crash" && c.Passed);
             // Clients were told the clear retryable answer, and nothing else went wrong than requests the crash cut.
             Assert.True(Figure(result, "postgres-restarted-under-load: answers " + PostgresRestartedUnderLoad.Unavailable) > 0,
                 "no request was answered 503 storage.unavailable");
@@ -85,6 +92,7 @@ public sealed class FaultSuiteTests(FaultSuiteFolder folder) : IClassFixture<Fau
 
         AssertAllPassed(result);
         Assert.Contains(result.Checks, c => c.Name == "sqlite-killed-mid-write: integrity after the kill" && c.Passed);
+        Assert.Contains(result.Checks, c => c.Name == "sqlite-killed-mid-write: " + Fault.KilledInFlight && c.Passed);
         Assert.Contains(result.Checks, c => c.Name == "sqlite-killed-mid-write: acknowledged before the kill missing" && c.Actual == 0);
     }
 
@@ -95,6 +103,59 @@ public sealed class FaultSuiteTests(FaultSuiteFolder folder) : IClassFixture<Fau
 
         Assert.Empty(result.Checks);
         Assert.Contains(result.Figures, f => f.Name == "replica-races: skipped" && f.Description.Contains("--postgres", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_round_judges_only_the_unexpected_answers_and_codes_of_its_own_run()
+    {
+        var tally = new FaultTally(new BenchPhase("fault", TimeProvider.System));
+        tally.Fail("an earlier round's 500");
+        tally.Code(FaultTally.NoAnswer);
+        tally.Retry(GrantSteps.Operation);
+
+        var report = new FaultReport("fault", tally);
+        Assert.Equal(0, report.Unexpected);
+        Assert.Equal(0, report.Answers(FaultTally.NoAnswer));
+        Assert.Equal(0, report.Resent(GrantSteps.Operation));
+
+        tally.Fail("this round's 500");
+        tally.Retry(GrantSteps.Operation);
+        Assert.Equal(1, report.Unexpected);
+        Assert.Equal(1, report.Resent(GrantSteps.Operation));
+        Assert.Equal(2, tally.Unexpected);
+    }
+
+    [Fact]
+    public void An_account_applied_with_by_two_persons_is_counted()
+    {
+        Guid alice = Guid.NewGuid(), bob = Guid.NewGuid();
+        FaultChecks.AccountUse[] applications = [new("demo-pay", "A-1", alice), new("demo-pay", "A-2", bob)];
+        FaultChecks.AccountUse[] bound = [new("demo-pay", "A-1", alice), new("demo-pay", "A-2", bob)];
+
+        Assert.Equal(0, FaultChecks.AccountsWithTwoPersons(applications));
+        Assert.Equal(0, FaultChecks.ApplicationsNotOfTheAccountsPerson(applications, bound));
+
+        FaultChecks.AccountUse[] shared = [.. applications, new("demo-pay", "A-1", bob)];
+        Assert.Equal(1, FaultChecks.AccountsWithTwoPersons(shared));
+        Assert.Equal(1, FaultChecks.ApplicationsNotOfTheAccountsPerson(shared, bound));
+        // The same reference at another service is another account.
+        Assert.Equal(0, FaultChecks.AccountsWithTwoPersons([.. applications, new("other-pay", "A-1", bob)]));
+        Assert.Equal(2, FaultChecks.ApplicationsNotOfTheAccountsPerson(applications, [new("demo-pay", "A-1", bob)]));
+    }
+
+    [Fact]
+    public void Half_the_persons_are_proposed_less_than_the_cap_so_a_doubled_line_shows_in_their_sum()
+    {
+        const long Cap = 5_000;
+        var planned = GrantSteps.Plan(["p0", "p1", "p2", "p3"], SoakSettings.GrantsFor, SoakSettings.GrantPoints, "t", DateTimeOffset.UnixEpoch);
+
+        var sums = planned.GroupBy(g => g.Person).ToDictionary(g => g.Key, g => g.Sum(x => x.Line.Points));
+        Assert.Equal(4_900, sums[0]);
+        Assert.Equal(4_900, sums[2]);
+        Assert.True(sums[1] > Cap && sums[3] > Cap, "the others still meet the cap");
+        Assert.Equal(planned.Count, planned.Select(g => g.Line.Key).Distinct().Count());
+        // One of the first person's lines recorded twice would be more than was proposed, even capped.
+        Assert.True(Math.Min(Cap, sums[0] + SoakSettings.GrantPoints) > sums[0]);
     }
 
     [Fact]

@@ -5,15 +5,31 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Kangen.Cli.Features.Bench.Soak;
 
-/// <summary>What one run of one fault reports: its client's figures, its own figures and its invariant checks.</summary>
+/// <summary>
+/// What one run of one fault reports: its client's figures, its own figures and its invariant checks. The tally is the
+/// soak's (it adds up over rounds); what this run's checks judge is counted from the tally as it was when the run began.
+/// </summary>
 internal sealed class FaultReport(string fault, FaultTally tally)
 {
     private readonly List<BenchCheck> _checks = [];
     private readonly List<BenchFigure> _figures = [];
+    private readonly FaultTallySnapshot _start = tally.Snapshot();
 
     public string Fault { get; } = fault;
 
     public FaultTally Tally { get; } = tally;
+
+    /// <summary>Unexpected answers in this run.</summary>
+    public long Unexpected => Tally.Unexpected - _start.Unexpected;
+
+    /// <summary>Requests cut in this run.</summary>
+    public long Cut => Tally.Cut - _start.Cut;
+
+    /// <summary>Answers with <paramref name="code"/> (or no answer) in this run.</summary>
+    public long Answers(string code) => Tally.Count(code) - _start.Codes.GetValueOrDefault(code);
+
+    /// <summary>Requests of <paramref name="operation"/> sent again in this run.</summary>
+    public long Resent(string operation) => Tally.Resent(operation) - _start.Resent.GetValueOrDefault(operation);
 
     public IReadOnlyList<BenchCheck> Checks => _checks;
 
@@ -42,7 +58,9 @@ internal static class FaultChecks
     /// Invariant 1 and 6 for applications: every acknowledged application is recorded, nobody has two, the database holds
     /// exactly as many as the clients were told, and each has its audit entry and its one campaign choice.
     /// </summary>
-    public static async Task ApplicationsAsync(FaultReport report, SoakEnvironment environment, IReadOnlyCollection<string> acknowledged, CancellationToken cancellationToken)
+    /// <returns>The application numbers the database holds.</returns>
+    public static async Task<IReadOnlySet<string>> ApplicationsAsync(FaultReport report, SoakEnvironment environment, IReadOnlyCollection<string> acknowledged,
+        CancellationToken cancellationToken)
     {
         await using var db = environment.OpenDatabase();
         var submissions = await db.ApplicationSubmissions.AsNoTracking().Select(s => new { s.Id, s.PersonId }).ToListAsync(cancellationToken);
@@ -62,15 +80,39 @@ internal static class FaultChecks
             "Recorded applications with no 'application.recorded' audit entry (invariant 6)");
         report.Equal("audit entries without application", audited.Count(a => !persons.Contains(a)), 0,
             "'application.recorded' audit entries whose application is not in the database (half-written)");
+        report.Equal("application audit entries", audited.Count, submissions.Count,
+            "'application.recorded' audit entries against applications recorded (one each: a doubled entry counts)");
+        return ids;
     }
 
-    /// <summary>Invariant 2: a payment service account belongs to at most one person.</summary>
+    /// <summary>
+    /// Invariant 2: a payment service account belongs to at most one person. Read from the applications (the binding
+    /// table's key is the account, so it cannot hold two persons for one): no account is applied with by two persons, and
+    /// each application's person is the one its account is bound to.
+    /// </summary>
     public static async Task AccountsAsync(FaultReport report, SoakEnvironment environment, CancellationToken cancellationToken)
     {
         await using var db = environment.OpenDatabase();
-        var accounts = await db.ServiceAccounts.AsNoTracking().Select(a => new { a.Service, a.AccountReference, a.PersonId }).ToListAsync(cancellationToken);
-        report.Equal("accounts with two persons", accounts.GroupBy(a => (a.Service, a.AccountReference)).Count(g => g.Select(a => a.PersonId).Distinct().Count() > 1), 0,
-            "Payment service accounts bound to more than one person (invariant 2)");
+        var submissions = await db.ApplicationSubmissions.AsNoTracking().Select(s => new AccountUse(s.Service, s.AccountReference, s.PersonId)).ToListAsync(cancellationToken);
+        var bound = await db.ServiceAccounts.AsNoTracking().Select(a => new AccountUse(a.Service, a.AccountReference, a.PersonId)).ToListAsync(cancellationToken);
+        report.Equal("accounts with two persons", AccountsWithTwoPersons(submissions), 0,
+            "Payment service accounts that applications of more than one person name (invariant 2)");
+        report.Equal("applications not of the account's person", ApplicationsNotOfTheAccountsPerson(submissions, bound), 0,
+            "Applications whose person is not the person their account is bound to (or whose account is bound to nobody)");
+    }
+
+    /// <summary>One account named with one person: by an application, or by the binding.</summary>
+    public sealed record AccountUse(string Service, string AccountReference, Guid PersonId);
+
+    /// <summary>Accounts (service, reference) named with more than one distinct person.</summary>
+    public static int AccountsWithTwoPersons(IEnumerable<AccountUse> uses) =>
+        uses.GroupBy(u => (u.Service, u.AccountReference)).Count(g => g.Select(u => u.PersonId).Distinct().Count() > 1);
+
+    /// <summary>Applications whose person differs from their account's bound person (or whose account is not bound).</summary>
+    public static int ApplicationsNotOfTheAccountsPerson(IEnumerable<AccountUse> applications, IEnumerable<AccountUse> bound)
+    {
+        var owners = bound.ToDictionary(b => (b.Service, b.AccountReference), b => b.PersonId);
+        return applications.Count(a => !owners.TryGetValue((a.Service, a.AccountReference), out var owner) || owner != a.PersonId);
     }
 
     /// <summary>
@@ -86,7 +128,8 @@ internal static class FaultChecks
         var byKey = rows.GroupBy(r => r.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         report.Equal("grants acknowledged", planned.Count(g => g.Answer is not null), planned.Count, "Grant lines the operator meant that the platform acknowledged");
         report.Equal("grants recorded", planned.Count(g => byKey.ContainsKey(g.Line.Key)), planned.Count, "Grant lines the operator meant that the ledger holds (nothing lost)");
-        report.Equal("grants recorded twice", byKey.Count(k => k.Value.Count > 1), 0, "Idempotency keys recorded more than once (invariant 7)");
+        report.Equal("grant keys recorded twice (guarded by the unique index)", byKey.Count(k => k.Value.Count > 1), 0,
+            "Idempotency keys recorded more than once: the ledger's unique index on the key forbids it, so this holds unless the index is gone; doubled grants show in 'points granted'");
         var meant = planned.Select(g => g.Line.Key).ToHashSet(StringComparer.Ordinal);
         report.Equal("grants not meant", byKey.Keys.Count(k => !meant.Contains(k)), 0, "Ledger lines no client sent");
         report.Equal("answers differing from the ledger", planned.Count(g => g.Answer is { } a && byKey.TryGetValue(g.Line.Key, out var r)
@@ -98,7 +141,7 @@ internal static class FaultChecks
             $"Persons whose part 1 points exceed the cap of {environment.Cap} (invariant 3)");
         var proposed = planned.GroupBy(g => g.Line.Person).Select(g => Math.Min(environment.Cap, g.Sum(x => x.Line.Points))).ToList();
         report.Equal("points granted", perPerson.Values.Sum(), proposed.Sum(),
-            "Points in the ledger against what the operator proposed, capped per person (a lost grant shows as less, a doubled one cannot hide under the cap)");
+            "Points in the ledger against what the operator proposed, capped per person (a lost grant shows as less; half the persons are proposed less than the cap, so a doubled line shows as more)");
         var totals = await db.GrantTotals.AsNoTracking().Where(t => t.Campaign == environment.Campaign)
             .Select(t => new { t.PersonId, t.CardAcquisition }).ToListAsync(cancellationToken);
         var totalled = totals.Select(t => t.PersonId).ToHashSet();

@@ -22,10 +22,12 @@ internal sealed class FaultTally(BenchPhase phase)
     public const string NoAnswer = "no-answer";
 
     private readonly ConcurrentDictionary<string, long> _codes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _resent = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _unexpected = new();
     private long _requests;
     private long _retries;
     private long _replays;
+    private long _cut;
 
     public BenchPhase Phase { get; } = phase;
 
@@ -50,7 +52,25 @@ internal sealed class FaultTally(BenchPhase phase)
 
     public void Replay() => Interlocked.Increment(ref _replays);
 
-    public void Retry() => Interlocked.Increment(ref _retries);
+    /// <summary>Requests that were sent on a connection and got no answer (cut), as opposed to a connection refused.</summary>
+    public long Cut => Interlocked.Read(ref _cut);
+
+    /// <summary>How often requests of <paramref name="operation"/> were sent again as they were.</summary>
+    public long Resent(string operation) => _resent.GetValueOrDefault(operation);
+
+    /// <summary>A request sent again (of <paramref name="operation"/>, when it was sent again as it was).</summary>
+    public void Retry(string? operation = null)
+    {
+        Interlocked.Increment(ref _retries);
+        if (operation is not null)
+            _resent.AddOrUpdate(operation, 1, (_, n) => n + 1);
+    }
+
+    public void Cutoff() => Interlocked.Increment(ref _cut);
+
+    /// <summary>The counts so far, so one run of a fault can judge only its own (the tally lives across the soak's rounds).</summary>
+    public FaultTallySnapshot Snapshot() => new(Unexpected, Cut, new Dictionary<string, long>(_codes, StringComparer.Ordinal),
+        new Dictionary<string, long>(_resent, StringComparer.Ordinal));
 
     public void Code(string code) => _codes.AddOrUpdate(code, 1, (_, n) => n + 1);
 
@@ -60,6 +80,9 @@ internal sealed class FaultTally(BenchPhase phase)
         Code("unexpected");
     }
 }
+
+/// <summary>A <see cref="FaultTally"/>'s counts at one moment.</summary>
+internal sealed record FaultTallySnapshot(long Unexpected, long Cut, IReadOnlyDictionary<string, long> Codes, IReadOnlyDictionary<string, long> Resent);
 
 /// <summary>One answer: status (null when none came), the JSON body, the problem code, which replica answered.</summary>
 internal sealed record SoakReply(HttpStatusCode? Status, JsonElement Body, string? Code, int Replica, TimeSpan? RetryAfter)
@@ -86,9 +109,40 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
 
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(200);
 
+    private readonly int[] _inFlight = new int[Math.Max(environment.Clients.Count, environment.OperatorClients.Count)];
+    private readonly Lock _inFlightLock = new();
+    private TaskCompletionSource? _sending;
+
     private TimeProvider Time => environment.Time;
 
     public FaultTally Tally => tally;
+
+    /// <summary>Requests sent to replica <paramref name="replica"/> and not answered yet.</summary>
+    public int InFlight(int replica)
+    {
+        lock (_inFlightLock)
+            return _inFlight[replica];
+    }
+
+    /// <summary>
+    /// Waits until a request is in flight on <paramref name="replica"/> (or <paramref name="giveUp"/> completes: no load
+    /// left to wait for); the number in flight when it returns, which is when a fault decides to strike (0 after giving up).
+    /// </summary>
+    public async Task<int> InFlightAsync(int replica, Task giveUp)
+    {
+        while (true)
+        {
+            Task sending;
+            lock (_inFlightLock)
+            {
+                if (_inFlight[replica] > 0 || giveUp.IsCompleted)
+                    return _inFlight[replica];
+                _sending ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                sending = _sending.Task;
+            }
+            await Task.WhenAny(sending, giveUp);
+        }
+    }
 
     /// <summary>Sends <paramref name="create"/>'s request to replica <paramref name="replica"/>, retrying as described; the last answer.</summary>
     public async Task<SoakReply> SendAsync(string operation, int replica, Func<HttpRequestMessage> create, bool signed = false, string? bearer = null)
@@ -101,7 +155,7 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
             var reply = await SendOnceAsync(operation, clients[index], index, create, bearer);
             if (!reply.Retryable || Time.GetElapsedTime(started) > GiveUpAfter)
                 return reply;
-            tally.Retry();
+            tally.Retry(operation);
             var pause = reply.RetryAfter is { } after && after > TimeSpan.Zero && after < TimeSpan.FromSeconds(1) ? after : RetryPause;
             await Task.Delay(reply.Status is null ? RetryPause : pause, Time, cancellationToken);
         }
@@ -114,6 +168,12 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         tally.Request();
         var sent = Time.GetTimestamp();
+        lock (_inFlightLock)
+        {
+            _inFlight[replica]++;
+            _sending?.TrySetResult();
+            _sending = null;
+        }
         try
         {
             using var response = await client.SendAsync(request, cancellationToken);
@@ -139,8 +199,16 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
         catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
             tally.Code(FaultTally.NoAnswer);
+            // A refused connection never reached a replica; anything else (reset, ended response, timeout) was cut.
+            if (e is not HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
+                tally.Cutoff();
             tally.Phase.Record(operation + " (retryable)", Time.GetElapsedTime(sent), error: false);
             return new SoakReply(null, default, null, replica, null);
+        }
+        finally
+        {
+            lock (_inFlightLock)
+                _inFlight[replica]--;
         }
     }
 
@@ -281,19 +349,24 @@ internal sealed class PlannedGrant(GrantLine line, int person)
 /// <summary>The operator's side: batches of grants, each sent (and resent with the same keys) until acknowledged.</summary>
 internal static class GrantSteps
 {
+    /// <summary>What a grant batch's requests are counted as.</summary>
+    public const string Operation = "grant batch";
+
     /// <summary>
-    /// <paramref name="perPerson"/> grants of <paramref name="points"/> to each pseudonym, keys unique to the run
-    /// (<paramref name="prefix"/>), dated a minute ago, interleaved across persons so every batch touches several.
+    /// Grants of <paramref name="points"/> to each pseudonym, <paramref name="perPerson"/>(i) lines to the i-th, keys
+    /// unique to the run (<paramref name="prefix"/>), dated a minute ago, interleaved across persons so every batch
+    /// touches several.
     /// </summary>
-    public static IReadOnlyList<PlannedGrant> Plan(IReadOnlyList<string> pseudonyms, int perPerson, long points, string prefix, DateTimeOffset now) =>
-        [.. Enumerable.Range(0, perPerson).SelectMany(j => pseudonyms.Select((p, i) => new PlannedGrant(
-            new GrantLine($"{prefix}.{i}.{j}", p, SoakEnvironment.Service, ProgramKind.CardAcquisition.ToCode(), points, now.AddMinutes(-1)), i)))];
+    public static IReadOnlyList<PlannedGrant> Plan(IReadOnlyList<string> pseudonyms, Func<int, int> perPerson, long points, string prefix, DateTimeOffset now) =>
+        [.. Enumerable.Range(0, pseudonyms.Count == 0 ? 0 : Enumerable.Range(0, pseudonyms.Count).Max(perPerson)).SelectMany(j => pseudonyms
+            .Select((p, i) => (p, i)).Where(x => j < perPerson(x.i)).Select(x => new PlannedGrant(
+                new GrantLine($"{prefix}.{x.i}.{j}", x.p, SoakEnvironment.Service, ProgramKind.CardAcquisition.ToCode(), points, now.AddMinutes(-1)), x.i)))];
 
     /// <summary>Sends one batch at <paramref name="replica"/> (and on, while retryable); true when acknowledged line by line.</summary>
     public static async Task<bool> SendAsync(SoakClient client, IReadOnlyList<PlannedGrant> batch, int replica)
     {
         var wire = new GrantBatch([.. batch.Select(g => g.Line)]);
-        var reply = await client.SendAsync("grant batch", replica, () => new HttpRequestMessage(HttpMethod.Post, OperatorRoutes.Grants.TrimStart('/'))
+        var reply = await client.SendAsync(Operation, replica, () => new HttpRequestMessage(HttpMethod.Post, OperatorRoutes.Grants.TrimStart('/'))
         {
             Content = JsonContent.Create(wire, options: ProtocolJson.Options),
         }, signed: true);
