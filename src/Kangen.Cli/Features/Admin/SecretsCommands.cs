@@ -4,6 +4,7 @@ using Kangen.Cli.Features.Card;
 using Kangen.Cli.Features.Serve;
 using Kangen.Platform.Features.Secrets;
 using Kangen.Platform.Storage;
+using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 
 namespace Kangen.Cli.Features.Admin;
@@ -102,7 +103,13 @@ public static class SecretsCommands
         command.SetAction(parse =>
         {
             var path = KeyFile(parse, keyFile, Path.GetFullPath(CardCli.DataDirectory(parse, data)));
-            if (ReadKeys(context, path) is not { } keys)
+            if (!File.Exists(path))
+            {
+                ReadKeys(context, path); // says there is no key file, and creates no lock file beside nothing
+                return ExitCodes.Failure;
+            }
+            using var held = LockKeys(context, path);
+            if (held is null || ReadKeys(context, path) is not { } keys)
                 return ExitCodes.Failure;
             var rotated = keys.Rotate();
             if (!Save(context, rotated, path))
@@ -184,8 +191,8 @@ public static class SecretsCommands
         var id = new Argument<string>("key-id") { Description = "The old sealing key to remove (s1, s2, ...); never the current one." };
         var command = new Command("retire",
             "Remove an old sealing key from the key file. Refused (exit 1) while any row is still sealed with it, and for the current key. " +
-            "Values sealed with it after the count (a replica still running with the old file) would no longer open: retire only after every " +
-            "replica has run with the new file for 20 minutes and reseal has finished. " + Order)
+            "The rows are counted again after the file is saved: if a replica still sealing with the key added some meanwhile, the key is put back " +
+            "and retire exits 1. Retire only after every replica has run with the new file for 20 minutes and reseal has finished. " + Order)
         {
             id, data, provider, connection, keyFile,
         };
@@ -193,7 +200,10 @@ public static class SecretsCommands
         {
             var (folder, chosen, cs) = PlatformCli.Resolve(parse, data, provider, connection);
             var path = KeyFile(parse, keyFile, folder);
-            if (ReadKeys(context, path) is not { } keys)
+            if (ReadKeys(context, path) is null)
+                return ExitCodes.Failure;
+            using var held = LockKeys(context, path);
+            if (held is null || ReadKeys(context, path) is not { } keys)
                 return ExitCodes.Failure;
             var keyId = parse.GetValue(id)!;
             if (keyId == keys.CurrentSealingKeyId)
@@ -224,7 +234,34 @@ public static class SecretsCommands
                 var retired = keys.Retire(keyId);
                 if (!Save(context, retired, path))
                     return ExitCodes.Failure;
-                await rows.AuditRetiredAsync(keyId, cancellationToken);
+                if (AfterRetireSave.Value is { } hook)
+                    await hook();
+                // A replica that has not yet looked at its file again may have sealed with the key since the count: those
+                // rows would never open again, so the key goes back into the file.
+                var late = await rows.CountWithAsync(keyId, cancellationToken);
+                if (late > 0)
+                {
+                    var restored = Save(context, keys, path);
+                    context.Error($"{keyId} で新たに {late} 行が封印されました / 刚有 {late} 行由 {keyId} 加密 / {late} row(s) were sealed with {keyId} while it was being retired " +
+                        "(a replica still seals with it: copy the key file to every replica and wait until each has sealed with the current key). " +
+                        (restored ? $"{path} is restored with {keyId}; nothing was retired. Run kangen admin secrets reseal, then retire again."
+                            : $"{path} could NOT be restored: it lacks {keyId}, and those rows do not open until the key is put back from a copy of the previous file."));
+                    return ExitCodes.Failure;
+                }
+                // The file is saved before the audit entry: the entry cannot then record a retirement that did not happen, and
+                // if the entry cannot be written the key goes back into the file, so that neither is left without the other.
+                try
+                {
+                    await rows.AuditRetiredAsync(keyId, cancellationToken);
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException or InvalidOperationException)
+                {
+                    var restored = Save(context, keys, path);
+                    context.Error($"監査ログに記録できません / 无法写入审计日志 / The audit entry for retiring {keyId} could not be written ({e.Message}); " +
+                        (restored ? $"{path} is restored with {keyId}: nothing was retired."
+                            : $"{path} could NOT be restored: it no longer has {keyId} and the audit log does not say so."));
+                    return ExitCodes.Failure;
+                }
                 context.Console.MarkupLineInterpolated($"[green]Retired[/] {keyId} from {path}; sealing keys now {string.Join(", ", retired.SealingKeyIds)} (current {retired.CurrentSealingKeyId}).");
                 context.Console.MarkupLine("Copy this file to every replica (they keep the retired key in memory until restarted; nothing needs it any more).");
                 return ExitCodes.Ok;
@@ -245,11 +282,7 @@ public static class SecretsCommands
         {
             context.Error($"鍵ファイルを読めません / 无法读取密钥文件 / Cannot read the key file: {e.Message} (--key-file, ${KeyFileVariable}).");
         }
-        catch (IOException e)
-        {
-            context.Error($"鍵ファイルを読めません / 无法读取密钥文件 / Cannot read the key file {path}: {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             context.Error($"鍵ファイルを読めません / 无法读取密钥文件 / Cannot read the key file {path}: {e.Message}");
         }
@@ -263,16 +296,30 @@ public static class SecretsCommands
             keys.Save(path);
             return true;
         }
-        catch (IOException e)
-        {
-            context.Error($"鍵ファイルを書けません / 无法写入密钥文件 / Cannot write the key file {path}: {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             context.Error($"鍵ファイルを書けません / 无法写入密钥文件 / Cannot write the key file {path}: {e.Message}");
         }
         return false;
     }
+
+    /// <summary>The key file's lock for a read-modify-write, or null (said why) when another command holds it.</summary>
+    private static IDisposable? LockKeys(CliContext context, string path)
+    {
+        try
+        {
+            return SecretKeys.Lock(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            context.Error($"鍵ファイルは他のコマンドが使用中です / 密钥文件正被另一个命令使用 / Cannot lock the key file {path}.lock " +
+                $"(another kangen admin secrets rotate or retire is running?): {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>Tests run this between retire's save and its second count, as a replica sealing meanwhile would.</summary>
+    internal static readonly AsyncLocal<Func<Task>?> AfterRetireSave = new();
 
     /// <summary>Opening a missing SQLite file creates an empty one: a key command must not leave that behind.</summary>
     private static bool MissingDatabase(CliContext context, string folder, StorageProvider provider, string? connection)

@@ -16,13 +16,14 @@ public sealed class SecretKeys
 {
     private readonly Dictionary<string, byte[]> _sealing;
 
-    private SecretKeys(Dictionary<string, byte[]> sealing, string current, string hashId, byte[] hashKey, string? sourcePath = null)
+    private SecretKeys(Dictionary<string, byte[]> sealing, string current, string hashId, byte[] hashKey, string? sourcePath = null, DateTime? sourceWriteTime = null)
     {
         _sealing = sealing;
         CurrentSealingKeyId = current;
         HashKeyId = hashId;
         HashKey = hashKey;
         SourcePath = sourcePath;
+        SourceWriteTimeUtc = sourceWriteTime;
     }
 
     /// <summary>The sealing key ids, oldest first (<c>s1</c>, <c>s2</c>, ...).</summary>
@@ -30,6 +31,9 @@ public sealed class SecretKeys
 
     /// <summary>The file these keys were read from, if any (a box re-reads it when it meets a key it does not hold).</summary>
     internal string? SourcePath { get; }
+
+    /// <summary>The file's last write time as seen just before it was read (a later one means it may have changed since).</summary>
+    internal DateTime? SourceWriteTimeUtc { get; }
 
     /// <summary>The id of the key that seals new values.</summary>
     public string CurrentSealingKeyId { get; }
@@ -78,7 +82,14 @@ public sealed class SecretKeys
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
             throw new InvalidOperationException($"There is no key file at {path}.");
-        return Parse(File.ReadAllText(path), path);
+        return ReadExisting(path);
+    }
+
+    /// <summary>The write time is taken before the content: a write in between makes it look newer, so it is read again.</summary>
+    private static SecretKeys ReadExisting(string path)
+    {
+        var written = File.GetLastWriteTimeUtc(path);
+        return Parse(File.ReadAllText(path), path, written);
     }
 
     /// <summary>The same file read again, or null when it cannot be read now (missing, half-copied, not a key file).</summary>
@@ -90,19 +101,16 @@ public sealed class SecretKeys
         {
             return Read(SourcePath);
         }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
+
+    /// <summary>The ids of the sealing keys that <paramref name="other"/> also holds but with other bytes (never the bytes).</summary>
+    internal IReadOnlyList<string> ConflictingSealingKeyIds(SecretKeys other) =>
+        _sealing.Where(p => other._sealing.TryGetValue(p.Key, out var theirs) && !CryptographicOperations.FixedTimeEquals(p.Value, theirs))
+            .Select(p => p.Key).OrderBy(Number).ThenBy(k => k, StringComparer.Ordinal).ToArray();
 
     /// <summary>True when <paramref name="other"/> hashes as these keys do (same hashing key id and bytes).</summary>
     internal bool SameHashKey(SecretKeys other) =>
@@ -115,7 +123,7 @@ public sealed class SecretKeys
     {
         var path = string.IsNullOrWhiteSpace(configuredPath) ? DefaultPath(dataDirectory) : configuredPath;
         if (File.Exists(path))
-            return Parse(File.ReadAllText(path), path);
+            return ReadExisting(path);
         if (!string.IsNullOrWhiteSpace(configuredPath))
             throw new InvalidOperationException($"Kangen:Secrets:KeyFile names '{configuredPath}', which does not exist.");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -127,7 +135,7 @@ public sealed class SecretKeys
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             using (var stream = new FileStream(path, options))
                 stream.Write(Encoding.UTF8.GetBytes(fresh));
-            return Parse(fresh, path);
+            return Parse(fresh, path, File.GetLastWriteTimeUtc(path));
         }
         catch (IOException) when (File.Exists(path))
         {
@@ -136,7 +144,7 @@ public sealed class SecretKeys
             {
                 try
                 {
-                    return Parse(File.ReadAllText(path), path);
+                    return ReadExisting(path);
                 }
                 catch (InvalidOperationException) when (attempt < 20)
                 {
@@ -149,22 +157,56 @@ public sealed class SecretKeys
     /// <summary><c>&lt;data&gt;/platform/secrets.json</c>.</summary>
     public static string DefaultPath(string dataDirectory) => Path.Combine(dataDirectory, "platform", "secrets.json");
 
-    /// <summary>Writes the keys (for rotation by an administrator) atomically with mode 0600.</summary>
+    /// <summary>
+    /// Writes the keys (for rotation by an administrator) atomically with mode 0600: a uniquely named temporary file,
+    /// flushed, renamed over <paramref name="path"/>, then the folder flushed so that the rename itself survives a crash.
+    /// A file it replaces keeps its owner and group (so that <c>sudo</c> does not leave a file the replicas cannot read);
+    /// when this process cannot give the new file that owner and group, nothing is replaced.
+    /// </summary>
+    /// <exception cref="IOException">The file could not be written, or could not keep its owner and group.</exception>
     public void Save(string path)
     {
-        var temp = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        path = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(path)!;
+        // Unique: two writers (or a leftover of an interrupted save) never share, truncate or rename each other's file.
+        var temp = Path.Combine(folder, "." + Path.GetFileName(path) + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + ".tmp");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        // A leftover from an interrupted save could carry another mode: the new file must be created with 0600.
-        File.Delete(temp);
-        using (var stream = new FileStream(temp, options))
+        try
         {
-            stream.Write(Encoding.UTF8.GetBytes(ToJson()));
-            // On disk before the rename: a crash must leave the old file or the whole new one, never a key lost.
-            stream.Flush(flushToDisk: true);
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(Encoding.UTF8.GetBytes(ToJson()));
+                // On disk before the rename: a crash must leave the old file or the whole new one, never a key lost.
+                stream.Flush(flushToDisk: true);
+            }
+            if (OperatingSystem.IsLinux() && File.Exists(path))
+                Posix.KeepOwner(path, temp);
+            File.Move(temp, path, overwrite: true);
         }
-        File.Move(temp, path, overwrite: true);
+        finally
+        {
+            File.Delete(temp); // gone already after the rename; a failed save leaves nothing behind
+        }
+        if (!OperatingSystem.IsWindows())
+            Posix.FlushDirectory(folder);
+    }
+
+    /// <summary>
+    /// Holds <c>&lt;path&gt;.lock</c> exclusively for a read-modify-write of the key file (rotate, retire), so that two
+    /// such commands at once cannot each save a file without the other's change.
+    /// </summary>
+    /// <exception cref="IOException">Another process holds the lock (or it cannot be created).</exception>
+    public static IDisposable Lock(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        // Never deleted: removing a lock file another process has just opened would let a third one lock a new file.
+        return new FileStream(Path.GetFullPath(path) + ".lock", options);
     }
 
     private string ToJson() => JsonSerializer.Serialize(new KeyFile
@@ -175,7 +217,7 @@ public sealed class SecretKeys
         Hash = Convert.ToBase64String(HashKey),
     }, FileJson);
 
-    private static SecretKeys Parse(string json, string path)
+    private static SecretKeys Parse(string json, string path, DateTime written)
     {
         KeyFile? file;
         try
@@ -200,7 +242,7 @@ public sealed class SecretKeys
         var hash = FromBase64(file.Hash, path);
         if (hash.Length < 32)
             throw new InvalidOperationException($"{path}: the hashing key must be at least 32 bytes.");
-        return new SecretKeys(keys, file.Current, file.HashId, hash, Path.GetFullPath(path));
+        return new SecretKeys(keys, file.Current, file.HashId, hash, Path.GetFullPath(path), written);
     }
 
     private static byte[] FromBase64(string text, string path)
@@ -234,8 +276,12 @@ public sealed class SecretKeys
 /// <remarks>
 /// A value sealed under a key this box does not hold makes it re-read its key file (at most once per
 /// <see cref="RereadInterval"/>): during a rotation the replicas are restarted one by one, and a replica still running
-/// with the old keys must open what a restarted one sealed as soon as its copy of the file holds the new key. It then
-/// also seals with the new key. A file with another hashing key is ignored (its hashes would match nothing stored).
+/// with the old keys must open what a restarted one sealed as soon as its copy of the file holds the new key. Sealing
+/// also looks at the file's write time at most once per interval and re-reads a changed file, so that every replica,
+/// restarted or not, seals with its copy's current key within the interval (else a replica never restarted would keep
+/// sealing with a key about to be retired). A file is adopted only if it hashes as the box does and every key id both
+/// hold has the same bytes in both (a rotation made from a stale copy has its own, different "s2"); otherwise it is
+/// ignored with a warning.
 /// </remarks>
 public sealed class SecretBox
 {
@@ -246,10 +292,13 @@ public sealed class SecretBox
     public static readonly TimeSpan RereadInterval = TimeSpan.FromSeconds(10);
 
     private readonly TimeProvider _time;
+    private readonly ILogger? _logger;
     private readonly Lock _reread = new();
     private SecretKeys _keys;
     private long _lastReread;
     private bool _rereadOnce;
+    private long _lastWriteCheck;
+    private DateTime? _refusedWriteTime;
 
     /// <summary>A box over <paramref name="keys"/> on the system clock.</summary>
     public SecretBox(SecretKeys keys)
@@ -259,11 +308,19 @@ public sealed class SecretBox
 
     /// <summary>A box over <paramref name="keys"/>; <paramref name="time"/> paces the re-reading of the key file.</summary>
     public SecretBox(SecretKeys keys, TimeProvider time)
+        : this(keys, time, null)
+    {
+    }
+
+    /// <summary>A box over <paramref name="keys"/>; <paramref name="logger"/> hears of key files it refuses to adopt.</summary>
+    public SecretBox(SecretKeys keys, TimeProvider time, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(time);
         _keys = keys;
         _time = time;
+        _logger = logger;
+        _lastWriteCheck = time.GetTimestamp();
     }
 
     /// <summary>The keys in use now (after a re-read, those of the file).</summary>
@@ -273,7 +330,7 @@ public sealed class SecretBox
     public string Seal(string purpose, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var keys = Keys; // one ring for both the id and the key, even if a re-read swaps it meanwhile
+        var keys = RereadIfChanged() ?? Keys; // one ring for both the id and the key, even if a re-read swaps it meanwhile
         var plain = Encoding.UTF8.GetBytes(value);
         var output = new byte[NonceSize + plain.Length + TagSize];
         var nonce = output.AsSpan(0, NonceSize);
@@ -326,7 +383,7 @@ public sealed class SecretBox
     public bool HashEquals(string purpose, string value, string? storedHash) =>
         storedHash is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(purpose, value)), Encoding.ASCII.GetBytes(storedHash));
 
-    /// <summary>The key file read again and adopted, or null (no file, read too recently, unreadable, another hashing key).</summary>
+    /// <summary>The key file read again and adopted, or null (no file, read too recently, unreadable, not adoptable).</summary>
     private SecretKeys? Reread()
     {
         if (Keys.SourcePath is null)
@@ -339,12 +396,67 @@ public sealed class SecretBox
                 return null;
             _rereadOnce = true;
             _lastReread = now;
-            var current = Keys;
-            if (current.Reread() is not { } fresh || !current.SameHashKey(fresh))
-                return null;
-            Volatile.Write(ref _keys, fresh);
-            return fresh;
+            return Adopt(Keys.Reread());
         }
+    }
+
+    /// <summary>
+    /// The keys of the file when it was written since they were read (looked at most once per interval) and can be
+    /// adopted, else null.
+    /// </summary>
+    private SecretKeys? RereadIfChanged()
+    {
+        var keys = Keys;
+        // Checked before the lock as well: sealing is frequent and almost never due for a look at the file.
+        if (keys.SourcePath is not { } path || _time.GetElapsedTime(Interlocked.Read(ref _lastWriteCheck)) < RereadInterval)
+            return null;
+        lock (_reread)
+        {
+            var now = _time.GetTimestamp();
+            if (_time.GetElapsedTime(_lastWriteCheck, now) < RereadInterval)
+                return null;
+            Interlocked.Exchange(ref _lastWriteCheck, now);
+            DateTime written;
+            try
+            {
+                written = File.GetLastWriteTimeUtc(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+            // Unchanged, or the very file already refused (a warning each interval would say nothing new).
+            if (written == Keys.SourceWriteTimeUtc || written == _refusedWriteTime)
+                return null;
+            return Adopt(Keys.Reread());
+        }
+    }
+
+    /// <summary>Adopts <paramref name="fresh"/> if it agrees with the keys in use (called under the re-read lock).</summary>
+    private SecretKeys? Adopt(SecretKeys? fresh)
+    {
+        if (fresh is null)
+            return null;
+        var current = Keys;
+        if (!current.SameHashKey(fresh))
+        {
+            Refuse(fresh, "it has another hashing key (its hashes would match nothing stored)", [fresh.HashKeyId]);
+            return null;
+        }
+        if (current.ConflictingSealingKeyIds(fresh) is { Count: > 0 } conflicting)
+        {
+            Refuse(fresh, "a key id it shares with the keys in use has other key bytes (a rotation made from a stale copy?)", conflicting);
+            return null;
+        }
+        Volatile.Write(ref _keys, fresh);
+        return fresh;
+    }
+
+    private void Refuse(SecretKeys fresh, string why, IReadOnlyList<string> keyIds)
+    {
+        _refusedWriteTime = fresh.SourceWriteTimeUtc;
+        _logger?.LogWarning("The key file {Path} changed but is not adopted: {Reason} (key ids {KeyIds}); this replica keeps the keys {Current} it holds.",
+            fresh.SourcePath, why, string.Join(", ", keyIds), string.Join(", ", Keys.SealingKeyIds));
     }
 }
 
@@ -369,7 +481,8 @@ public static class SecretsRegistration
             }
             return SecretKeys.Load(configured, PlatformData.Resolve(configuration));
         });
-        builder.Services.AddSingleton(sp => new SecretBox(sp.GetRequiredService<SecretKeys>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new SecretBox(sp.GetRequiredService<SecretKeys>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<SecretBox>()));
         return builder;
     }
 }

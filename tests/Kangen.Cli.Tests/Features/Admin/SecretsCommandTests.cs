@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.RegularExpressions;
+using Kangen.Cli.Features.Admin;
 using Kangen.Platform.Features.Applications;
 using Kangen.Platform.Features.Registrations;
 using Kangen.Platform.Features.Secrets;
@@ -121,7 +122,7 @@ public sealed class SecretsCommandTests : IDisposable
             SecretKeys.CreateNew().Save(keyFile);
             string[] db = ["--provider", "postgres", "--connection", cs, "--key-file", keyFile, "--data", Path.Combine(_root, "unused")];
             Assert.Equal(0, (await CliRun.RunAsync(["admin", "migrate", .. db[..4]])).ExitCode);
-            await SeedAsync(cs, new SecretBox(SecretKeys.Read(keyFile)), people: 7);
+            await SeedAsync(StorageProvider.Postgres, cs, new SecretBox(SecretKeys.Read(keyFile)), people: 7);
 
             Assert.Equal(0, (await CliRun.RunAsync(["admin", "secrets", "rotate", .. db[4..6]])).ExitCode);
             var (refused, refusal) = await CliRun.RunAsync(["admin", "secrets", "retire", "s1", .. db]);
@@ -174,12 +175,89 @@ public sealed class SecretsCommandTests : IDisposable
         Assert.Contains("has no sealing key s7", unknownOutput);
     }
 
-    /// <summary>People, each with an application and a registration sealed with <paramref name="box"/>.</summary>
-    private static async Task SeedAsync(string connectionString, SecretBox box, int people)
+    [Fact]
+    public async Task Retire_puts_the_key_back_when_a_replica_seals_with_it_after_the_count()
     {
-        await using var db = KangenStorage.CreateContext(StorageProvider.Postgres, connectionString);
+        var (data, cs) = await SeededSqliteAsync();
+        var stillOld = new SecretBox(SecretKeys.Read(SecretKeys.DefaultPath(data))); // a replica not yet on the new file
+        await RotateAndResealAsync(data);
+
+        SecretsCommands.AfterRetireSave.Value = () => SeedAsync(StorageProvider.Sqlite, cs, stillOld, people: 1, first: 100);
+        var (retired, output) = await CliRun.RunAsync("admin", "secrets", "retire", "s1", "--data", data);
+        SecretsCommands.AfterRetireSave.Value = null;
+
+        Assert.Equal(ExitCodes.Failure, retired);
+        Assert.Contains("2 row(s) were sealed with s1 while it was being retired", Flat(output));
+        Assert.Contains("restored with s1; nothing was retired", Flat(output));
+        Assert.Equal(["s1", "s2"], SecretKeys.Read(SecretKeys.DefaultPath(data)).SealingKeyIds);
+    }
+
+    [Fact]
+    public async Task Retire_puts_the_key_back_when_its_audit_entry_cannot_be_written()
+    {
+        var (data, cs) = await SeededSqliteAsync();
+        await RotateAndResealAsync(data);
+        await using (var connection = new SqliteConnection(cs))
+        {
+            await connection.OpenAsync();
+            await using var trigger = connection.CreateCommand();
+            trigger.CommandText = "CREATE TRIGGER no_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused by the test'); END";
+            await trigger.ExecuteNonQueryAsync();
+        }
+
+        var (retired, output) = await CliRun.RunAsync("admin", "secrets", "retire", "s1", "--data", data);
+
+        Assert.Equal(ExitCodes.Failure, retired);
+        Assert.Contains("The audit entry for retiring s1 could not be written", Flat(output));
+        Assert.Contains("restored with s1: nothing was retired", Flat(output));
+        Assert.Equal(["s1", "s2"], SecretKeys.Read(SecretKeys.DefaultPath(data)).SealingKeyIds);
+    }
+
+    [Fact]
+    public async Task Rotate_is_refused_while_another_command_holds_the_key_file()
+    {
+        var data = Path.Combine(_root, "locked");
+        var keyFile = SecretKeys.DefaultPath(data);
+        SecretKeys.Load(null, data);
+        var before = await File.ReadAllTextAsync(keyFile);
+
+        int rotated;
+        string output;
+        using (SecretKeys.Lock(keyFile))
+            (rotated, output) = await CliRun.RunAsync("admin", "secrets", "rotate", "--data", data);
+
+        Assert.Equal(ExitCodes.Failure, rotated);
+        Assert.Contains("Cannot lock the key file", Flat(output));
+        Assert.Equal(before, await File.ReadAllTextAsync(keyFile));
+        Assert.Equal(0, (await CliRun.RunAsync("admin", "secrets", "rotate", "--data", data)).ExitCode);
+    }
+
+    /// <summary>A migrated SQLite database with a key file and two people sealed with s1.</summary>
+    private async Task<(string Data, string ConnectionString)> SeededSqliteAsync()
+    {
+        var data = Path.Combine(_root, "seeded");
+        Assert.Equal(0, (await CliRun.RunAsync("admin", "migrate", "--data", data)).ExitCode);
+        var cs = $"Data Source={Path.Combine(data, "kangen.db")}";
+        await SeedAsync(StorageProvider.Sqlite, cs, new SecretBox(SecretKeys.Load(null, data)), people: 2);
+        return (data, cs);
+    }
+
+    /// <summary>The output without the console's line wrapping.</summary>
+    private static string Flat(string output) => Regex.Replace(output, @"\s+", " ");
+
+    private static async Task RotateAndResealAsync(string data)
+    {
+        Assert.Equal(0, (await CliRun.RunAsync("admin", "secrets", "rotate", "--data", data)).ExitCode);
+        var (resealed, reseal) = await CliRun.RunAsync("admin", "secrets", "reseal", "--data", data);
+        Assert.True(resealed == 0, reseal);
+    }
+
+    /// <summary>People, each with an application and a registration sealed with <paramref name="box"/>.</summary>
+    private static async Task SeedAsync(StorageProvider provider, string connectionString, SecretBox box, int people, int first = 0)
+    {
+        await using var db = KangenStorage.CreateContext(provider, connectionString);
         var now = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
-        for (var i = 0; i < people; i++)
+        for (var i = first; i < first + people; i++)
         {
             var person = new Person { Id = Guid.NewGuid(), MyKeyId = $"SEED{i:D4}", CreatedAt = now, CardHeldSince = now };
             db.Persons.Add(person);

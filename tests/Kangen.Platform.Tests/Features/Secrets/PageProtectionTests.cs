@@ -116,6 +116,9 @@ public abstract class PageProtectionTests<TFixture>(TFixture fixture) where TFix
                 if (!policy.Contains(directive, StringComparison.Ordinal))
                     failures.Add($"{what}: the content security policy lacks {directive}: '{policy}'");
             }
+            // Contains alone would let "script-src 'self' 'unsafe-inline'" pass.
+            if (policy.Contains("unsafe-", StringComparison.OrdinalIgnoreCase))
+                failures.Add($"{what}: the content security policy allows something unsafe: '{policy}'");
             Expect("Cache-Control", "no-store");
         }
     }
