@@ -73,10 +73,11 @@ internal abstract class Fault
     /// <summary>
     /// Runs <paramref name="count"/> work items, <paramref name="workers"/> at once, in order; once a quarter are done,
     /// <paramref name="inject"/> breaks something while the load goes on (it may wait for a request in flight on its
-    /// victim, see <see cref="SoakClient.InFlightAsync"/>), so the fault meets requests mid-way and the items after it meet
-    /// the platform while it is down. Items from two thirds on wait until it has recovered (<see cref="FaultGates.Recovered"/>),
-    /// so the restarted platform serves load too; once every item before them is done, <see cref="FaultGates.LoadDoneTask"/>
-    /// tells a fault still waiting that no more load will come before it strikes.
+    /// victim, see <see cref="SoakClient.StrikeDuringRequestAsync"/>), so the fault meets requests mid-way and the items after it meet
+    /// the platform while it is down. Items from two thirds on, taken once the fault has struck, wait until it has
+    /// recovered (<see cref="FaultGates.Recovered"/>), so the restarted platform serves load too; until it strikes the load
+    /// goes on, and once every item is done <see cref="FaultGates.LoadDoneTask"/> tells a fault still waiting that no
+    /// request will come.
     /// </summary>
     protected static async Task RunWithFaultAsync(int count, int workers, Func<int, Task> item, Func<FaultGates, Task> inject, CancellationToken cancellationToken)
     {
@@ -85,24 +86,24 @@ internal abstract class Fault
         int injectAfter = count / 4, recoveredFrom = 2 * count / 3;
         var next = -1;
         var done = 0;
-        var doneBeforeRecovery = 0;
         async Task Worker()
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
             {
-                if (i >= recoveredFrom)
+                if (i >= recoveredFrom && gates.HasStruck)
                     await gates.RecoveredTask.WaitAsync(cancellationToken);
                 await item(i);
-                if (i < recoveredFrom && Interlocked.Increment(ref doneBeforeRecovery) == recoveredFrom)
-                    gates.LoadDone();
-                if (Interlocked.Increment(ref done) >= injectAfter)
+                var finished = Interlocked.Increment(ref done);
+                if (finished >= injectAfter)
                     triggered.TrySetResult();
+                if (finished == count)
+                    gates.LoadDone();
             }
         }
         if (injectAfter == 0)
             triggered.TrySetResult();
-        if (recoveredFrom == 0)
+        if (count == 0)
             gates.LoadDone();
         var fault = Task.Run(async () =>
         {
@@ -113,6 +114,7 @@ internal abstract class Fault
             }
             finally
             {
+                gates.Struck();
                 gates.Recovered();
             }
         }, cancellationToken);
@@ -124,9 +126,15 @@ internal abstract class Fault
     {
         private readonly TaskCompletionSource _loadDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _struck;
 
-        /// <summary>Every item before the recovery gate is done: no request will come before the fault strikes.</summary>
+        /// <summary>Every item is done: no request will come for a fault still waiting for one.</summary>
         public Task LoadDoneTask => _loadDone.Task;
+
+        /// <summary>The fault has struck (the process is killed, the crash begun).</summary>
+        public bool HasStruck => _struck;
+
+        public void Struck() => _struck = true;
 
         public Task RecoveredTask => _recovered.Task;
 
@@ -142,8 +150,13 @@ internal abstract class Fault
     /// </summary>
     protected static async Task KillMidRequestAsync(FaultReport report, SoakClient client, ServeProcess victim, FaultGates gates)
     {
-        var inFlight = await client.InFlightAsync(victim.Index, gates.LoadDoneTask);
+        var inFlight = await client.StrikeDuringRequestAsync(victim.Index, () =>
+        {
+            victim.Kill();
+            gates.Struck();
+        }, gates.LoadDoneTask);
         await victim.KillAsync();
+        gates.Struck();
         report.True(KilledInFlight, inFlight > 0,
             $"Requests in flight on the killed replica {victim.Index} when the kill was decided: {inFlight} (0: the load ended before one came)");
     }
@@ -313,6 +326,7 @@ internal sealed class PostgresRestartedUnderLoad : Fault
         {
             var before = await PostmasterStartedAsync(environment, cancellationToken);
             var started = context.Time.GetTimestamp();
+            gates.Struck();
             var (exit, output) = await ShellAsync(settings.PostgresRestart!, cancellationToken);
             Timed(report, "postgres restart", started, context.Time, "How long the restart command took (crash, recovery, ready)");
             report.Equal("restart command succeeded", exit, 0, "The restart command's exit code: " + output);

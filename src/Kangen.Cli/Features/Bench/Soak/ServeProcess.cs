@@ -24,6 +24,8 @@ internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments, I
     /// <summary>How often it was killed.</summary>
     public int Kills { get; private set; }
 
+    private bool _killed;
+
     /// <summary>The last lines it printed.</summary>
     public string Output
     {
@@ -79,22 +81,34 @@ internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments, I
         throw new TimeoutException($"kangen serve (replica {Index}) did not answer /health within 2 minutes:\n{Output}");
     }
 
-    /// <summary>SIGKILL: whatever it was doing stops mid-way.</summary>
-    public Task KillAsync() => StopAsync(counted: true);
+    /// <summary>SIGKILL now, without waiting for the exit: a fault strikes from inside a request being sent.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false } && !_killed)
+        {
+            _process.Kill(entireProcessTree: true);
+            _killed = true;
+            Kills++;
+        }
+    }
 
-    private async Task StopAsync(bool counted)
+    /// <summary>SIGKILL (unless <see cref="Kill"/> did already): whatever it was doing stops mid-way; waits for the exit.</summary>
+    public async Task KillAsync()
+    {
+        Kill();
+        await StopAsync();
+    }
+
+    private async Task StopAsync()
     {
         if (_process is null)
             return;
         if (!_process.HasExited)
-        {
             _process.Kill(entireProcessTree: true);
-            if (counted)
-                Kills++;
-            await _process.WaitForExitAsync();
-        }
+        await _process.WaitForExitAsync();
         _process.Dispose();
         _process = null;
+        _killed = false;
     }
 
     private void Append(string? line)
@@ -109,7 +123,7 @@ internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments, I
         }
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync(counted: false);
+    public async ValueTask DisposeAsync() => await StopAsync();
 
     private static int FreePort()
     {

@@ -111,7 +111,7 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
 
     private readonly int[] _inFlight = new int[Math.Max(environment.Clients.Count, environment.OperatorClients.Count)];
     private readonly Lock _inFlightLock = new();
-    private TaskCompletionSource? _sending;
+    private Armed? _armed;
 
     private TimeProvider Time => environment.Time;
 
@@ -125,24 +125,30 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
     }
 
     /// <summary>
-    /// Waits until a request is in flight on <paramref name="replica"/> (or <paramref name="giveUp"/> completes: no load
-    /// left to wait for); the number in flight when it returns, which is when a fault decides to strike (0 after giving up).
+    /// Arms <paramref name="strike"/>: the next request sent to <paramref name="replica"/> runs it, synchronously, once it
+    /// has been handed to the connection and before its answer is awaited, so the fault lands while that request is in
+    /// flight. The task gives the requests in flight on the replica when it struck; 0 when <paramref name="giveUp"/>
+    /// completed first (no load left: the fault must strike on its own).
     /// </summary>
-    public async Task<int> InFlightAsync(int replica, Task giveUp)
+    public Task<int> StrikeDuringRequestAsync(int replica, Action strike, Task giveUp)
     {
-        while (true)
+        var armed = new Armed(replica, strike, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (_inFlightLock)
+            _armed = armed;
+        _ = giveUp.ContinueWith(_ =>
         {
-            Task sending;
             lock (_inFlightLock)
             {
-                if (_inFlight[replica] > 0 || giveUp.IsCompleted)
-                    return _inFlight[replica];
-                _sending ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                sending = _sending.Task;
+                if (_armed != armed)
+                    return;
+                _armed = null;
             }
-            await Task.WhenAny(sending, giveUp);
-        }
+            armed.Struck.TrySetResult(0);
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        return armed.Struck.Task;
     }
+
+    private sealed record Armed(int Replica, Action Strike, TaskCompletionSource<int> Struck);
 
     /// <summary>Sends <paramref name="create"/>'s request to replica <paramref name="replica"/>, retrying as described; the last answer.</summary>
     public async Task<SoakReply> SendAsync(string operation, int replica, Func<HttpRequestMessage> create, bool signed = false, string? bearer = null)
@@ -168,15 +174,23 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         tally.Request();
         var sent = Time.GetTimestamp();
+        Armed? strike = null;
+        int inFlight;
         lock (_inFlightLock)
         {
-            _inFlight[replica]++;
-            _sending?.TrySetResult();
-            _sending = null;
+            inFlight = ++_inFlight[replica];
+            if (_armed is { } armed && armed.Replica == replica)
+                (strike, _armed) = (armed, null);
         }
         try
         {
-            using var response = await client.SendAsync(request, cancellationToken);
+            var sending = client.SendAsync(request, cancellationToken);
+            if (strike is not null)
+            {
+                strike.Strike();
+                strike.Struck.TrySetResult(inFlight);
+            }
+            using var response = await sending;
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             JsonElement body = default;
             try
