@@ -72,9 +72,11 @@ public abstract class PageProtectionTests<TFixture>(TFixture fixture) where TFix
             {
                 var browser = await fixture.BrowserAsync(page.Role);
                 // The page first, as a browser would (it sets the anti-forgery cookie): only the form's token is missing.
-                await browser.SendAsync(HttpMethod.Get, page.Route);
+                var html = await browser.GetTextAsync(page.Route);
                 var url = page.Route + (handler is null ? "" : "?handler=" + handler);
-                var response = await browser.SendAsync(HttpMethod.Post, url, "culture=en&token=x&reason=finished");
+                const string fields = "culture=en&token=x&reason=finished";
+                var refusalsBefore = AntiforgeryRefusals();
+                var response = await browser.SendAsync(HttpMethod.Post, url, fields);
                 posts++;
                 Check(response, $"POST {url} as {browser.Role ?? "nobody"}", failures);
                 if (page.Page == "/Error")
@@ -90,6 +92,21 @@ public abstract class PageProtectionTests<TFixture>(TFixture fixture) where TFix
                     // user of the terminal the banner was rendered for (TerminalForms): still a 400 without one.
                     failures.Add($"POST {url} as {browser.Role ?? "nobody"} without the anti-forgery token: {(int)response.Status}");
                 }
+                else if (page.Page != "/Counter/Forget")
+                {
+                    // A handler refusing the made-up fields answers 400 too: the framework's log says which 400 this was.
+                    if (AntiforgeryRefusals() == refusalsBefore)
+                        failures.Add($"POST {url} as {browser.Role ?? "nobody"} without the anti-forgery token: a 400, but not the anti-forgery check's");
+                    // And the same post with the page's own token gets past the check (where the page carries a form).
+                    var token = Regex.Match(html, "name=\"__af\"[^>]*value=\"([^\"]+)\"").Groups[1].Value;
+                    if (token.Length > 0)
+                    {
+                        var before = AntiforgeryRefusals();
+                        await browser.SendAsync(HttpMethod.Post, url, fields + "&__af=" + Uri.EscapeDataString(WebUtility.HtmlDecode(token)));
+                        if (AntiforgeryRefusals() != before)
+                            failures.Add($"POST {url} as {browser.Role ?? "nobody"} with the page's anti-forgery token: refused by the anti-forgery check");
+                    }
+                }
             }
         }
         Assert.True(posts >= 15, $"only {posts} POST handlers found");
@@ -97,6 +114,10 @@ public abstract class PageProtectionTests<TFixture>(TFixture fixture) where TFix
         var ignoring = pages.Where(p => p.IgnoresAntiforgery).Select(p => p.Page).Distinct().Order(StringComparer.Ordinal);
         Assert.Equal(["/Counter/Forget", "/Error"], ignoring);
     }
+
+    /// <summary>How many posts the framework's anti-forgery check has refused so far (it logs each refusal).</summary>
+    private int AntiforgeryRefusals() =>
+        fixture.Errors.Lines().Count(l => l.Contains("Antiforgery token validation failed", StringComparison.Ordinal));
 
     private static void Check(Answer response, string what, List<string> failures)
     {
