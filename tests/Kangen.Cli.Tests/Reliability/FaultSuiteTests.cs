@@ -22,8 +22,15 @@ public sealed class FaultSuiteFolder : IDisposable
 /// real <c>kangen serve</c> child processes, and reads its JSON results: every invariant check must hold. The soak runs
 /// the same faults in a loop (<c>--minutes</c>).
 /// </summary>
+[Collection(FaultSuiteTests.Name)]
 public sealed class FaultSuiteTests(FaultSuiteFolder folder) : IClassFixture<FaultSuiteFolder>
 {
+    /// <summary>
+    /// The faults run alone, after the other tests of the assembly: three replicas and their restarts load the machine,
+    /// which would make the other classes' own waits (operator timeouts, start-up) fail for reasons of their own.
+    /// </summary>
+    public const string Name = "fault suite";
+
     private const string Citizens = "6";
 
     private static string Postgres =>
@@ -220,3 +227,6 @@ public sealed class FaultSuiteTests(FaultSuiteFolder folder) : IClassFixture<Fau
         return process.ExitCode;
     }
 }
+
+[CollectionDefinition(FaultSuiteTests.Name, DisableParallelization = true)]
+public sealed class FaultSuiteCollection;
