@@ -16,14 +16,13 @@ public sealed class SecretKeys
 {
     private readonly Dictionary<string, byte[]> _sealing;
 
-    private SecretKeys(Dictionary<string, byte[]> sealing, string current, string hashId, byte[] hashKey, string? sourcePath = null, DateTime? sourceWriteTime = null)
+    private SecretKeys(Dictionary<string, byte[]> sealing, string current, string hashId, byte[] hashKey, string? sourcePath = null)
     {
         _sealing = sealing;
         CurrentSealingKeyId = current;
         HashKeyId = hashId;
         HashKey = hashKey;
         SourcePath = sourcePath;
-        SourceWriteTimeUtc = sourceWriteTime;
     }
 
     /// <summary>The sealing key ids, oldest first (<c>s1</c>, <c>s2</c>, ...).</summary>
@@ -33,7 +32,10 @@ public sealed class SecretKeys
     internal string? SourcePath { get; }
 
     /// <summary>The file's last write time as seen just before it was read (a later one means it may have changed since).</summary>
-    internal DateTime? SourceWriteTimeUtc { get; }
+    /// <summary>SHA-256 of the keys' content: tells a changed file from the same one (never shown).</summary>
+    internal string Fingerprint => _fingerprint ??= Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ToJson())));
+
+    private string? _fingerprint;
 
     /// <summary>The id of the key that seals new values.</summary>
     public string CurrentSealingKeyId { get; }
@@ -85,12 +87,7 @@ public sealed class SecretKeys
         return ReadExisting(path);
     }
 
-    /// <summary>The write time is taken before the content: a write in between makes it look newer, so it is read again.</summary>
-    private static SecretKeys ReadExisting(string path)
-    {
-        var written = File.GetLastWriteTimeUtc(path);
-        return Parse(File.ReadAllText(path), path, written);
-    }
+    private static SecretKeys ReadExisting(string path) => Parse(File.ReadAllText(path), path);
 
     /// <summary>The same file read again, or null when it cannot be read now (missing, half-copied, not a key file).</summary>
     internal SecretKeys? Reread()
@@ -135,7 +132,7 @@ public sealed class SecretKeys
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             using (var stream = new FileStream(path, options))
                 stream.Write(Encoding.UTF8.GetBytes(fresh));
-            return Parse(fresh, path, File.GetLastWriteTimeUtc(path));
+            return Parse(fresh, path);
         }
         catch (IOException) when (File.Exists(path))
         {
@@ -217,7 +214,7 @@ public sealed class SecretKeys
         Hash = Convert.ToBase64String(HashKey),
     }, FileJson);
 
-    private static SecretKeys Parse(string json, string path, DateTime written)
+    private static SecretKeys Parse(string json, string path)
     {
         KeyFile? file;
         try
@@ -242,7 +239,7 @@ public sealed class SecretKeys
         var hash = FromBase64(file.Hash, path);
         if (hash.Length < 32)
             throw new InvalidOperationException($"{path}: the hashing key must be at least 32 bytes.");
-        return new SecretKeys(keys, file.Current, file.HashId, hash, Path.GetFullPath(path), written);
+        return new SecretKeys(keys, file.Current, file.HashId, hash, Path.GetFullPath(path));
     }
 
     private static byte[] FromBase64(string text, string path)
@@ -298,7 +295,7 @@ public sealed class SecretBox
     private long _lastReread;
     private bool _rereadOnce;
     private long _lastWriteCheck;
-    private DateTime? _refusedWriteTime;
+    private string? _refusedFingerprint;
 
     /// <summary>A box over <paramref name="keys"/> on the system clock.</summary>
     public SecretBox(SecretKeys keys)
@@ -401,14 +398,14 @@ public sealed class SecretBox
     }
 
     /// <summary>
-    /// The keys of the file when it was written since they were read (looked at most once per interval) and can be
-    /// adopted, else null.
+    /// The keys of the file when its content changed since they were read (looked at most once per interval) and can
+    /// be adopted, else null.
     /// </summary>
     private SecretKeys? RereadIfChanged()
     {
         var keys = Keys;
         // Checked before the lock as well: sealing is frequent and almost never due for a look at the file.
-        if (keys.SourcePath is not { } path || _time.GetElapsedTime(Interlocked.Read(ref _lastWriteCheck)) < RereadInterval)
+        if (keys.SourcePath is null || _time.GetElapsedTime(Interlocked.Read(ref _lastWriteCheck)) < RereadInterval)
             return null;
         lock (_reread)
         {
@@ -416,19 +413,14 @@ public sealed class SecretBox
             if (_time.GetElapsedTime(_lastWriteCheck, now) < RereadInterval)
                 return null;
             Interlocked.Exchange(ref _lastWriteCheck, now);
-            DateTime written;
-            try
-            {
-                written = File.GetLastWriteTimeUtc(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return null;
-            }
+            // The content decides, not the write time: file times advance by the kernel's tick, so a file replaced
+            // within a few milliseconds of the previous write can keep its time. Reading a small file once per
+            // interval costs nothing next to the sealing it guards.
+            var fresh = Keys.Reread();
             // Unchanged, or the very file already refused (a warning each interval would say nothing new).
-            if (written == Keys.SourceWriteTimeUtc || written == _refusedWriteTime)
+            if (fresh is null || fresh.Fingerprint == Keys.Fingerprint || fresh.Fingerprint == _refusedFingerprint)
                 return null;
-            return Adopt(Keys.Reread());
+            return Adopt(fresh);
         }
     }
 
@@ -454,7 +446,7 @@ public sealed class SecretBox
 
     private void Refuse(SecretKeys fresh, string why, IReadOnlyList<string> keyIds)
     {
-        _refusedWriteTime = fresh.SourceWriteTimeUtc;
+        _refusedFingerprint = fresh.Fingerprint;
         _logger?.LogWarning("The key file {Path} changed but is not adopted: {Reason} (key ids {KeyIds}); this replica keeps the keys {Current} it holds.",
             fresh.SourcePath, why, string.Join(", ", keyIds), string.Join(", ", Keys.SealingKeyIds));
     }
