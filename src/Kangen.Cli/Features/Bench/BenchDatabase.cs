@@ -24,15 +24,27 @@ internal sealed class BenchDatabase : IAsyncDisposable
     public string ConnectionString { get; }
 
     /// <summary>Creates the database through <paramref name="server"/> (a connection string whose user may create databases).</summary>
-    public static async Task<BenchDatabase> CreateAsync(string server, CancellationToken cancellationToken)
+    /// <param name="server">The server's connection string.</param>
+    /// <param name="durableCommits">
+    /// Sets <c>synchronous_commit = on</c> for the database, whatever the server's setting: the test clusters run with it
+    /// off (scripts/postgres.sh), which lets a server crash lose commits it acknowledged, and a crash fault must run with
+    /// the durable commits of a production server. A database's setting overrides the server's for every session on it.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the creation.</param>
+    public static async Task<BenchDatabase> CreateAsync(string server, CancellationToken cancellationToken, bool durableCommits = false)
     {
         var name = "kangen_bench_" + Guid.NewGuid().ToString("N");
         await using (var connection = new NpgsqlConnection(server))
         {
             await connection.OpenAsync(cancellationToken);
-            // The name is ours (a prefix and hex digits): nothing of the caller's reaches the statement.
+            // The name is ours (a prefix and hex digits): nothing of the caller's reaches the statements.
             await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
             await create.ExecuteNonQueryAsync(cancellationToken);
+            if (durableCommits)
+            {
+                create.CommandText = $"ALTER DATABASE {name} SET synchronous_commit = on";
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
         }
         return new BenchDatabase(server, name, new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString);
     }

@@ -9,7 +9,7 @@ namespace Kangen.Cli.Features.Bench.Soak;
 /// on its own loopback port: started, killed with SIGKILL (no shutdown, no flush, as a crash or a pulled plug) and
 /// started again on the same port and arguments. Only the last lines of its output are kept, for failure messages.
 /// </summary>
-internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null) : IAsyncDisposable
+internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment) : IAsyncDisposable
 {
     private const int KeptLines = 60;
 
@@ -50,7 +50,7 @@ internal sealed class ServeProcess(int index, IReadOnlyList<string> arguments, I
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         start.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        foreach (var (name, value) in environment)
             start.Environment[name] = value;
         // Request logs of thousands of requests would only fill the kept lines; warnings say what went wrong.
         start.Environment["Logging__LogLevel__Default"] = "Warning";

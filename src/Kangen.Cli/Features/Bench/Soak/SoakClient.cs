@@ -84,8 +84,8 @@ internal sealed class FaultTally(BenchPhase phase)
 /// <summary>A <see cref="FaultTally"/>'s counts at one moment.</summary>
 internal sealed record FaultTallySnapshot(long Unexpected, long Cut, IReadOnlyDictionary<string, long> Codes, IReadOnlyDictionary<string, long> Resent);
 
-/// <summary>One answer: status (null when none came), the JSON body, the problem code, which replica answered.</summary>
-internal sealed record SoakReply(HttpStatusCode? Status, JsonElement Body, string? Code, int Replica, TimeSpan? RetryAfter)
+/// <summary>One answer: status (null when none came), the JSON body, the problem code, the wait the platform asked for.</summary>
+internal sealed record SoakReply(HttpStatusCode? Status, JsonElement Body, string? Code, TimeSpan? RetryAfter)
 {
     public bool Success => Status is { } s && (int)s is >= 200 and < 300;
 
@@ -116,13 +116,6 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
     private TimeProvider Time => environment.Time;
 
     public FaultTally Tally => tally;
-
-    /// <summary>Requests sent to replica <paramref name="replica"/> and not answered yet.</summary>
-    public int InFlight(int replica)
-    {
-        lock (_inFlightLock)
-            return _inFlight[replica];
-    }
 
     /// <summary>
     /// Arms <paramref name="strike"/>: the next request sent to <paramref name="replica"/> runs it, synchronously, once it
@@ -195,15 +188,19 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
             JsonElement body = default;
             try
             {
-                body = text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+                if (text.Length > 0)
+                {
+                    using var document = JsonDocument.Parse(text);
+                    body = document.RootElement.Clone();
+                }
             }
             catch (JsonException)
             {
                 // A body that is not JSON (an HTML error page) has no code: it is counted by its status.
             }
-            var code = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            var code = BenchReply.TextAt(body, "code");
             var retryAfter = response.Headers.RetryAfter?.Delta;
-            var reply = new SoakReply(response.StatusCode, body, code, replica, retryAfter);
+            var reply = new SoakReply(response.StatusCode, body, code, retryAfter);
             if (!reply.Success)
                 tally.Code(code ?? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
             tally.Phase.Record(reply.Success ? operation : reply.Retryable ? operation + " (retryable)" : operation + " (refused)",
@@ -217,7 +214,7 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
             if (e is not HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
                 tally.Cutoff();
             tally.Phase.Record(operation + " (retryable)", Time.GetElapsedTime(sent), error: false);
-            return new SoakReply(null, default, null, replica, null);
+            return new SoakReply(null, default, null, null);
         }
         finally
         {
@@ -249,7 +246,7 @@ internal sealed record PreparedApplication(SoakCitizen Citizen, string Token, st
 /// <summary>How a submission ended.</summary>
 /// <param name="ApplicationId">The application number when recorded (or replayed).</param>
 /// <param name="Code">The problem code when refused, <c>no-answer</c> or the last retryable code when the client gave up.</param>
-internal sealed record Submission(string? ApplicationId, string? Code, SoakReply Reply)
+internal sealed record Submission(string? ApplicationId, string? Code)
 {
     public bool Recorded => ApplicationId is not null;
 }
@@ -305,7 +302,7 @@ internal static class CitizenSteps
         if (challenge.Text("challenge") is not { } signedChallenge)
         {
             Unexpected(client, "app challenge", challenge);
-            return new Submission(null, challenge.Code ?? FaultTally.NoAnswer, challenge);
+            return new Submission(null, challenge.Code ?? FaultTally.NoAnswer);
         }
         var statement = ApplicationStatement.Build(signedChallenge, campaign, forChild: false, [ProgramKind.CardAcquisition], SoakEnvironment.Service,
             prepared.Terms, prepared.Verification, phoneLast4: null, childPresent: false);
@@ -328,10 +325,10 @@ internal static class CitizenSteps
             return request;
         }, bearer: prepared.Token);
         if (reply.Text("applicationId") is { } id)
-            return new Submission(id, null, reply);
+            return new Submission(id, null);
         if (reply.Retryable || refusals is null || reply.Code is null || !refusals.Contains(reply.Code))
             Unexpected(client, "application", reply);
-        return new Submission(null, reply.Code ?? reply.ToString(), reply);
+        return new Submission(null, reply.Code ?? reply.ToString());
     }
 
     /// <summary>The whole flow for one citizen: prepare and submit with a fresh idempotency key.</summary>

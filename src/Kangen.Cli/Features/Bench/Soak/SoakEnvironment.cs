@@ -7,7 +7,6 @@ using Kangen.Operator.Services;
 using Kangen.Platform.Features.Campaigns;
 using Kangen.Platform.Features.Operators;
 using Kangen.Platform.Features.Secrets;
-using Kangen.Platform.Features.Staff;
 using Kangen.Platform.Storage;
 using Kangen.Protocol;
 using Kangen.Rules;
@@ -37,7 +36,7 @@ internal sealed class SoakEnvironment : IAsyncDisposable
     private readonly List<HttpClient> _clients = [];
     private readonly List<HttpClient> _operatorClients = [];
     private readonly List<IReadOnlyDictionary<string, string>> _accounts = [];
-    private readonly string _admin = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+    private readonly DemoStaff _staff = DemoStaff.Create();
     private BenchDatabase? _database;
     private WebApplication? _operator;
     private System.Security.Cryptography.ECDsa? _operatorKey;
@@ -121,23 +120,12 @@ internal sealed class SoakEnvironment : IAsyncDisposable
             "--Kangen:Admission:Enabled=false",
             // The operator registered below is seen by every replica at once.
             "--Kangen:Operators:Verification:CacheSeconds=0",
-            "--Kangen:Staff:Tokens:0:Id=soak-admin", "--Kangen:Staff:Tokens:0:Role=" + StaffRoles.Admin,
-            "--Kangen:Staff:Tokens:0:Sha256=" + StaffRoles.HashToken(_admin),
+            .. _staff.Settings(),
         ];
         var variables = new Dictionary<string, string>();
         if (postgres is not null)
         {
-            _database = await BenchDatabase.CreateAsync(postgres, cancellationToken);
-            // The test clusters run with synchronous_commit=off (scripts/postgres.sh), which lets a server crash lose the
-            // last commits it acknowledged: a crash fault must run with the durable commits of a production server. A
-            // database's setting overrides the server's for every session on it.
-            await using (var connection = new Npgsql.NpgsqlConnection(postgres))
-            {
-                await connection.OpenAsync(cancellationToken);
-                // The name is ours (a prefix and hex digits).
-                await using var durable = new Npgsql.NpgsqlCommand($"ALTER DATABASE {_database.Name} SET synchronous_commit = on", connection);
-                await durable.ExecuteNonQueryAsync(cancellationToken);
-            }
+            _database = await BenchDatabase.CreateAsync(postgres, cancellationToken, durableCommits: true);
             Provider = StorageProvider.Postgres;
             ConnectionString = _database.ConnectionString;
             arguments.AddRange(["--provider", "postgres"]);
@@ -208,7 +196,7 @@ internal sealed class SoakEnvironment : IAsyncDisposable
     private async Task AdminAsync(HttpClient http, HttpMethod method, string path, object body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Staff", _admin);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Staff", _staff.Admin);
         using var response = await http.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");

@@ -14,7 +14,6 @@ namespace Kangen.Cli.Features.Bench.Soak;
 internal sealed class SoakScenario(CliContext context, SoakSettings settings, double minutes, IReadOnlyCollection<string>? only) : BenchScenario
 {
     private readonly Dictionary<string, FaultTally> _tallies = [];
-    private readonly Dictionary<string, BenchPhase> _phases = [];
     private readonly Dictionary<string, int> _runs = [];
     private readonly Dictionary<string, string> _skipped = [];
     private readonly Dictionary<string, BenchCheck> _checks = [];
@@ -63,9 +62,8 @@ internal sealed class SoakScenario(CliContext context, SoakSettings settings, do
         var ticker = minutes > 0 ? TickAsync(elapsed, ticking.Token) : Task.CompletedTask;
         foreach (var fault in running)
         {
-            _phases[fault.Name] = new BenchPhase(fault.Name, context.Time);
-            _tallies[fault.Name] = new FaultTally(_phases[fault.Name]);
-            _phases[fault.Name].Start();
+            _tallies[fault.Name] = new FaultTally(new BenchPhase(fault.Name, context.Time));
+            _tallies[fault.Name].Phase.Start();
         }
         var round = 0;
         do
@@ -84,9 +82,9 @@ internal sealed class SoakScenario(CliContext context, SoakSettings settings, do
         await ticking.CancelAsync();
         await ticker;
         elapsed.Complete();
-        foreach (var phase in _phases.Values)
-            phase.End();
-        return [.. running.Select(f => _phases[f.Name])];
+        foreach (var tally in _tallies.Values)
+            tally.Phase.End();
+        return [.. running.Select(f => _tallies[f.Name].Phase)];
     }
 
     private async Task TickAsync(BenchCounter counter, CancellationToken cancellationToken)
