@@ -67,7 +67,7 @@ public static class SecretsCommands
                 return ExitCodes.Usage;
             return await AdminCommand.Guard(context, async () =>
             {
-                var counts = await Rows(db, keys).CountAsync(cancellationToken);
+                var counts = await Rows(context, db, keys).CountAsync(cancellationToken);
                 var table = new Table().Border(TableBorder.Rounded).AddColumn("Key").AddColumn("Use");
                 foreach (var column in SealedRows.Columns)
                     table.AddColumn(new TableColumn(column).RightAligned());
@@ -150,7 +150,7 @@ public static class SecretsCommands
                 return ExitCodes.Usage;
             return await AdminCommand.Guard(context, async () =>
             {
-                var rows = Rows(db, keys);
+                var rows = Rows(context, db, keys);
                 var before = await rows.CountAsync(cancellationToken);
                 var total = await rows.CountOldAsync(cancellationToken);
                 ResealSummary? summary = null;
@@ -223,7 +223,7 @@ public static class SecretsCommands
                 return ExitCodes.Usage;
             return await AdminCommand.Guard(context, async () =>
             {
-                var rows = Rows(db, keys);
+                var rows = Rows(context, db, keys);
                 var remaining = await rows.CountWithAsync(keyId, cancellationToken);
                 if (remaining > 0)
                 {
@@ -270,7 +270,7 @@ public static class SecretsCommands
         return command;
     }
 
-    private static SealedRows Rows(KangenDbContext db, SecretKeys keys) => new(db, new SecretBox(keys), TimeProvider.System);
+    private static SealedRows Rows(CliContext context, KangenDbContext db, SecretKeys keys) => new(db, new SecretBox(keys, context.Time), context.Time);
 
     private static SecretKeys? ReadKeys(CliContext context, string path)
     {

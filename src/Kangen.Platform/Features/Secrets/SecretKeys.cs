@@ -31,7 +31,6 @@ public sealed class SecretKeys
     /// <summary>The file these keys were read from, if any (a box re-reads it when it meets a key it does not hold).</summary>
     internal string? SourcePath { get; }
 
-    /// <summary>The file's last write time as seen just before it was read (a later one means it may have changed since).</summary>
     /// <summary>SHA-256 of the keys' content: tells a changed file from the same one (never shown).</summary>
     internal string Fingerprint => _fingerprint ??= Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ToJson())));
 
@@ -274,7 +273,7 @@ public sealed class SecretKeys
 /// A value sealed under a key this box does not hold makes it re-read its key file (at most once per
 /// <see cref="RereadInterval"/>): during a rotation the replicas are restarted one by one, and a replica still running
 /// with the old keys must open what a restarted one sealed as soon as its copy of the file holds the new key. Sealing
-/// also looks at the file's write time at most once per interval and re-reads a changed file, so that every replica,
+/// also re-reads the file at most once per interval and adopts it when its content changed, so that every replica,
 /// restarted or not, seals with its copy's current key within the interval (else a replica never restarted would keep
 /// sealing with a key about to be retired). A file is adopted only if it hashes as the box does and every key id both
 /// hold has the same bytes in both (a rotation made from a stale copy has its own, different "s2"); otherwise it is
@@ -294,7 +293,7 @@ public sealed class SecretBox
     private SecretKeys _keys;
     private long _lastReread;
     private bool _rereadOnce;
-    private long _lastWriteCheck;
+    private long _lastContentCheck;
     private string? _refusedFingerprint;
 
     /// <summary>A box over <paramref name="keys"/> on the system clock.</summary>
@@ -317,7 +316,7 @@ public sealed class SecretBox
         _keys = keys;
         _time = time;
         _logger = logger;
-        _lastWriteCheck = time.GetTimestamp();
+        _lastContentCheck = time.GetTimestamp();
     }
 
     /// <summary>The keys in use now (after a re-read, those of the file).</summary>
@@ -405,14 +404,14 @@ public sealed class SecretBox
     {
         var keys = Keys;
         // Checked before the lock as well: sealing is frequent and almost never due for a look at the file.
-        if (keys.SourcePath is null || _time.GetElapsedTime(Interlocked.Read(ref _lastWriteCheck)) < RereadInterval)
+        if (keys.SourcePath is null || _time.GetElapsedTime(Interlocked.Read(ref _lastContentCheck)) < RereadInterval)
             return null;
         lock (_reread)
         {
             var now = _time.GetTimestamp();
-            if (_time.GetElapsedTime(_lastWriteCheck, now) < RereadInterval)
+            if (_time.GetElapsedTime(_lastContentCheck, now) < RereadInterval)
                 return null;
-            Interlocked.Exchange(ref _lastWriteCheck, now);
+            Interlocked.Exchange(ref _lastContentCheck, now);
             // The content decides, not the write time: file times advance by the kernel's tick, so a file replaced
             // within a few milliseconds of the previous write can keep its time. Reading a small file once per
             // interval costs nothing next to the sealing it guards.
