@@ -185,5 +185,5 @@ public class ApduFuzzTests(IssuerFixture fixture)
     }
 
     /// <summary>ISO/IEC 7816-4: 9000, or SW1 61-6F (processing warnings, execution and checking errors).</summary>
-    private static bool IsWellFormed(ushort sw) => sw == StatusWords.Success || sw >> 8 is >= 0x61 and <= 0x6F and not 0x60;
+    private static bool IsWellFormed(ushort sw) => sw == StatusWords.Success || sw >> 8 is >= 0x61 and <= 0x6F;
 }

@@ -37,7 +37,6 @@ public sealed class StorageUnavailable(ILogger<StorageUnavailable> logger) : IEx
         // Pages re-execute /error, which shows this status in the person's language.
         if (WebRegistration.IsPageRequest(httpContext))
             return false;
-        httpContext.Response.StatusCode = Problem.Status;
         await ProblemResults.From(Problem).ExecuteAsync(httpContext);
         return true;
     }

@@ -46,6 +46,7 @@ public sealed class TcpCut : IAsyncDisposable
     /// <summary>Listens again on the same port.</summary>
     public void Restore()
     {
+        _cut.Dispose();
         _cut = new CancellationTokenSource();
         _listener = new TcpListener(IPAddress.Loopback, Port);
         _listener.Start();

@@ -85,8 +85,10 @@ public sealed class HostileCertificateTests : IDisposable
 
         var check = _verifier.Check(der);
 
+        // Refused for that extension, not for anything else about the certificate.
         Assert.False(check.IsValid);
-        Assert.NotNull(check.ErrorCode);
+        Assert.Equal(CertificateErrorCodes.WrongPolicy, check.ErrorCode);
+        Assert.Contains("1.2.3.5", check.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
