@@ -77,3 +77,11 @@ public sealed record RevocationListInfo(
     DateTimeOffset ThisUpdate,
     DateTimeOffset NextUpdate,
     IReadOnlyList<RevokedCertificate> Entries);
+
+/// <summary>
+/// The two key pairs a card is issued with when the caller supplies them (<see cref="CardIssuer.Issue"/>): a load
+/// generator's many cards from a few keys. The caller keeps ownership of both keys.
+/// </summary>
+/// <param name="Authentication">The RSA-2048 key pair of the user-authentication certificate.</param>
+/// <param name="Signing">The RSA-2048 key pair of the signing certificate.</param>
+public sealed record CardKeys(System.Security.Cryptography.RSA Authentication, System.Security.Cryptography.RSA Signing);

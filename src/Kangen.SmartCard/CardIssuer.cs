@@ -109,9 +109,15 @@ public sealed class CardIssuer : IDisposable
     /// <param name="pin">The 4-digit user-authentication PIN.</param>
     /// <param name="signingPassword">The signing password; null to have one generated (returned in <see cref="IssuedCard.GeneratedSigningPassword"/>).</param>
     /// <param name="validUntil">Override of the expiry date (23:59:59 JST that day); null for the 5th birthday after issue.</param>
+    /// <param name="keys">
+    /// Key pairs to certify instead of two new ones: for load generators, which need many distinct cards (distinct
+    /// certificates, serials and holders) and cannot spend two RSA-2048 key generations on each. Never for a card a
+    /// person holds: cards sharing a key can sign for each other.
+    /// </param>
     /// <exception cref="ArgumentException">A PIN, password or date breaks the rules.</exception>
     /// <exception cref="IOException">The card file exists already or cannot be written.</exception>
-    public IssuedCard Issue(string cardFilePath, CardHolder holder, string pin, string? signingPassword = null, DateOnly? validUntil = null)
+    public IssuedCard Issue(string cardFilePath, CardHolder holder, string pin, string? signingPassword = null, DateOnly? validUntil = null,
+        CardKeys? keys = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(cardFilePath);
         ArgumentNullException.ThrowIfNull(holder);
@@ -119,6 +125,8 @@ public sealed class CardIssuer : IDisposable
             throw new ArgumentException("The user-authentication PIN must be exactly 4 digits.", nameof(pin));
         if (signingPassword is not null && !PinRules.IsValidSigningPassword(signingPassword))
             throw new ArgumentException("The signing password must be 6-16 characters of A-Z and 0-9 with at least one letter and one digit.", nameof(signingPassword));
+        if (keys is not null && (keys.Authentication.KeySize != 2048 || keys.Signing.KeySize != 2048))
+            throw new ArgumentException("A My Number Card's keys are RSA-2048.", nameof(keys));
         var generated = signingPassword is null ? GenerateSigningPassword() : null;
         lock (_gate)
         {
@@ -129,8 +137,10 @@ public sealed class CardIssuer : IDisposable
             // One opaque subject for both certificates of the card: a relying party can tell that a signing certificate
             // (which carries the birth date) comes from the same card as an authentication certificate.
             var subject = CertificateProfile.OpaqueName(24);
-            var authentication = NewSlot(CertificateKind.Authentication, holder, now, notAfter, StoredSecret.Create(pin, PinRules.AuthenticationPinMaxTries), subject);
-            var signing = NewSlot(CertificateKind.Signing, holder, now, notAfter, StoredSecret.Create(signingPassword ?? generated!, PinRules.SigningPasswordMaxTries), subject);
+            var authentication = NewSlot(CertificateKind.Authentication, holder, now, notAfter, StoredSecret.Create(pin, PinRules.AuthenticationPinMaxTries), subject,
+                keys?.Authentication);
+            var signing = NewSlot(CertificateKind.Signing, holder, now, notAfter, StoredSecret.Create(signingPassword ?? generated!, PinRules.SigningPasswordMaxTries), subject,
+                keys?.Signing);
             var image = new CardImage(Convert.ToHexString(RandomNumberGenerator.GetBytes(8)), Jpki.MyNumberCardToken, authentication, signing);
             CardFile.Write(cardFilePath, image);
             WriteHolder(image.CardId, holder);
@@ -296,10 +306,11 @@ public sealed class CardIssuer : IDisposable
         return lists;
     }
 
-    private KeySlot NewSlot(CertificateKind kind, CardHolder holder, DateTimeOffset now, DateTimeOffset notAfter, StoredSecret secret, string subject)
+    private KeySlot NewSlot(CertificateKind kind, CardHolder holder, DateTimeOffset now, DateTimeOffset notAfter, StoredSecret secret, string subject,
+        RSA? given = null)
     {
         var ca = kind == CertificateKind.Authentication ? _authCa : _signCa;
-        var key = RSA.Create(2048);
+        var key = given ?? RSA.Create(2048);
         var crlUri = new Uri(_crlBaseUri, kind == CertificateKind.Authentication ? AuthCrlFile : SignCrlFile).AbsoluteUri;
         using var certificate = CertificateProfile.CreateLeaf(kind, key, ca, holder, now, notAfter, crlUri, subject);
         return new KeySlot(certificate.RawData, ca.RawData, key.ExportPkcs8PrivateKey(), key, secret);

@@ -254,6 +254,37 @@ public class CardIssuerTests(IssuerFixture fixture)
     }
 
     [Fact]
+    public void Cards_issued_with_given_keys_certify_those_keys_under_their_own_serials_and_sign_with_them()
+    {
+        var directory = fixture.NewDirectory();
+        using var authentication = RSA.Create(2048);
+        using var signing = RSA.Create(2048);
+        var keys = new CardKeys(authentication, signing);
+
+        var first = fixture.Issuer.Issue(Path.Combine(directory, "a.json"), IssuerFixture.Holder, "1234", "ABC123", keys: keys);
+        var second = fixture.Issuer.Issue(Path.Combine(directory, "b.json"), IssuerFixture.Holder, "1234", "ABC123", keys: keys);
+
+        Assert.NotEqual(first.AuthenticationSerial, second.AuthenticationSerial);
+        foreach (var path in new[] { first.CardFilePath, second.CardFilePath })
+        {
+            using var certificate = Certificate(path, "authentication");
+            using var key = certificate.GetRSAPublicKey()!;
+            Assert.Equal(authentication.ExportSubjectPublicKeyInfo(), key.ExportSubjectPublicKeyInfo());
+            using var signingCertificate = Certificate(path, "signing");
+            using var signingKey = signingCertificate.GetRSAPublicKey()!;
+            Assert.Equal(signing.ExportSubjectPublicKeyInfo(), signingKey.ExportSubjectPublicKeyInfo());
+        }
+        // The card signs with the key it was given: its signature verifies under that key.
+        var data = "challenge"u8.ToArray();
+        using var transport = new InProcessTransport(EmulatedCard.Load(second.CardFilePath));
+        var client = new JpkiClient(transport);
+        client.SelectJpkiAp();
+        client.VerifyAuthPin("1234");
+        var signature = client.SignWithAuthenticationKey(JpkiClient.CreateSha256DigestInfo(data));
+        Assert.True(authentication.VerifyData(data, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+    }
+
+    [Fact]
     public void Bad_issue_requests_are_refused_and_write_nothing()
     {
         var directory = fixture.NewDirectory();
@@ -263,6 +294,9 @@ public class CardIssuerTests(IssuerFixture fixture)
         Assert.Throws<ArgumentException>(() => fixture.Issuer.Issue(path, IssuerFixture.Holder, "1234", "short"));
         Assert.Throws<ArgumentException>(() => fixture.Issuer.Issue(path, IssuerFixture.Holder, "1234", "ABC123", new DateOnly(2020, 1, 1)));
         Assert.Throws<ArgumentException>(() => fixture.Issuer.ResetPin(fixture.CopyOfTemplate(), "12"));
+        using (var small = RSA.Create(1024))
+        using (var good = RSA.Create(2048))
+            Assert.Throws<ArgumentException>(() => fixture.Issuer.Issue(path, IssuerFixture.Holder, "1234", "ABC123", keys: new CardKeys(small, good)));
         Assert.Empty(Directory.GetFileSystemEntries(directory));
         Assert.Throws<IOException>(() => fixture.Issuer.Issue(fixture.TemplatePath, IssuerFixture.Holder, "1234"));
     }

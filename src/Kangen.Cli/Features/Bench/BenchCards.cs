@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Kangen.Cli.Features.Card;
 using Kangen.SmartCard;
 
@@ -19,8 +20,10 @@ internal sealed record BenchCard(int Index, string Pin, EmulatedCard Card)
 }
 
 /// <summary>
-/// The card cache of <c>kangen bench</c>: an emulated-card issuer and numbered cards in one folder, so a re-run reuses
-/// the cards instead of generating two RSA-2048 key pairs per citizen again (a few thousand cards take minutes). The
+/// The card cache of <c>kangen bench</c>: an emulated-card issuer, a pool of key pairs and numbered cards in one folder,
+/// so a re-run reuses the cards. New cards certify the pool's key pairs in turn instead of generating two RSA-2048 key
+/// pairs each (about 0.2 s of CPU per card, hours for the tens of thousands of citizens a throughput run needs): every
+/// card still has its own certificates, serials and holder, which is all the platform tells citizens apart by. The
 /// platform of a run trusts this issuer (<c>Kangen:Trust:IssuerDirectory</c>).
 /// </summary>
 internal static class BenchCards
@@ -28,6 +31,9 @@ internal static class BenchCards
     public const string Pin = "1234";
 
     private const string SigningPassword = "BENCH2022";
+
+    /// <summary>Key pairs in the pool: enough that a run's signatures are not all by one key, few enough to generate in seconds.</summary>
+    public const int KeyPairs = 16;
 
     /// <summary>The issuer folder of the cache.</summary>
     public static string IssuerDirectory(string cache) => Path.Combine(cache, "issuer");
@@ -46,16 +52,49 @@ internal static class BenchCards
         using var issuer = CardIssuer.Open(cache, time);
         issuer.PublishCrls();
         Directory.CreateDirectory(Path.Combine(cache, "cards"));
-        var cards = new List<BenchCard>(count);
-        for (var i = 0; i < count; i++)
+        var cards = new BenchCard[count];
+        var missing = Enumerable.Range(0, count).Where(i => !File.Exists(PathOf(cache, i))).ToList();
+        if (missing.Count > 0)
         {
-            var path = PathOf(cache, i);
-            if (!File.Exists(path))
-                issuer.Issue(path, Holder(i), Pin, SigningPassword);
-            cards.Add(new BenchCard(i, Pin, EmulatedCard.FromBytes(File.ReadAllBytes(path))));
-            progress.Increment();
+            var pool = KeyPool(cache);
+            foreach (var i in missing)
+            {
+                issuer.Issue(PathOf(cache, i), Holder(i), Pin, SigningPassword, keys: pool[i % pool.Count]);
+                progress.Increment();
+            }
+            foreach (var keys in pool)
+            {
+                keys.Authentication.Dispose();
+                keys.Signing.Dispose();
+            }
         }
+        // Reading a card imports its two keys: on every core, as tens of thousands of cards take a while on one.
+        Parallel.For(0, count, i => cards[i] = new BenchCard(i, Pin, EmulatedCard.FromBytes(File.ReadAllBytes(PathOf(cache, i)))));
+        for (var i = missing.Count; i < count; i++)
+            progress.Increment();
         return cards;
+    }
+
+    /// <summary>The cache's key pairs (<c>keys/NN-authentication.pem</c> and <c>keys/NN-signing.pem</c>), generating those missing.</summary>
+    private static List<CardKeys> KeyPool(string cache)
+    {
+        var folder = Path.Combine(cache, "keys");
+        Directory.CreateDirectory(folder);
+        RSA Key(int n, string slot)
+        {
+            var path = Path.Combine(folder, n.ToString("D2", CultureInfo.InvariantCulture) + "-" + slot + ".pem");
+            var key = RSA.Create(2048);
+            if (File.Exists(path))
+                key.ImportFromPem(File.ReadAllText(path));
+            else
+            {
+                // Written whole then renamed: an interrupted run leaves no half-written key behind.
+                File.WriteAllText(path + ".tmp", key.ExportPkcs8PrivateKeyPem());
+                File.Move(path + ".tmp", path, overwrite: true);
+            }
+            return key;
+        }
+        return [.. Enumerable.Range(0, KeyPairs).Select(n => new CardKeys(Key(n, "authentication"), Key(n, "signing")))];
     }
 
     // Adults of every birth-year digit (staggered windows go by it), so no application needs a legal representative.

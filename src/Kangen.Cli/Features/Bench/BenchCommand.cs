@@ -14,6 +14,7 @@ public static class BenchCommand
     public static Command Create(CliContext context)
     {
         var command = new Command("bench", "Load scenarios against the platform hosted in this process over loopback HTTP: progress, a summary table and JSON results.");
+        command.Subcommands.Add(Apply(context));
         command.Subcommands.Add(Rush(context));
         command.Subcommands.Add(Soak(context));
         return command;
@@ -26,6 +27,47 @@ public static class BenchCommand
     {
         Description = "Where the JSON results go (default artifacts/bench/<scenario>-<UTC time>.json).",
     };
+
+    private static Option<string?> PostgresOption() => new("--postgres")
+    {
+        Description = "A PostgreSQL connection string: the run creates a database of its own on that server and drops it at the end (default: SQLite in the data folder).",
+    };
+
+    private static Command Apply(CliContext context)
+    {
+        var data = CardCli.DataOption();
+        var output = OutOption();
+        var postgres = PostgresOption();
+        var citizens = new Option<int>("--citizens")
+        {
+            Description = "Distinct citizens, each with its own card, opening a session and applying once (default 20,000).",
+            DefaultValueFactory = _ => 20_000,
+        };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "Requests in flight at once in the measured phases (default 32).",
+            DefaultValueFactory = _ => 32,
+        };
+        var command = new Command("apply",
+            "Complete authenticated applications from distinct citizens. Prepare (not measured): cards, a first session, the account verified, " +
+            "the application statement and a new session challenge signed by each card. Measured: every citizen's session, then every citizen's application " +
+            "(certificate checked cold, signature verified, recorded durably). Checks: no errors, one application recorded per citizen, the audit chain verifies.")
+        {
+            citizens, workers, postgres, data, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(citizens) < 1 || parse.GetValue(workers) < 1)
+            {
+                context.Error("--citizens と --workers は 1 以上 / --citizens 和 --workers 至少为 1 / --citizens and --workers must be at least 1.");
+                return ExitCodes.Usage;
+            }
+            var settings = new ApplySettings(parse.GetValue(citizens), parse.GetValue(workers), Folder(CardCli.DataDirectory(parse, data)),
+                parse.GetValue(postgres) is { Length: > 0 } server ? server : null);
+            return await BenchRunner.RunAsync(context, new ApplyScenario(context, settings), parse.GetValue(output), cancellationToken);
+        });
+        return command;
+    }
 
     private static Command Rush(CliContext context)
     {
@@ -55,10 +97,7 @@ public static class BenchCommand
             Description = "Platform instances in this process on their own loopback ports, sharing the database and the data folder; each citizen's requests go to them in turn (default 1; 2 or more need --postgres).",
             DefaultValueFactory = _ => 1,
         };
-        var postgres = new Option<string?>("--postgres")
-        {
-            Description = "A PostgreSQL connection string: the run creates a database of its own on that server and drops it at the end (default: SQLite in the data folder).",
-        };
+        var postgres = PostgresOption();
         var command = new Command("rush", "Admission control at a capacity: a baseline of capacity citizens (a full flow), then factor x capacity citizens at once, each drawing a ticket, waiting, then applying. Checks: no errors, everyone served, in ticket order. With --replicas N --postgres, N platform instances share one database and each citizen's requests go to them in turn.")
         {
             capacity, factor, tick, noAdmission, replicas, postgres, data, output,

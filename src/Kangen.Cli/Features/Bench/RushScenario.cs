@@ -51,9 +51,7 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
         ["session challenge", "session", "verify account", "app challenge", "application", "session end"];
 
     private readonly DemoStaff _staff = DemoStaff.Create();
-    private readonly List<DemoSite> _sites = [];
-    private readonly List<HttpClient> _clients = [];
-    private BenchDatabase? _database;
+    private BenchPlatform? _platform;
     private IReadOnlyList<BenchCard> _cards = [];
     private IReadOnlyList<IReadOnlyDictionary<string, string>> _accounts = [];
     private string _campaign = "";
@@ -64,9 +62,9 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
 
     public override string Name => "rush";
 
-    public override IReadOnlyDictionary<string, string> Parameters => _database is null ? Common : new Dictionary<string, string>(Common)
+    public override IReadOnlyDictionary<string, string> Parameters => _platform?.Database is not { } database ? Common : new Dictionary<string, string>(Common)
     {
-        ["database"] = _database.Name,
+        ["database"] = database.Name,
     };
 
     private Dictionary<string, string> Common => new()
@@ -87,17 +85,13 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
 
     private string PlatformFolder => Path.Combine(settings.Folder, "platform");
 
-    /// <summary>The first replica: the bench's own questions (the admin figures) go there.</summary>
-    private HttpClient Http => _clients.Count > 0 ? _clients[0] : throw new InvalidOperationException("Prepare first.");
-
-    /// <summary>The first replica's host: its services read the shared database.</summary>
-    private DemoSite Site => _sites.Count > 0 ? _sites[0] : throw new InvalidOperationException("Prepare first.");
+    private BenchPlatform Platform => _platform ?? throw new InvalidOperationException("Prepare first.");
 
     public override async Task PrepareAsync(BenchProgress progress, CancellationToken cancellationToken)
     {
         // One warm-up citizen, then the baseline's, then the rush's: each applies once, so each has its own card.
         var total = 1 + settings.BaselineCitizens + settings.RushCitizens;
-        var issuing = progress.Add($"Cards: {total} (cached; a new one is two RSA-2048 key pairs)", total);
+        var issuing = progress.Add($"Cards: {total} (cached; new ones certify a pool of key pairs)", total);
         var storage = settings.Postgres is null ? "fresh SQLite" : "a fresh PostgreSQL database";
         var replicas = settings.Replicas == 1 ? "Platform" : $"Platform: {settings.Replicas} replicas";
         var starting = progress.Add($"{replicas}: {storage}, admission control {(settings.Admission ? "on" : "off")}, demo operators", settings.Replicas);
@@ -105,43 +99,14 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
 
         _cards = await Task.Run(() => BenchCards.Ensure(CardCache, total, context.Time, issuing), cancellationToken);
 
-        if (Directory.Exists(PlatformFolder))
-            Directory.Delete(PlatformFolder, recursive: true);
-        Directory.CreateDirectory(PlatformFolder);
-        List<string> platformSettings =
+        _platform = await BenchPlatform.StartAsync(context, PlatformFolder, CardCache, settings.Postgres, settings.Replicas, _staff,
         [
-            "--Kangen:Trust:IssuerDirectory=" + BenchCards.IssuerDirectory(CardCache),
             "--Kangen:Admission:Enabled=" + (settings.Admission ? "true" : "false"),
             "--Kangen:Admission:Capacity=" + I(settings.Capacity),
             "--Kangen:Admission:TickMilliseconds=" + I(settings.TickMilliseconds),
-        ];
-        if (settings.Postgres is not null)
-        {
-            _database = await BenchDatabase.CreateAsync(settings.Postgres, cancellationToken);
-            // Later arguments win: these replace the demo host's SQLite.
-            platformSettings.Add("--Kangen:Storage:Provider=postgres");
-            platformSettings.Add("--Kangen:Storage:ConnectionString=" + _database.ConnectionString);
-            // Replicas on one database must seal and hash with the same keys; written once here, named to every
-            // replica as a deployment does, rather than left to whichever replica first needs them.
-            var keyFile = SecretKeys.DefaultPath(PlatformFolder);
-            SecretKeys.Load(null, PlatformFolder);
-            platformSettings.Add("--Kangen:Secrets:KeyFile=" + keyFile);
-        }
-        // One after the other, as a deployment rolls out: the first migrates the database, the others start on it as
-        // replicas started after `kangen admin migrate` do. All share the data folder, so the Data Protection key ring
-        // (<data>/platform/web-keys) that signs tickets is one for all of them.
-        for (var replica = 0; replica < settings.Replicas; replica++)
-        {
-            var site = await DemoPlatform.StartAsync(context, PlatformFolder, "http://127.0.0.1:0", _staff,
-                replica == 0 ? platformSettings : [.. platformSettings, "--Kangen:Storage:MigrateOnStart=false"], cancellationToken);
-            _sites.Add(site);
-            _clients.Add(new HttpClient { BaseAddress = new Uri(site.Url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) });
-            starting.Increment();
-        }
-        _campaign = Site.Platform.Services.GetRequiredService<CampaignProvider>().At(context.Time.GetUtcNow()).Id.Value;
-        var service = Site.Platform.Services.GetRequiredService<ServiceCatalogue>().Find(Service)
-            ?? throw new InvalidOperationException($"The service catalogue has no {Service}.");
-        _accounts = [.. Enumerable.Range(0, total).Select(i => DemoAccounts.Create(service, i))];
+        ], starting, cancellationToken);
+        _campaign = Platform.Campaign;
+        _accounts = Platform.Accounts(Service, total);
 
         // JIT, connection pools and the first SQLite pages warm up here, so the baseline measures a running platform.
         var warmUp = await RunCitizensAsync(new BenchPhase("warm-up", context.Time), 0, 1, null, cancellationToken);
@@ -173,7 +138,7 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
     private async Task<IReadOnlyList<CitizenOutcome>> RunCitizensAsync(BenchPhase phase, int first, int count,
         (BenchCounter Admitted, BenchCounter Served)? counters, CancellationToken cancellationToken)
     {
-        var flow = new CitizenFlow(_clients, phase, _campaign, Service, settings.Admission, counters?.Admitted, cancellationToken);
+        var flow = new CitizenFlow(Platform.Clients, phase, _campaign, Service, settings.Admission, counters?.Admitted, cancellationToken);
         var remaining = count;
         var everyoneDrawn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Drawn()
@@ -316,26 +281,19 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, AdmissionHttp.AdminRoute.TrimStart('/'));
         request.Headers.Authorization = new AuthenticationHeaderValue("Staff", _staff.Admin);
-        using var response = await Http.SendAsync(request, cancellationToken);
+        using var response = await Platform.Http.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
             return null;
         return (await response.Content.ReadFromJsonAsync<AdmissionView>(JsonSerializerOptions.Web, cancellationToken))?.Live;
     }
 
-    private async Task<long> RecordedApplicationsAsync(CancellationToken cancellationToken)
-    {
-        await using var scope = Site.Platform.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<KangenDbContext>().ApplicationSubmissions.LongCountAsync(cancellationToken);
-    }
+    private Task<long> RecordedApplicationsAsync(CancellationToken cancellationToken) =>
+        Platform.CountAsync((db, token) => db.ApplicationSubmissions.LongCountAsync(token), cancellationToken);
 
     public override async ValueTask DisposeAsync()
     {
-        foreach (var client in _clients)
-            client.Dispose();
-        await Task.WhenAll(_sites.Select(s => s.DisposeAsync().AsTask()));
-        // Dropped only once no replica holds a connection to it.
-        if (_database is not null)
-            await _database.DisposeAsync();
+        if (_platform is not null)
+            await _platform.DisposeAsync();
     }
 
     private static double Seconds(long ticks) => Math.Round(TimeSpan.FromTicks(ticks).TotalSeconds, 2);

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Kangen.Cli.Features.Bench;
 using Npgsql;
@@ -11,6 +12,83 @@ public sealed class BenchCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_data, recursive: true);
 
     private string Out => Path.Combine(_data, "results.json");
+
+    [Fact]
+    public async Task Applications_from_distinct_citizens_are_each_recorded_once_with_an_intact_audit_chain()
+    {
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System,
+            "bench", "apply", "--citizens", "12", "--workers", "4", "--data", _data, "--out", Out);
+
+        Assert.True(code == ExitCodes.Ok, output);
+        await AssertAppliedAsync(12, "sqlite");
+    }
+
+    [Fact]
+    public async Task Applications_on_postgres_are_each_recorded_once_and_the_run_drops_its_database()
+    {
+        var server = PostgresServer;
+
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System,
+            "bench", "apply", "--citizens", "6", "--workers", "3", "--postgres", server, "--data", _data, "--out", Out);
+
+        Assert.True(code == ExitCodes.Ok, output);
+        var database = await AssertAppliedAsync(6, "postgres");
+        Assert.StartsWith("kangen_bench_", database);
+        Assert.Equal(0L, await DatabasesNamedAsync(server, database));
+    }
+
+    /// <summary>The apply results: every check passed, each citizen one session and one application; returns the database name.</summary>
+    private async Task<string> AssertAppliedAsync(int citizens, string storage)
+    {
+        using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Out));
+        var root = results.RootElement;
+        Assert.Equal("apply", root.GetProperty("scenario").GetString());
+        Assert.Equal(storage, root.GetProperty("parameters").GetProperty("storage").GetString());
+        var checks = root.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
+        Assert.Equal(0, checks["errors"].GetProperty("actual").GetInt64());
+        Assert.Equal(citizens, checks["applications recorded"].GetProperty("actual").GetInt64());
+        Assert.All(checks.Values, c => Assert.True(c.GetProperty("passed").GetBoolean(), c.GetRawText()));
+        var phases = root.GetProperty("phases").EnumerateArray().ToDictionary(p => p.GetProperty("phase").GetString()!,
+            p => p.GetProperty("operations").EnumerateArray().ToDictionary(o => o.GetProperty("operation").GetString()!, o => o.GetProperty("requests").GetInt64()));
+        Assert.Equal(new[] { "sessions", "applications" }, phases.Keys.ToArray());
+        Assert.Equal(citizens, phases["sessions"]["session"]);
+        Assert.Equal(citizens, phases["applications"]["application"]);
+        var figures = root.GetProperty("figures").EnumerateArray().Select(f => f.GetProperty("name").GetString()).ToArray();
+        Assert.Contains("applications/s", figures);
+        Assert.Contains("sessions/s", figures);
+        return root.GetProperty("parameters").GetProperty("database").GetString()!;
+    }
+
+    [Fact]
+    public async Task An_apply_run_without_citizens_is_a_usage_error_and_issues_no_card()
+    {
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "bench", "apply", "--citizens", "0", "--data", _data, "--out", Out);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--citizens", output);
+        Assert.False(Directory.Exists(Path.Combine(_data, "bench")));
+        Assert.False(File.Exists(Out));
+    }
+
+    [Fact]
+    public void New_cards_certify_the_pools_keys_in_turn_each_under_its_own_serial()
+    {
+        var cache = Path.Combine(_data, "cards");
+        var cards = BenchCards.Ensure(cache, BenchCards.KeyPairs + 1, TimeProvider.System, new BenchProgress().Add("cards", BenchCards.KeyPairs + 1));
+
+        var certificates = cards.Select(c => X509CertificateLoader.LoadCertificate(c.Sign("x"u8).Certificate)).ToList();
+        try
+        {
+            string Key(int i) => Convert.ToHexString(certificates[i].PublicKey.EncodedKeyValue.RawData);
+            Assert.Equal(Key(0), Key(BenchCards.KeyPairs));
+            Assert.NotEqual(Key(0), Key(1));
+            Assert.Equal(certificates.Count, certificates.Select(c => c.SerialNumber).Distinct().Count());
+        }
+        finally
+        {
+            certificates.ForEach(c => c.Dispose());
+        }
+    }
 
     [Fact]
     public async Task A_rush_at_three_times_capacity_serves_everyone_in_ticket_order_without_errors()
@@ -105,11 +183,16 @@ public sealed class BenchCommandTests : IDisposable
         // The run's own database is gone afterwards.
         var database = parameters.GetProperty("database").GetString();
         Assert.StartsWith("kangen_bench_", database);
+        Assert.Equal(0L, await DatabasesNamedAsync(server, database!));
+    }
+
+    private static async Task<long> DatabasesNamedAsync(string server, string database)
+    {
         await using var connection = new NpgsqlConnection(server);
         await connection.OpenAsync();
         await using var exists = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = @name", connection);
-        exists.Parameters.AddWithValue("name", database!);
-        Assert.Equal(0L, (long)(await exists.ExecuteScalarAsync())!);
+        exists.Parameters.AddWithValue("name", database);
+        return (long)(await exists.ExecuteScalarAsync())!;
     }
 
     [Fact]

@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Kangen.Cli.Features.Demo;
+using Kangen.Platform.Features.Applications;
+using Kangen.Platform.Features.Audit;
+using Kangen.Rules;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kangen.Cli.Features.Bench;
+
+/// <summary>The settings of <c>kangen bench apply</c>.</summary>
+/// <param name="Citizens">Distinct citizens (cards), each opening a session and applying once in the measured phases.</param>
+/// <param name="Workers">Requests in flight at once during the measured phases (closed loop).</param>
+/// <param name="Folder">The bench folder: <c>cards</c> (the card cache, kept) and <c>platform</c> (fresh every run).</param>
+/// <param name="Postgres">A PostgreSQL server's connection string (a database of the run's own), or null for SQLite.</param>
+internal sealed record ApplySettings(int Citizens, int Workers, string Folder, string? Postgres);
+
+/// <summary>
+/// <c>kangen bench apply</c>: complete authenticated applications from distinct citizens, the platform's main load.
+/// Signing is the card's cost, not the server's, so the prepare phase (not measured) does for every citizen what comes
+/// before: a first session (the person is created), the operator's account verification, an application challenge and
+/// the card's signature over the application statement, and a fresh session challenge signed by the card. The measured
+/// phases then send only what the platform must check and record: every citizen's session (certificate checked,
+/// signature verified, session stored), then every citizen's application (certificate and signature verified again,
+/// the rules applied, the application, its choice, account binding, enrolment records and audit entries recorded in one
+/// durable transaction). The verifier's cache is off, so each certificate is checked cold: the worst case, a citizen
+/// whose certificate the instance has not seen.
+/// </summary>
+internal sealed class ApplyScenario(CliContext context, ApplySettings settings) : BenchScenario
+{
+    /// <summary>The service every citizen applies with; the built-in demo operator confirms its accounts.</summary>
+    public const string Service = "demo-pay";
+
+    /// <summary>The challenges live as long as the platform allows (an hour; its default is 2 minutes): a large prepare phase takes minutes.</summary>
+    private const int ChallengeLifetimeSeconds = 3600;
+
+    private readonly DemoStaff _staff = DemoStaff.Create();
+    private BenchPlatform? _platform;
+    private Prepared[] _prepared = [];
+    private long _applicationsBefore;
+    private long _applicationsAfter;
+
+    public override string Name => "apply";
+
+    public override IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>
+    {
+        ["citizens"] = BenchPlatform.I(settings.Citizens),
+        ["workers"] = BenchPlatform.I(settings.Workers),
+        ["storage"] = settings.Postgres is null ? "sqlite" : "postgres",
+        ["database"] = _platform?.Storage ?? "",
+        ["service"] = Service,
+        ["certificateCache"] = "off",
+        ["cardCache"] = CardCache,
+    };
+
+    private string CardCache => Path.Combine(settings.Folder, "cards");
+
+    private BenchPlatform Platform => _platform ?? throw new InvalidOperationException("Prepare first.");
+
+    /// <summary>What the measured phases send for one citizen, serialised in advance.</summary>
+    private sealed record Prepared(byte[] Session, byte[] Application, string IdempotencyKey);
+
+    public override async Task PrepareAsync(BenchProgress progress, CancellationToken cancellationToken)
+    {
+        var issuing = progress.Add($"Cards: {settings.Citizens:N0} (cached; new ones certify a pool of key pairs)", settings.Citizens);
+        var starting = progress.Add($"Platform: {(settings.Postgres is null ? "fresh SQLite" : "a fresh PostgreSQL database")}, certificate cache off, demo operators", 1);
+        var preparing = progress.Add("Citizens: first session, account verified, application and session signed by the card", settings.Citizens);
+
+        var cards = await Task.Run(() => BenchCards.Ensure(CardCache, settings.Citizens, context.Time, issuing), cancellationToken);
+        _platform = await BenchPlatform.StartAsync(context, Path.Combine(settings.Folder, "platform"), CardCache, settings.Postgres, 1, _staff,
+        [
+            "--Kangen:Admission:Enabled=false",
+            "--Kangen:Trust:CacheCapacity=0",
+            "--Kangen:Challenges:LifetimeSeconds=" + BenchPlatform.I(ChallengeLifetimeSeconds),
+        ], starting, cancellationToken);
+        var campaign = Platform.Campaign;
+        var accounts = Platform.Accounts(Service, settings.Citizens);
+
+        _prepared = new Prepared[settings.Citizens];
+        var phase = new BenchPhase("prepare", context.Time);
+        // Signing is CPU on this machine: as many at once as it has cores, a few more to cover the requests' waits.
+        await BenchLoad.RunAsync(phase, "citizen", Environment.ProcessorCount * 4, settings.Citizens, async (i, token) =>
+        {
+            var (prepared, problem) = await PrepareCitizenAsync(cards[(int)i], accounts[(int)i], campaign, token);
+            if (prepared is not null)
+                _prepared[i] = prepared;
+            return problem is null ? BenchOutcome.Success : BenchOutcome.Failed(problem);
+        }, preparing, cancellationToken);
+        if (phase.Errors > 0)
+            throw new InvalidOperationException($"{phase.Errors} citizens could not be prepared; first: {phase.Summarise().ErrorSamples.FirstOrDefault()}");
+        _applicationsBefore = await RecordedApplicationsAsync(cancellationToken);
+    }
+
+    /// <summary>One citizen up to the measured requests; the problem says which step failed.</summary>
+    private async Task<(Prepared?, string?)> PrepareCitizenAsync(BenchCard card, IReadOnlyDictionary<string, string> fields, string campaign,
+        CancellationToken cancellationToken)
+    {
+        var http = Platform.Http;
+        async Task<(JsonElement Body, string? Problem)> Send(string step, HttpRequestMessage request)
+        {
+            using (request)
+            using (var response = await http.SendAsync(request, cancellationToken))
+            {
+                var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                if (!response.IsSuccessStatusCode)
+                    return (default, $"{step}: {(int)response.StatusCode} {text[..Math.Min(200, text.Length)]}");
+                using var document = JsonDocument.Parse(text);
+                return (document.RootElement.Clone(), null);
+            }
+        }
+        async Task<(string? Challenge, string? Problem)> Challenge(string purpose)
+        {
+            var (body, problem) = await Send(purpose + " challenge", Post("api/v1/challenges", new { purpose }));
+            return (body.ValueKind == JsonValueKind.Object ? BenchReply.TextAt(body, "challenge") : null, problem);
+        }
+
+        var (first, problem) = await Challenge("session");
+        if (problem is not null)
+            return (null, problem);
+        var (certificate, signature) = card.Sign(Encoding.UTF8.GetBytes(first!));
+        var (session, sessionProblem) = await Send("first session", Post("api/v1/sessions", SessionBody(first!, certificate, signature)));
+        if (sessionProblem is not null)
+            return (null, sessionProblem);
+        var verify = Post("api/v1/applications/verify-account", new { service = Service, fields, forChild = false });
+        verify.Headers.Authorization = new AuthenticationHeaderValue("Bearer", BenchReply.TextAt(session, "token"));
+        var (verified, verifyProblem) = await Send("verify account", verify);
+        if (verifyProblem is not null)
+            return (null, verifyProblem);
+        var verification = BenchReply.TextAt(verified, "verification")!;
+        var terms = BenchReply.TextAt(verified, "terms.version")!;
+
+        var (signed, applicationProblem) = await Challenge("application");
+        if (applicationProblem is not null)
+            return (null, applicationProblem);
+        var statement = ApplicationStatement.Build(signed!, campaign, forChild: false, [ProgramKind.CardAcquisition], Service, terms,
+            verification, phoneLast4: null, childPresent: false);
+        var (_, applicationSignature) = card.Sign(ApplicationStatement.SignedBytes(statement));
+        var application = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            campaign,
+            programs = new[] { ProgramKind.CardAcquisition.ToCode() },
+            service = Service,
+            termsVersion = terms,
+            verification,
+            challenge = signed,
+            card = new { certificate = Convert.ToBase64String(certificate), signature = Convert.ToBase64String(applicationSignature) },
+            childPresent = false,
+        }, JsonSerializerOptions.Web);
+
+        var (second, secondProblem) = await Challenge("session");
+        if (secondProblem is not null)
+            return (null, secondProblem);
+        var (_, secondSignature) = card.Sign(Encoding.UTF8.GetBytes(second!));
+        return (new Prepared(JsonSerializer.SerializeToUtf8Bytes(SessionBody(second!, certificate, secondSignature), JsonSerializerOptions.Web),
+            application, Guid.NewGuid().ToString("N")), null);
+    }
+
+    private static object SessionBody(string challenge, byte[] certificate, byte[] signature) => new
+    {
+        challenge,
+        certificate = Convert.ToBase64String(certificate),
+        signature = Convert.ToBase64String(signature),
+    };
+
+    public override async Task<IReadOnlyList<BenchPhase>> MeasureAsync(BenchProgress progress, CancellationToken cancellationToken)
+    {
+        var http = Platform.Http;
+        var sessions = new BenchPhase("sessions", context.Time);
+        var opened = progress.Add($"Sessions: {settings.Citizens:N0} citizens, {settings.Workers} at once", settings.Citizens);
+        sessions.Start();
+        await BenchLoad.RunAsync(sessions, "session", settings.Workers, settings.Citizens, async (i, token) =>
+        {
+            using var response = await http.SendAsync(Json("api/v1/sessions", _prepared[i].Session), token);
+            return await BenchLoad.JudgeAsync(response, token, HttpStatusCode.Created);
+        }, opened, cancellationToken);
+        sessions.End();
+
+        var applications = new BenchPhase("applications", context.Time);
+        var applied = progress.Add($"Applications: {settings.Citizens:N0} citizens, {settings.Workers} at once", settings.Citizens);
+        applications.Start();
+        await BenchLoad.RunAsync(applications, "application", settings.Workers, settings.Citizens, async (i, token) =>
+        {
+            using var request = Json("api/v1/applications", _prepared[i].Application);
+            request.Headers.Add("Idempotency-Key", _prepared[i].IdempotencyKey);
+            using var response = await http.SendAsync(request, token);
+            return await BenchLoad.JudgeAsync(response, token, HttpStatusCode.Created);
+        }, applied, cancellationToken);
+        applications.End();
+        _applicationsAfter = await RecordedApplicationsAsync(cancellationToken);
+        return [sessions, applications];
+    }
+
+    public override async Task<(IReadOnlyList<BenchFigure> Figures, IReadOnlyList<BenchCheck> Checks)> JudgeAsync(
+        IReadOnlyList<BenchPhase> phases, CancellationToken cancellationToken)
+    {
+        var sessions = phases.Single(p => p.Name == "sessions");
+        var applications = phases.Single(p => p.Name == "applications");
+        var both = sessions.Duration + applications.Duration;
+        var figures = new List<BenchFigure>
+        {
+            new("applications/s", Rate(settings.Citizens, applications.Duration), "applications/s",
+                "Complete authenticated applications per second: certificate checked cold, card signature verified, the application recorded durably"),
+            new("sessions/s", Rate(settings.Citizens, sessions.Duration), "sessions/s", "Sessions opened per second: certificate checked cold, signature verified, session stored"),
+            new("citizens/s (session + application)", Rate(settings.Citizens, both), "citizens/s",
+                "Citizens per second through both measured requests: every phase's time added"),
+        };
+        await using var scope = Platform.Services.CreateAsyncScope();
+        var audit = await AuditVerifier.VerifyAsync(scope.ServiceProvider.GetRequiredService<Platform.Storage.KangenDbContext>(), cancellationToken);
+        var errors = sessions.Errors + applications.Errors;
+        var recorded = _applicationsAfter - _applicationsBefore;
+        BenchCheck[] checks =
+        [
+            new("errors", errors, 0, errors == 0, "Answers other than 201 Created, and requests that got no answer"),
+            new("applications recorded", recorded, settings.Citizens, recorded == settings.Citizens, "Applications the database gained in the measured phase: one per citizen"),
+            new("audit chain", audit.IsIntact ? 1 : 0, 1, audit.IsIntact, "The audit log's hash chain verifies after the run"),
+        ];
+        return (figures, checks);
+    }
+
+    private Task<long> RecordedApplicationsAsync(CancellationToken cancellationToken) =>
+        Platform.CountAsync((db, token) => db.ApplicationSubmissions.LongCountAsync(token), cancellationToken);
+
+    private static double Rate(long count, TimeSpan duration) => duration > TimeSpan.Zero ? Math.Round(count / duration.TotalSeconds, 1) : 0;
+
+    private static HttpRequestMessage Post(string path, object body) => new(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+
+    private static HttpRequestMessage Json(string path, byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_platform is not null)
+            await _platform.DisposeAsync();
+    }
+}
