@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics.Metrics;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
@@ -172,7 +173,7 @@ public static class StorageRegistration
         builder.Services.AddScoped<KangenDbContext>(sp => Provider(sp) == StorageProvider.Sqlite
             ? sp.GetRequiredService<SqliteKangenDbContext>()
             : sp.GetRequiredService<PostgresKangenDbContext>());
-        builder.Services.AddSingleton(sp => new WriteGate(Provider(sp)));
+        builder.Services.AddSingleton(sp => new WriteGate(Provider(sp), sp.GetService<TimeProvider>(), sp.GetService<IMeterFactory>()));
         builder.Services.AddHostedService<MigrateOnStart>();
         return builder;
     }
@@ -188,27 +189,57 @@ public static class StorageRegistration
 /// <summary>
 /// Serialises writers inside one process for SQLite, whose single write lock would otherwise be fought
 /// over by busy-waiting connections; PostgreSQL needs no gate (row locks do the work, across replicas too).
+/// Everything inside the gate is serial, so the time it is held bounds the platform's write rate: both the wait and
+/// the hold are recorded (meter <see cref="Observability.PlatformMetrics.MeterName"/>), which is what an administrator
+/// and <c>kangen bench</c> read to see how close the writer is to saturation.
 /// </summary>
-public sealed class WriteGate(StorageProvider provider)
+public sealed class WriteGate
 {
-    private readonly SemaphoreSlim? _gate = provider == StorageProvider.Sqlite ? new SemaphoreSlim(1, 1) : null;
+    /// <summary>Seconds a writer held the gate (histogram).</summary>
+    public const string HeldInstrument = "kangen.storage.write_gate.held";
+
+    /// <summary>Seconds a writer waited for the gate (histogram).</summary>
+    public const string WaitInstrument = "kangen.storage.write_gate.wait";
+
+    private readonly SemaphoreSlim? _gate;
+    private readonly TimeProvider _time;
+    private readonly Histogram<double>? _held;
+    private readonly Histogram<double>? _wait;
+
+    /// <summary>A gate for <paramref name="provider"/>; with <paramref name="meters"/> its wait and hold times are recorded.</summary>
+    public WriteGate(StorageProvider provider, TimeProvider? time = null, IMeterFactory? meters = null)
+    {
+        _gate = provider == StorageProvider.Sqlite ? new SemaphoreSlim(1, 1) : null;
+        _time = time ?? TimeProvider.System;
+        if (_gate is not null && meters is not null)
+        {
+            var meter = meters.Create(Observability.PlatformMetrics.MeterName);
+            _held = meter.CreateHistogram<double>(HeldInstrument, "s", "Time a writer held the SQLite write gate (all writes are serial inside it).");
+            _wait = meter.CreateHistogram<double>(WaitInstrument, "s", "Time a writer waited for the SQLite write gate.");
+        }
+    }
 
     /// <summary>Waits for the gate; dispose the result to release it.</summary>
     public async ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
         if (_gate is null)
             return NoGate.Instance;
+        var requested = _time.GetTimestamp();
         await _gate.WaitAsync(cancellationToken);
-        return new Release(_gate);
+        var entered = _time.GetTimestamp();
+        _wait?.Record(_time.GetElapsedTime(requested, entered).TotalSeconds);
+        return new Release(this, entered);
     }
 
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    private sealed class Release(WriteGate owner, long entered) : IDisposable
     {
         private int _released;
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-                gate.Release();
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+                return;
+            owner._held?.Record(owner._time.GetElapsedTime(entered).TotalSeconds);
+            owner._gate!.Release();
         }
     }
 

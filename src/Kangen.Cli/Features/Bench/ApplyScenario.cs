@@ -40,6 +40,8 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
     private const int ChallengeLifetimeSeconds = 3600;
 
     private readonly DemoStaff _staff = DemoStaff.Create();
+    private readonly WriteGateWatch _gate = new();
+    private readonly Dictionary<string, WriteGateTally> _gateByPhase = [];
     private BenchPlatform? _platform;
     private Prepared[] _prepared = [];
     private long _applicationsBefore;
@@ -172,6 +174,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         var http = Platform.Http;
         var sessions = new BenchPhase("sessions", context.Time);
         var opened = progress.Add($"Sessions: {settings.Citizens:N0} citizens, {settings.Workers} at once", settings.Citizens);
+        var before = _gate.Read();
         sessions.Start();
         await BenchLoad.RunAsync(sessions, "session", settings.Workers, settings.Citizens, async (i, token) =>
         {
@@ -179,9 +182,11 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
             return await BenchLoad.JudgeAsync(response, token, HttpStatusCode.Created);
         }, opened, cancellationToken);
         sessions.End();
+        _gateByPhase[sessions.Name] = _gate.Read() - before;
 
         var applications = new BenchPhase("applications", context.Time);
         var applied = progress.Add($"Applications: {settings.Citizens:N0} citizens, {settings.Workers} at once", settings.Citizens);
+        before = _gate.Read();
         applications.Start();
         await BenchLoad.RunAsync(applications, "application", settings.Workers, settings.Citizens, async (i, token) =>
         {
@@ -191,6 +196,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
             return await BenchLoad.JudgeAsync(response, token, HttpStatusCode.Created);
         }, applied, cancellationToken);
         applications.End();
+        _gateByPhase[applications.Name] = _gate.Read() - before;
         _applicationsAfter = await RecordedApplicationsAsync(cancellationToken);
         return [sessions, applications];
     }
@@ -209,6 +215,19 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
             new("citizens/s (session + application)", Rate(settings.Citizens, both), "citizens/s",
                 "Citizens per second through both measured requests: every phase's time added"),
         };
+        foreach (var phase in new[] { sessions, applications })
+        {
+            // SQLite only: PostgreSQL has no gate, its writers wait on row locks instead.
+            if (!_gateByPhase.TryGetValue(phase.Name, out var gate) || gate.Entries == 0)
+                continue;
+            var perEntry = gate.HeldSeconds / gate.Entries;
+            figures.Add(new BenchFigure($"write gate held per write ({phase.Name})", Math.Round(perEntry * 1000, 3), "ms",
+                "Mean time one write transaction held the SQLite write gate; every write is serial inside it"));
+            figures.Add(new BenchFigure($"write gate busy ({phase.Name})", Math.Round(100 * gate.HeldSeconds / phase.Duration.TotalSeconds, 1), "%",
+                "Share of the phase the gate was held: near 100 % the single writer is the bound"));
+            figures.Add(new BenchFigure($"writer bound ({phase.Name})", perEntry > 0 ? Math.Round(settings.Citizens / gate.HeldSeconds, 1) : 0, "requests/s",
+                "Requests per second the writer could take at this hold time: citizens / total time held"));
+        }
         await using var scope = Platform.Services.CreateAsyncScope();
         var audit = await AuditVerifier.VerifyAsync(scope.ServiceProvider.GetRequiredService<Platform.Storage.KangenDbContext>(), cancellationToken);
         var errors = sessions.Errors + applications.Errors;
@@ -238,6 +257,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
 
     public override async ValueTask DisposeAsync()
     {
+        _gate.Dispose();
         if (_platform is not null)
             await _platform.DisposeAsync();
     }

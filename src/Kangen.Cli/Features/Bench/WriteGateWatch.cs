@@ -1,0 +1,53 @@
+using System.Diagnostics.Metrics;
+using Kangen.Platform.Observability;
+using Kangen.Platform.Storage;
+
+namespace Kangen.Cli.Features.Bench;
+
+/// <summary>What the write gate did between two readings: entries, and seconds held and waited in total.</summary>
+internal readonly record struct WriteGateTally(long Entries, double HeldSeconds, double WaitSeconds)
+{
+    public static WriteGateTally operator -(WriteGateTally after, WriteGateTally before) =>
+        new(after.Entries - before.Entries, after.HeldSeconds - before.HeldSeconds, after.WaitSeconds - before.WaitSeconds);
+}
+
+/// <summary>
+/// Listens to the SQLite write gate of the platforms hosted in this process (<see cref="WriteGate.HeldInstrument"/>):
+/// every write is serial inside it, so the time it is held per request is the bound of the write rate, and the share
+/// of a phase it was held says how saturated the writer was. Reads the platform's own instruments, as an operator's
+/// OpenTelemetry collector would.
+/// </summary>
+internal sealed class WriteGateWatch : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly Lock _gate = new();
+    private WriteGateTally _tally;
+
+    public WriteGateWatch()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == PlatformMetrics.MeterName && instrument.Name is WriteGate.HeldInstrument or WriteGate.WaitInstrument)
+                listener.EnableMeasurementEvents(instrument);
+        };
+        _listener.SetMeasurementEventCallback<double>((instrument, seconds, _, _) =>
+        {
+            lock (_gate)
+            {
+                _tally = instrument.Name == WriteGate.HeldInstrument
+                    ? _tally with { Entries = _tally.Entries + 1, HeldSeconds = _tally.HeldSeconds + seconds }
+                    : _tally with { WaitSeconds = _tally.WaitSeconds + seconds };
+            }
+        });
+        _listener.Start();
+    }
+
+    /// <summary>Everything recorded so far.</summary>
+    public WriteGateTally Read()
+    {
+        lock (_gate)
+            return _tally;
+    }
+
+    public void Dispose() => _listener.Dispose();
+}
