@@ -51,10 +51,21 @@ public static class CardCertificateRegistration
         builder.AddCardCertificates(sp => TrustStore.FromIssuerDirectory(issuerDirectory, sp.GetRequiredService<TimeProvider>()));
 }
 
-/// <summary>Keeps the trust store's CRLs and renewal links current, off the request path.</summary>
+/// <summary>
+/// Keeps the trust store's CRLs and renewal links current, off the request path. The same problems are warned about
+/// when they start, when they change and then every <see cref="RepeatProblemsEvery"/>, and their end is logged: a stale
+/// CRL refreshed every minute must not fill the log with one warning a minute (nor a test's log with one per period
+/// when its fake clock jumps days ahead).
+/// </summary>
 internal sealed partial class TrustRefreshService(TrustStore trust, IOptions<TrustOptions> options, TimeProvider time, ILogger<TrustRefreshService> logger)
     : BackgroundService
 {
+    /// <summary>How often unchanged problems are warned about again.</summary>
+    public static readonly TimeSpan RepeatProblemsEvery = TimeSpan.FromMinutes(10);
+
+    private string? _problems;
+    private DateTimeOffset _warnedAt;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.RefreshSeconds), time);
@@ -63,13 +74,27 @@ internal sealed partial class TrustRefreshService(TrustStore trust, IOptions<Tru
             Report(trust.Refresh());
     }
 
-    private void Report(TrustRefreshResult result)
+    internal void Report(TrustRefreshResult result)
     {
         if (result.Succeeded)
-            LogRefreshed(result.RevokedCount, result.RenewalLinkCount);
-        else
-            LogProblems(result.RevokedCount, result.RenewalLinkCount, string.Join("; ", result.Problems));
+        {
+            if (_problems is not null)
+                LogRecovered(result.RevokedCount, result.RenewalLinkCount);
+            else
+                LogRefreshed(result.RevokedCount, result.RenewalLinkCount);
+            _problems = null;
+            return;
+        }
+        var problems = string.Join("; ", result.Problems);
+        var now = time.GetUtcNow();
+        if (problems == _problems && now - _warnedAt < RepeatProblemsEvery)
+            return;
+        LogProblems(result.RevokedCount, result.RenewalLinkCount, problems);
+        (_problems, _warnedAt) = (problems, now);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trust refreshed without problems again: {Revoked} revoked serials, {Links} renewal links.")]
+    private partial void LogRecovered(int revoked, int links);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Trust refreshed: {Revoked} revoked serials, {Links} renewal links.")]
     private partial void LogRefreshed(int revoked, int links);
