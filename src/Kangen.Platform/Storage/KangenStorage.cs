@@ -214,8 +214,11 @@ public sealed class WriteGate
         if (_gate is not null && meters is not null)
         {
             var meter = meters.Create(Observability.PlatformMetrics.MeterName);
-            _held = meter.CreateHistogram<double>(HeldInstrument, "s", "Time a writer held the SQLite write gate (all writes are serial inside it).");
-            _wait = meter.CreateHistogram<double>(WaitInstrument, "s", "Time a writer waited for the SQLite write gate.");
+            // Holds are milliseconds: the default boundaries (0, 5, 10, 25 ... s) would put every one in the first bucket.
+            var buckets = new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] };
+            _held = meter.CreateHistogram(HeldInstrument, "s", "Time a writer held the SQLite write gate (all writes are serial inside it).",
+                tags: null, advice: buckets);
+            _wait = meter.CreateHistogram(WaitInstrument, "s", "Time a writer waited for the SQLite write gate.", tags: null, advice: buckets);
         }
     }
 
@@ -227,8 +230,18 @@ public sealed class WriteGate
         var requested = _time.GetTimestamp();
         await _gate.WaitAsync(cancellationToken);
         var entered = _time.GetTimestamp();
-        _wait?.Record(_time.GetElapsedTime(requested, entered).TotalSeconds);
-        return new Release(this, entered);
+        var release = new Release(this, entered);
+        try
+        {
+            _wait?.Record(_time.GetElapsedTime(requested, entered).TotalSeconds);
+        }
+        catch
+        {
+            // A listener's exception must not leave the gate shut for every writer after this one.
+            release.Dispose();
+            throw;
+        }
+        return release;
     }
 
     private sealed class Release(WriteGate owner, long entered) : IDisposable
@@ -238,8 +251,10 @@ public sealed class WriteGate
         {
             if (Interlocked.Exchange(ref _released, 1) != 0)
                 return;
-            owner._held?.Record(owner._time.GetElapsedTime(entered).TotalSeconds);
+            var held = owner._time.GetElapsedTime(entered);
+            // Released before recording: a listener's exception must not leave the gate shut.
             owner._gate!.Release();
+            owner._held?.Record(held.TotalSeconds);
         }
     }
 

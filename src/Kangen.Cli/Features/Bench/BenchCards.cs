@@ -57,15 +57,21 @@ internal static class BenchCards
         if (missing.Count > 0)
         {
             var pool = KeyPool(cache);
-            foreach (var i in missing)
+            try
             {
-                issuer.Issue(PathOf(cache, i), Holder(i), Pin, SigningPassword, keys: pool[i % pool.Count]);
-                progress.Increment();
+                foreach (var i in missing)
+                {
+                    issuer.Issue(PathOf(cache, i), Holder(i), Pin, SigningPassword, keys: pool[i % pool.Count]);
+                    progress.Increment();
+                }
             }
-            foreach (var keys in pool)
+            finally
             {
-                keys.Authentication.Dispose();
-                keys.Signing.Dispose();
+                foreach (var keys in pool)
+                {
+                    keys.Authentication.Dispose();
+                    keys.Signing.Dispose();
+                }
             }
         }
         // Reading a card imports its two keys: on every core, as tens of thousands of cards take a while on one.

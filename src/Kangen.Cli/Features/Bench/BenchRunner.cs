@@ -30,6 +30,12 @@ internal abstract class BenchScenario : IAsyncDisposable
 }
 
 /// <summary>
+/// A scenario cannot go on for a reason the person running it can act on (the message says what, in ja / zh / en):
+/// the run ends with that message and exit code 1 instead of a stack trace.
+/// </summary>
+internal sealed class BenchAbortedException(string message) : Exception(message);
+
+/// <summary>
 /// Runs a <see cref="BenchScenario"/>: prepare and measure under progress bars, then the summary tables, the JSON
 /// results and the exit code (1 when any check failed).
 /// </summary>
@@ -40,6 +46,20 @@ internal static class BenchRunner
         Path.Combine("artifacts", "bench", $"{scenario}-{startedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.json");
 
     public static async Task<int> RunAsync(CliContext context, BenchScenario scenario, string? outPath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            return await RunScenarioAsync(context, scenario, outPath, cancellationToken);
+        }
+        catch (BenchAbortedException e)
+        {
+            context.Error(e.Message);
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static async Task<int> RunScenarioAsync(CliContext context, BenchScenario scenario, string? outPath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(scenario);

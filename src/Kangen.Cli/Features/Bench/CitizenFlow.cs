@@ -152,11 +152,11 @@ internal sealed class CitizenFlow(IReadOnlyList<HttpClient> replicas, BenchPhase
             }
         }
 
-        var challenge = await Gated("session challenge", () => Post("api/v1/challenges", new { purpose = "session" }), check: Has("challenge"));
+        var challenge = await Gated("session challenge", () => BenchApplication.Post("api/v1/challenges", new { purpose = "session" }), check: Has("challenge"));
         if (challenge?.Text("challenge") is not { } sessionChallenge)
             return outcome;
         var (certificate, signature) = card.Sign(Encoding.UTF8.GetBytes(sessionChallenge));
-        var session = await Gated("session", () => Post("api/v1/sessions", new
+        var session = await Gated("session", () => BenchApplication.Post("api/v1/sessions", new
         {
             challenge = sessionChallenge,
             certificate = Convert.ToBase64String(certificate),
@@ -166,31 +166,18 @@ internal sealed class CitizenFlow(IReadOnlyList<HttpClient> replicas, BenchPhase
             return outcome;
         try
         {
-            var verified = await Gated("verify account", () => Post("api/v1/applications/verify-account", new { service, fields, forChild = false }), token,
+            var verified = await Gated("verify account", () => BenchApplication.Post("api/v1/applications/verify-account", new { service, fields, forChild = false }), token,
                 Has("verification", "terms.version"));
             if (verified?.Text("verification") is not { } verification || verified.Text("terms.version") is not { } terms)
                 return outcome;
-            var applicationChallenge = await Gated("app challenge", () => Post("api/v1/challenges", new { purpose = "application" }), check: Has("challenge"));
+            var applicationChallenge = await Gated("app challenge", () => BenchApplication.Post("api/v1/challenges", new { purpose = "application" }), check: Has("challenge"));
             if (applicationChallenge?.Text("challenge") is not { } signedChallenge)
                 return outcome;
-            var statement = ApplicationStatement.Build(signedChallenge, campaign, forChild: false, [ProgramKind.CardAcquisition], service, terms,
-                verification, phoneLast4: null, childPresent: false);
-            var (_, applicationSignature) = card.Sign(ApplicationStatement.SignedBytes(statement));
-            var body = new
-            {
-                campaign,
-                programs = new[] { ProgramKind.CardAcquisition.ToCode() },
-                service,
-                termsVersion = terms,
-                verification,
-                challenge = signedChallenge,
-                card = new { certificate = Convert.ToBase64String(certificate), signature = Convert.ToBase64String(applicationSignature) },
-                childPresent = false,
-            };
+            var body = BenchApplication.Body(bytes => card.Sign(bytes), signedChallenge, campaign, service, terms, verification);
             var key = Guid.NewGuid().ToString("N");
             var application = await Gated("application", () =>
             {
-                var request = Post("api/v1/applications", body);
+                var request = BenchApplication.Post("api/v1/applications", body);
                 request.Headers.Add("Idempotency-Key", key);
                 return request;
             }, check: Has("applicationId"));
@@ -235,8 +222,6 @@ internal sealed class CitizenFlow(IReadOnlyList<HttpClient> replicas, BenchPhase
     /// <summary>A check that the answer carries these string properties (a dotted path reaches into an object).</summary>
     private static Func<JsonElement, string?> Has(params string[] properties) => body =>
         properties.FirstOrDefault(p => BenchReply.TextAt(body, p) is null) is { } missing ? $"the answer has no {missing}: {body.GetRawText()}" : null;
-
-    private static HttpRequestMessage Post(string path, object body) => new(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
 
     /// <summary>
     /// Sends one request and records it: a 2xx answer (that <paramref name="check"/> accepts) is a success, the queue's

@@ -4,10 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Kangen.Cli.Features.Demo;
 using Kangen.Platform.Features.Admission;
-using Kangen.Platform.Features.Campaigns;
-using Kangen.Platform.Features.Secrets;
-using Kangen.Platform.Features.Services;
-using Kangen.Platform.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -69,14 +65,14 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
 
     private Dictionary<string, string> Common => new()
     {
-        ["capacity"] = I(settings.Capacity),
-        ["factor"] = I(settings.Factor),
-        ["tickMilliseconds"] = I(settings.TickMilliseconds),
-        ["baselineCitizens"] = I(settings.BaselineCitizens),
-        ["rushCitizens"] = I(settings.RushCitizens),
+        ["capacity"] = BenchPlatform.I(settings.Capacity),
+        ["factor"] = BenchPlatform.I(settings.Factor),
+        ["tickMilliseconds"] = BenchPlatform.I(settings.TickMilliseconds),
+        ["baselineCitizens"] = BenchPlatform.I(settings.BaselineCitizens),
+        ["rushCitizens"] = BenchPlatform.I(settings.RushCitizens),
         ["admission"] = settings.Admission ? "on" : "off",
         ["storage"] = settings.Postgres is null ? "sqlite" : "postgres",
-        ["replicas"] = I(settings.Replicas),
+        ["replicas"] = BenchPlatform.I(settings.Replicas),
         ["service"] = Service,
         ["cardCache"] = CardCache,
     };
@@ -102,8 +98,8 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
         _platform = await BenchPlatform.StartAsync(context, PlatformFolder, CardCache, settings.Postgres, settings.Replicas, _staff,
         [
             "--Kangen:Admission:Enabled=" + (settings.Admission ? "true" : "false"),
-            "--Kangen:Admission:Capacity=" + I(settings.Capacity),
-            "--Kangen:Admission:TickMilliseconds=" + I(settings.TickMilliseconds),
+            "--Kangen:Admission:Capacity=" + BenchPlatform.I(settings.Capacity),
+            "--Kangen:Admission:TickMilliseconds=" + BenchPlatform.I(settings.TickMilliseconds),
         ], starting, cancellationToken);
         _campaign = Platform.Campaign;
         _accounts = Platform.Accounts(Service, total);
@@ -298,5 +294,4 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
 
     private static double Seconds(long ticks) => Math.Round(TimeSpan.FromTicks(ticks).TotalSeconds, 2);
 
-    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -12,10 +12,10 @@ internal readonly record struct WriteGateTally(long Entries, double HeldSeconds,
 }
 
 /// <summary>
-/// Listens to the SQLite write gate of the platforms hosted in this process (<see cref="WriteGate.HeldInstrument"/>):
-/// every write is serial inside it, so the time it is held per request is the bound of the write rate, and the share
-/// of a phase it was held says how saturated the writer was. Reads the platform's own instruments, as an operator's
-/// OpenTelemetry collector would.
+/// Listens to the SQLite write gate of one hosted platform (<see cref="WriteGate.HeldInstrument"/>): every write is
+/// serial inside it, so the time it is held per request is the bound of the write rate, and the share of a phase it was
+/// held says how saturated the writer was. Reads the platform's own instruments, as an operator's OpenTelemetry
+/// collector would, and only that platform's: other hosts in the process (tests) record on meters of the same name.
 /// </summary>
 internal sealed class WriteGateWatch : IDisposable
 {
@@ -23,11 +23,13 @@ internal sealed class WriteGateWatch : IDisposable
     private readonly Lock _gate = new();
     private WriteGateTally _tally;
 
-    public WriteGateWatch()
+    /// <param name="meters">The platform's meter factory (its meters' scope).</param>
+    public WriteGateWatch(IMeterFactory meters)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == PlatformMetrics.MeterName && instrument.Name is WriteGate.HeldInstrument or WriteGate.WaitInstrument)
+            if (instrument.Meter.Scope == meters && instrument.Meter.Name == PlatformMetrics.MeterName
+                && instrument.Name is WriteGate.HeldInstrument or WriteGate.WaitInstrument)
                 listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<double>((instrument, seconds, _, _) =>

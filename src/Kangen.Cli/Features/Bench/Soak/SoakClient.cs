@@ -222,8 +222,6 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
                 _inFlight[replica]--;
         }
     }
-
-    public static HttpRequestMessage Post(string path, object body) => new(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
 }
 
 /// <summary>A citizen of a fault: a card and the account fields typed in.</summary>
@@ -264,11 +262,11 @@ internal static class CitizenSteps
         string? token = null;
         for (var attempt = 0; attempt < 5 && token is null; attempt++)
         {
-            var challenge = await client.SendAsync("session challenge", replica, () => SoakClient.Post("api/v1/challenges", new { purpose = "session" }));
+            var challenge = await client.SendAsync("session challenge", replica, () => BenchApplication.Post("api/v1/challenges", new { purpose = "session" }));
             if (challenge.Text("challenge") is not { } text)
                 return Unexpected(client, "session challenge", challenge);
             var (certificate, signature) = citizen.Sign(Encoding.UTF8.GetBytes(text));
-            var session = await client.SendAsync("session", replica + 1, () => SoakClient.Post("api/v1/sessions", new
+            var session = await client.SendAsync("session", replica + 1, () => BenchApplication.Post("api/v1/sessions", new
             {
                 challenge = text,
                 certificate = Convert.ToBase64String(certificate),
@@ -284,7 +282,7 @@ internal static class CitizenSteps
         if (token is null)
             return null;
         var verified = await client.SendAsync("verify account", replica + 2,
-            () => SoakClient.Post("api/v1/applications/verify-account", new { service = SoakEnvironment.Service, fields = citizen.Fields, forChild = false }), bearer: token);
+            () => BenchApplication.Post("api/v1/applications/verify-account", new { service = SoakEnvironment.Service, fields = citizen.Fields, forChild = false }), bearer: token);
         if (verified.Text("verification") is not { } verification || verified.Text("terms.version") is not { } terms)
             return Unexpected(client, "verify account", verified);
         return new PreparedApplication(citizen, token, verification, terms);
@@ -298,29 +296,17 @@ internal static class CitizenSteps
     public static async Task<Submission> SubmitAsync(SoakClient client, PreparedApplication prepared, string campaign, int replica, string idempotencyKey,
         IReadOnlyCollection<string>? refusals = null)
     {
-        var challenge = await client.SendAsync("app challenge", replica, () => SoakClient.Post("api/v1/challenges", new { purpose = "application" }));
+        var challenge = await client.SendAsync("app challenge", replica, () => BenchApplication.Post("api/v1/challenges", new { purpose = "application" }));
         if (challenge.Text("challenge") is not { } signedChallenge)
         {
             Unexpected(client, "app challenge", challenge);
             return new Submission(null, challenge.Code ?? FaultTally.NoAnswer);
         }
-        var statement = ApplicationStatement.Build(signedChallenge, campaign, forChild: false, [ProgramKind.CardAcquisition], SoakEnvironment.Service,
-            prepared.Terms, prepared.Verification, phoneLast4: null, childPresent: false);
-        var (certificate, signature) = prepared.Citizen.Sign(ApplicationStatement.SignedBytes(statement));
-        var body = new
-        {
-            campaign,
-            programs = new[] { ProgramKind.CardAcquisition.ToCode() },
-            service = SoakEnvironment.Service,
-            termsVersion = prepared.Terms,
-            verification = prepared.Verification,
-            challenge = signedChallenge,
-            card = new { certificate = Convert.ToBase64String(certificate), signature = Convert.ToBase64String(signature) },
-            childPresent = false,
-        };
+        var body = BenchApplication.Body(bytes => prepared.Citizen.Sign(bytes), signedChallenge, campaign, SoakEnvironment.Service, prepared.Terms,
+            prepared.Verification);
         var reply = await client.SendAsync("application", replica, () =>
         {
-            var request = SoakClient.Post("api/v1/applications", body);
+            var request = BenchApplication.Post("api/v1/applications", body);
             request.Headers.Add("Idempotency-Key", idempotencyKey);
             return request;
         }, bearer: prepared.Token);
