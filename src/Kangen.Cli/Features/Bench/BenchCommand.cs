@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kangen.Cli.Features.Bench.Limits;
 using Kangen.Cli.Features.Bench.Soak;
 using Kangen.Cli.Features.Card;
 
@@ -16,13 +17,14 @@ public static class BenchCommand
         var command = new Command("bench", "Load scenarios against the platform hosted in this process over loopback HTTP: progress, a summary table and JSON results.");
         command.Subcommands.Add(Rush(context));
         command.Subcommands.Add(Soak(context));
+        command.Subcommands.Add(LimitsCommand.Create(context, OutOption()));
         return command;
     }
 
     /// <summary>The bench folder of a data folder: the card cache and the platform data of a run.</summary>
     internal static string Folder(string data) => Path.Combine(Path.GetFullPath(data), "bench");
 
-    private static Option<string?> OutOption() => new("--out")
+    internal static Option<string?> OutOption() => new("--out")
     {
         Description = "Where the JSON results go (default artifacts/bench/<scenario>-<UTC time>.json).",
     };
@@ -63,8 +65,12 @@ public static class BenchCommand
         {
             capacity, factor, tick, noAdmission, replicas, postgres, data, output,
         };
+        var limits = new LimitsOptions();
+        limits.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (!limits.Valid(context, parse))
+                return ExitCodes.Usage;
             var settings = new RushSettings(parse.GetValue(capacity), parse.GetValue(factor), parse.GetValue(tick),
                 Folder(CardCli.DataDirectory(parse, data)), !parse.GetValue(noAdmission), parse.GetValue(replicas),
                 parse.GetValue(postgres) is { Length: > 0 } server ? server : null);
@@ -79,7 +85,7 @@ public static class BenchCommand
                     "--replicas must be at least 1, and 2 or more need --postgres (an SQLite file is served by one process only).");
                 return ExitCodes.Usage;
             }
-            return await BenchRunner.RunAsync(context, new RushScenario(context, settings), parse.GetValue(output), cancellationToken);
+            return await BenchRunner.RunAsync(context, new RushScenario(context, settings), parse.GetValue(output), limits.Read(parse, settings.Folder), cancellationToken);
         });
         return command;
     }
@@ -132,8 +138,12 @@ public static class BenchCommand
         {
             minutes, citizens, replicas, workers, postgres, restart, only, data, output,
         };
+        var limits = new LimitsOptions();
+        limits.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (!limits.Valid(context, parse))
+                return ExitCodes.Usage;
             var names = parse.GetValue(only) ?? [];
             var unknown = names.Where(n => Fault.All.All(f => f.Name != n)).ToList();
             if (parse.GetValue(minutes) < 0 || parse.GetValue(citizens) < 2 || parse.GetValue(replicas) < 1 || parse.GetValue(workers) < 1 || unknown.Count > 0)
@@ -147,7 +157,8 @@ public static class BenchCommand
                 parse.GetValue(postgres) is { Length: > 0 } server ? server : null,
                 parse.GetValue(restart) is { Length: > 0 } shell ? shell : null,
                 parse.GetValue(citizens), parse.GetValue(replicas), parse.GetValue(workers));
-            return await BenchRunner.RunAsync(context, new SoakScenario(context, settings, parse.GetValue(minutes), names), parse.GetValue(output), cancellationToken);
+            return await BenchRunner.RunAsync(context, new SoakScenario(context, settings, parse.GetValue(minutes), names), parse.GetValue(output),
+                limits.Read(parse, settings.Folder), cancellationToken);
         });
         return command;
     }

@@ -135,7 +135,7 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
             var site = await DemoPlatform.StartAsync(context, PlatformFolder, "http://127.0.0.1:0", _staff,
                 replica == 0 ? platformSettings : [.. platformSettings, "--Kangen:Storage:MigrateOnStart=false"], cancellationToken);
             _sites.Add(site);
-            _clients.Add(new HttpClient { BaseAddress = new Uri(site.Url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) });
+            _clients.Add(BenchHttp.Client(site.Url));
             starting.Increment();
         }
         _campaign = Site.Platform.Services.GetRequiredService<CampaignProvider>().At(context.Time.GetUtcNow()).Id.Value;

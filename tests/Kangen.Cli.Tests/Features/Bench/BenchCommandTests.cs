@@ -16,7 +16,7 @@ public sealed class BenchCommandTests : IDisposable
     public async Task A_rush_at_three_times_capacity_serves_everyone_in_ticket_order_without_errors()
     {
         var (code, output) = await CliRun.RunAsync(TimeProvider.System,
-            "bench", "rush", "--capacity", "3", "--factor", "3", "--tick-ms", "200", "--data", _data, "--out", Out);
+            "bench", "rush", "--capacity", "3", "--factor", "3", "--tick-ms", "200", "--no-limits", "--data", _data, "--out", Out);
 
         Assert.True(code == ExitCodes.Ok, output);
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Out));
@@ -51,7 +51,7 @@ public sealed class BenchCommandTests : IDisposable
     public async Task Without_admission_control_the_same_rush_applies_at_once_and_has_no_queue()
     {
         var (code, output) = await CliRun.RunAsync(TimeProvider.System,
-            "bench", "rush", "--capacity", "2", "--factor", "2", "--no-admission", "--data", _data, "--out", Out);
+            "bench", "rush", "--capacity", "2", "--factor", "2", "--no-admission", "--no-limits", "--data", _data, "--out", Out);
 
         Assert.True(code == ExitCodes.Ok, output);
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Out));
@@ -83,7 +83,7 @@ public sealed class BenchCommandTests : IDisposable
 
         var (code, output) = await CliRun.RunAsync(TimeProvider.System,
             "bench", "rush", "--capacity", "3", "--factor", "3", "--tick-ms", "200", "--replicas", "3", "--postgres", server,
-            "--data", _data, "--out", Out);
+            "--no-limits", "--data", _data, "--out", Out);
 
         Assert.True(code == ExitCodes.Ok, output);
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Out));
