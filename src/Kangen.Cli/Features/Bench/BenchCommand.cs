@@ -2,6 +2,7 @@ using System.CommandLine;
 using Kangen.Cli.Features.Bench.Limits;
 using Kangen.Cli.Features.Bench.Soak;
 using Kangen.Cli.Features.Bench.Spots;
+using Kangen.Cli.Features.Bench.Status;
 using Kangen.Cli.Features.Card;
 
 namespace Kangen.Cli.Features.Bench;
@@ -20,6 +21,7 @@ public static class BenchCommand
         command.Subcommands.Add(Soak(context));
         command.Subcommands.Add(LimitsCommand.Create(context, OutOption()));
         command.Subcommands.Add(SpotsCommand.Create(context, OutOption()));
+        command.Subcommands.Add(StatusCommand.Create(context, OutOption()));
         return command;
     }
 
