@@ -1,0 +1,74 @@
+extern alias platform;
+
+using System.Globalization;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using BenchmarkDotNet.Attributes;
+using Kangen.SmartCard;
+using platform::Kangen.Platform.Features.Identity.Certificates;
+
+namespace Kangen.Benchmarks;
+
+/// <summary>
+/// The revocation check of every authentication (<see cref="TrustStore.IsRevoked"/>) with 0 and 1,000,000 serials on the
+/// CRL in force. DESIGN.md: the cost of authentication must not grow with the number of revoked certificates, so the
+/// two columns must read the same (a set lookup), for a serial that is on the list and one that is not.
+/// </summary>
+[MemoryDiagnoser]
+public class RevocationBenchmarks
+{
+    private string _directory = "";
+    private TrustStore _trust = null!;
+    private string _revoked = "";
+    private string _valid = "";
+
+    /// <summary>Serials on the CRL in force.</summary>
+    [Params(0, 1_000_000)]
+    public int Revoked { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _directory = Directory.CreateTempSubdirectory("kangen-bench-revocation-").FullName;
+        X509Certificate2 anchor;
+        using (var issuer = CardIssuer.Open(_directory))
+            anchor = issuer.AuthenticationCaCertificate;
+        using var caKey = RSA.Create();
+        caKey.ImportFromPem(File.ReadAllText(Path.Combine(_directory, "issuer", "private", "auth-ca.key")));
+        using var ca = anchor.CopyWithPrivateKey(caKey);
+
+        var crl = new CertificateRevocationListBuilder();
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < Revoked; i++)
+            crl.AddEntry(Serial(i), now, X509RevocationReason.KeyCompromise);
+        var crlPath = Path.Combine(_directory, "auth.crl");
+        File.WriteAllBytes(crlPath, crl.Build(ca, BigInteger.One, now.AddDays(7), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1, now));
+
+        _trust = TrustStore.Create([anchor], TimeProvider.System);
+        _trust.AddCrlSource(crlPath);
+        var refresh = _trust.Refresh();
+        if (!refresh.Succeeded || _trust.RevokedCount != Revoked)
+            throw new InvalidOperationException("Benchmark setup: the CRL did not load: " + string.Join("; ", refresh.Problems));
+        // A serial from the middle of the list, and one of the same shape that is not on it.
+        _revoked = Convert.ToHexString(Serial(Revoked / 2));
+        _valid = Convert.ToHexString(Serial(Revoked + 12_345));
+        if (_trust.IsRevoked(_revoked) != Revoked > 0 || _trust.IsRevoked(_valid))
+            throw new InvalidOperationException("Benchmark setup: the serials are not written the way the trust store reads them.");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => Directory.Delete(_directory, recursive: true);
+
+    // Card-like serials: 9 bytes, leading byte non-zero.
+    private static byte[] Serial(int i) =>
+        BigInteger.Parse("7" + i.ToString("D20", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture).ToByteArray(isUnsigned: true, isBigEndian: true);
+
+    /// <summary>The usual case: the card's serial is not revoked.</summary>
+    [Benchmark]
+    public bool NotRevoked() => _trust.IsRevoked(_valid);
+
+    /// <summary>A revoked serial (with 0 revoked, the same lookup missing).</summary>
+    [Benchmark]
+    public bool RevokedSerial() => _trust.IsRevoked(_revoked);
+}
