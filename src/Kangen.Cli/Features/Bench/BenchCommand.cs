@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Kangen.Cli.Features.Bench.Limits;
 using Kangen.Cli.Features.Bench.Soak;
+using Kangen.Cli.Features.Bench.Spots;
+using Kangen.Cli.Features.Bench.Status;
 using Kangen.Cli.Features.Card;
 
 namespace Kangen.Cli.Features.Bench;
@@ -17,13 +20,16 @@ public static class BenchCommand
         command.Subcommands.Add(Apply(context));
         command.Subcommands.Add(Rush(context));
         command.Subcommands.Add(Soak(context));
+        command.Subcommands.Add(LimitsCommand.Create(context, OutOption()));
+        command.Subcommands.Add(SpotsCommand.Create(context, OutOption()));
+        command.Subcommands.Add(StatusCommand.Create(context, OutOption()));
         return command;
     }
 
     /// <summary>The bench folder of a data folder: the card cache and the platform data of a run.</summary>
     internal static string Folder(string data) => Path.Combine(Path.GetFullPath(data), "bench");
 
-    private static Option<string?> OutOption() => new("--out")
+    internal static Option<string?> OutOption() => new("--out")
     {
         Description = "Where the JSON results go (default artifacts/bench/<scenario>-<UTC time>.json).",
     };
@@ -55,8 +61,12 @@ public static class BenchCommand
         {
             citizens, workers, postgres, data, output,
         };
+        var limits = new LimitsOptions();
+        limits.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (!limits.Valid(context, parse))
+                return ExitCodes.Usage;
             if (parse.GetValue(citizens) < 1 || parse.GetValue(workers) < 1)
             {
                 context.Error("--citizens と --workers は 1 以上 / --citizens 和 --workers 至少为 1 / --citizens and --workers must be at least 1.");
@@ -64,7 +74,7 @@ public static class BenchCommand
             }
             var settings = new ApplySettings(parse.GetValue(citizens), parse.GetValue(workers), Folder(CardCli.DataDirectory(parse, data)),
                 parse.GetValue(postgres) is { Length: > 0 } server ? server : null);
-            return await BenchRunner.RunAsync(context, new ApplyScenario(context, settings), parse.GetValue(output), cancellationToken);
+            return await BenchRunner.RunAsync(context, new ApplyScenario(context, settings), parse.GetValue(output), limits.Read(parse, settings.Folder), cancellationToken);
         });
         return command;
     }
@@ -102,8 +112,12 @@ public static class BenchCommand
         {
             capacity, factor, tick, noAdmission, replicas, postgres, data, output,
         };
+        var limits = new LimitsOptions();
+        limits.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (!limits.Valid(context, parse))
+                return ExitCodes.Usage;
             var settings = new RushSettings(parse.GetValue(capacity), parse.GetValue(factor), parse.GetValue(tick),
                 Folder(CardCli.DataDirectory(parse, data)), !parse.GetValue(noAdmission), parse.GetValue(replicas),
                 parse.GetValue(postgres) is { Length: > 0 } server ? server : null);
@@ -118,7 +132,7 @@ public static class BenchCommand
                     "--replicas must be at least 1, and 2 or more need --postgres (an SQLite file is served by one process only).");
                 return ExitCodes.Usage;
             }
-            return await BenchRunner.RunAsync(context, new RushScenario(context, settings), parse.GetValue(output), cancellationToken);
+            return await BenchRunner.RunAsync(context, new RushScenario(context, settings), parse.GetValue(output), limits.Read(parse, settings.Folder), cancellationToken);
         });
         return command;
     }
@@ -171,8 +185,12 @@ public static class BenchCommand
         {
             minutes, citizens, replicas, workers, postgres, restart, only, data, output,
         };
+        var limits = new LimitsOptions();
+        limits.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (!limits.Valid(context, parse))
+                return ExitCodes.Usage;
             var names = parse.GetValue(only) ?? [];
             var unknown = names.Where(n => Fault.All.All(f => f.Name != n)).ToList();
             if (parse.GetValue(minutes) < 0 || parse.GetValue(citizens) < 2 || parse.GetValue(replicas) < 1 || parse.GetValue(workers) < 1 || unknown.Count > 0)
@@ -186,7 +204,8 @@ public static class BenchCommand
                 parse.GetValue(postgres) is { Length: > 0 } server ? server : null,
                 parse.GetValue(restart) is { Length: > 0 } shell ? shell : null,
                 parse.GetValue(citizens), parse.GetValue(replicas), parse.GetValue(workers));
-            return await BenchRunner.RunAsync(context, new SoakScenario(context, settings, parse.GetValue(minutes), names), parse.GetValue(output), cancellationToken);
+            return await BenchRunner.RunAsync(context, new SoakScenario(context, settings, parse.GetValue(minutes), names), parse.GetValue(output),
+                limits.Read(parse, settings.Folder), cancellationToken);
         });
         return command;
     }

@@ -26,6 +26,24 @@ internal static class BenchLoad
         Func<long, CancellationToken, Task<BenchOutcome>> send, BenchCounter? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(phase);
+        await LoopAsync(phase, operation, workers, i => i < count, send, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The same loop, for a time instead of a count: workers take no new request once <paramref name="duration"/> has
+    /// passed since the call (the requests under way finish and are recorded), as the machine-limit probes run.
+    /// </summary>
+    public static Task RunForAsync(BenchPhase phase, string operation, int workers, TimeSpan duration,
+        Func<long, CancellationToken, Task<BenchOutcome>> send, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(phase);
+        var started = phase.Time.GetTimestamp();
+        return LoopAsync(phase, operation, workers, _ => phase.Time.GetElapsedTime(started) < duration, send, null, cancellationToken);
+    }
+
+    private static async Task LoopAsync(BenchPhase phase, string operation, int workers, Func<long, bool> more,
+        Func<long, CancellationToken, Task<BenchOutcome>> send, BenchCounter? progress, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(send);
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         var next = -1L;
@@ -35,7 +53,7 @@ internal static class BenchLoad
             // Each worker on its own task from the start, so they really run at once.
             await Task.Yield();
             long i;
-            while ((i = Interlocked.Increment(ref next)) < count)
+            while (more(i = Interlocked.Increment(ref next)))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var sent = time.GetTimestamp();

@@ -76,7 +76,7 @@ internal sealed class BenchPlatform : IAsyncDisposable
                 var site = await DemoPlatform.StartAsync(context, folder, "http://127.0.0.1:0", staff,
                     replica == 0 ? arguments : [.. arguments, "--Kangen:Storage:MigrateOnStart=false"], cancellationToken);
                 platform._sites.Add(site);
-                platform._clients.Add(new HttpClient { BaseAddress = new Uri(site.Url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) });
+                platform._clients.Add(BenchHttp.Client(site.Url));
                 starting.Increment();
             }
             return platform;

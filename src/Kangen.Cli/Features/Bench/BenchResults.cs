@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Kangen.Cli.Features.Bench.Limits;
 using Spectre.Console;
 
 namespace Kangen.Cli.Features.Bench;
@@ -13,7 +14,22 @@ internal sealed record OperationResult(string Operation, long Requests, double T
 internal sealed record PhaseResult(string Phase, double DurationSeconds, IReadOnlyList<OperationResult> Operations, IReadOnlyList<string> ErrorSamples);
 
 /// <summary>A figure a scenario reports besides latencies (a wait time, a rate, a count).</summary>
-internal sealed record BenchFigure(string Name, double Value, string Unit, string Description);
+/// <param name="Limit">
+/// The name of the <see cref="MachineLimit"/> the figure is compared to (a rate of requests against the trivial
+/// endpoint's, say), or null.
+/// </param>
+/// <param name="Ratio">The figure divided by that limit as measured in the same run; set by the runner, null without limits.</param>
+internal sealed record BenchFigure(string Name, double Value, string Unit, string Description, string? Limit = null, double? Ratio = null)
+{
+    /// <summary>This figure with its ratio to its limit among <paramref name="limits"/> (unchanged when it names none or it was not measured).</summary>
+    public BenchFigure ComparedTo(IReadOnlyList<MachineLimit> limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        return Limit is not null && limits.FirstOrDefault(l => l.Name == Limit) is { Value: > 0 } limit
+            ? this with { Ratio = Math.Round(Value / limit.Value, 3) }
+            : this;
+    }
+}
 
 /// <summary>A pass/fail condition of a scenario: the measured value against the expected one.</summary>
 internal sealed record BenchCheck(string Name, long Actual, long Expected, bool Passed, string Description);
@@ -28,7 +44,8 @@ internal sealed record BenchMachine(int ProcessorCount, string Os, string Runtim
 /// <summary>The JSON results of a <c>kangen bench</c> run (<c>--out</c>).</summary>
 internal sealed record BenchResult(
     string Scenario, DateTimeOffset StartedAt, BenchMachine Machine, IReadOnlyDictionary<string, string> Parameters,
-    IReadOnlyList<PhaseResult> Phases, IReadOnlyList<BenchFigure> Figures, IReadOnlyList<BenchCheck> Checks)
+    IReadOnlyList<PhaseResult> Phases, IReadOnlyList<BenchFigure> Figures, IReadOnlyList<BenchCheck> Checks,
+    IReadOnlyList<MachineLimit> Limits)
 {
     /// <summary>True when every check passed.</summary>
     public bool Passed => Checks.All(c => c.Passed);
@@ -79,10 +96,22 @@ internal sealed record BenchResult(
         if (Figures.Count > 0)
         {
             var figures = new Table().Title("Figures / 指標 / 指标").Border(TableBorder.Rounded)
-                .AddColumn("Figure").AddColumn(new TableColumn("Value").RightAligned()).AddColumn("Unit");
+                .AddColumn("Figure").AddColumn(new TableColumn("Value").RightAligned()).AddColumn("Unit")
+                .AddColumn("Machine limit").AddColumn(new TableColumn("Ratio").RightAligned());
             foreach (var f in Figures)
-                figures.AddRow(Markup.Escape(f.Name), N(f.Value, "0.##"), Markup.Escape(f.Unit));
+                figures.AddRow(Markup.Escape(f.Name), N(f.Value, "0.##"), Markup.Escape(f.Unit), Markup.Escape(f.Limit ?? ""), f.Ratio is { } r ? N(r, "0.000") : "");
             console.Write(figures);
+        }
+        if (Limits.Count > 0)
+        {
+            var limits = new Table().Title("Machine limits, measured in this run / この実行で計測したマシンの限界 / 本次运行测得的机器极限").Border(TableBorder.Rounded)
+                .AddColumn("Limit").AddColumn(new TableColumn("Value").RightAligned()).AddColumn("Unit")
+                .AddColumn(new TableColumn("Operations").RightAligned()).AddColumn(new TableColumn("Seconds").RightAligned())
+                .AddColumn(new TableColumn("Errors").RightAligned());
+            foreach (var l in Limits)
+                limits.AddRow(Markup.Escape(l.Name), N(l.Value, "0.#"), Markup.Escape(l.Unit), N(l.Operations), N(l.Seconds, "0.00"),
+                    l.Errors == 0 ? "0" : $"[red]{N(l.Errors)}[/]");
+            console.Write(limits);
         }
         var checks = new Table().Title("Checks / 検証 / 检查").Border(TableBorder.Rounded)
             .AddColumn("Check").AddColumn(new TableColumn("Actual").RightAligned()).AddColumn(new TableColumn("Expected").RightAligned())

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kangen.Cli.Features.Bench.Limits;
 using Spectre.Console;
 
 namespace Kangen.Cli.Features.Bench;
@@ -45,12 +46,18 @@ internal static class BenchRunner
     public static string DefaultOut(string scenario, DateTimeOffset startedAt) =>
         Path.Combine("artifacts", "bench", $"{scenario}-{startedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.json");
 
-    public static async Task<int> RunAsync(CliContext context, BenchScenario scenario, string? outPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Prepares and measures <paramref name="scenario"/>, judges it, then (unless <paramref name="limits"/> is null) measures
+    /// the machine's limits in the same process, after the scenario's host has stopped, so its figures can be read against
+    /// what this machine did at that moment.
+    /// </summary>
+    public static async Task<int> RunAsync(CliContext context, BenchScenario scenario, string? outPath, LimitsSettings? limits,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         try
         {
-            return await RunScenarioAsync(context, scenario, outPath, cancellationToken);
+            return await RunScenarioAsync(context, scenario, outPath, limits, cancellationToken);
         }
         catch (BenchAbortedException e)
         {
@@ -59,9 +66,9 @@ internal static class BenchRunner
         }
     }
 
-    private static async Task<int> RunScenarioAsync(CliContext context, BenchScenario scenario, string? outPath, CancellationToken cancellationToken)
+    private static async Task<int> RunScenarioAsync(CliContext context, BenchScenario scenario, string? outPath, LimitsSettings? limits,
+        CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(scenario);
         var console = context.Console;
         var startedAt = context.Time.GetUtcNow();
@@ -76,7 +83,20 @@ internal static class BenchRunner
             var phases = await WithProgressAsync(context, progress => scenario.MeasureAsync(progress, cancellationToken));
             var (figures, checks) = await scenario.JudgeAsync(phases, cancellationToken);
             result = new BenchResult(scenario.Name, startedAt, BenchMachine.Current(), scenario.Parameters,
-                [.. phases.Select(p => p.Summarise())], figures, checks);
+                [.. phases.Select(p => p.Summarise())], figures, checks, []);
+        }
+        if (limits is not null)
+        {
+            console.Write(new Rule($"[bold]kangen bench {scenario.Name}[/]: machine limits / マシンの限界 / 机器极限").LeftJustified());
+            var measured = await WithProgressAsync(context, progress => MachineLimits.MeasureAsync(limits, context.Time, progress, cancellationToken));
+            var sound = measured.Count(l => l.Value > 0 && l.Errors == 0);
+            result = result with
+            {
+                Limits = measured,
+                Figures = [.. result.Figures.Select(f => f.ComparedTo(measured))],
+                Checks = [.. result.Checks, new BenchCheck("machine limits", sound, measured.Count, sound == measured.Count,
+                    "Machine-limit probes that measured a positive rate without an error (the ratios are meaningless otherwise)")],
+            };
         }
         result.Render(console);
         result.Write(path);

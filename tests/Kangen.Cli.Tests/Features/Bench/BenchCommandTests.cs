@@ -17,10 +17,15 @@ public sealed class BenchCommandTests : IDisposable
     public async Task Applications_from_distinct_citizens_are_each_recorded_once_with_an_intact_audit_chain()
     {
         var (code, output) = await CliRun.RunAsync(TimeProvider.System,
-            "bench", "apply", "--citizens", "12", "--workers", "4", "--data", _data, "--out", Out);
+            "bench", "apply", "--citizens", "12", "--workers", "4", "--limit-seconds", "1", "--data", _data, "--out", Out);
 
         Assert.True(code == ExitCodes.Ok, output);
         await AssertAppliedAsync(12, "sqlite");
+        // Measured against the bare endpoint (one verification, one insert) of the same run: the target is 3/4 of it.
+        using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Out));
+        var applications = results.RootElement.GetProperty("figures").EnumerateArray().Single(f => f.GetProperty("name").GetString() == "applications/s");
+        Assert.Equal("bare endpoint", applications.GetProperty("limit").GetString());
+        Assert.True(applications.GetProperty("ratio").GetDouble() > 0);
     }
 
     [Fact]
@@ -29,7 +34,7 @@ public sealed class BenchCommandTests : IDisposable
         var server = PostgresServer;
 
         var (code, output) = await CliRun.RunAsync(TimeProvider.System,
-            "bench", "apply", "--citizens", "6", "--workers", "3", "--postgres", server, "--data", _data, "--out", Out);
+            "bench", "apply", "--citizens", "6", "--workers", "3", "--postgres", server, "--no-limits", "--data", _data, "--out", Out);
 
         Assert.True(code == ExitCodes.Ok, output);
         var database = await AssertAppliedAsync(6, "postgres");
@@ -96,7 +101,7 @@ public sealed class BenchCommandTests : IDisposable
     public async Task A_rush_at_three_times_capacity_serves_everyone_in_ticket_order_without_errors()
     {
         var (code, output) = await CliRun.RunAsync(TimeProvider.System,
-            "bench", "rush", "--capacity", "3", "--factor", "3", "--tick-ms", "200", "--data", _data, "--out", Out);
+            "bench", "rush", "--capacity", "3", "--factor", "3", "--tick-ms", "200", "--no-limits", "--data", _data, "--out", Out);
 
         Assert.True(code == ExitCodes.Ok, output);
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Out));
@@ -131,7 +136,7 @@ public sealed class BenchCommandTests : IDisposable
     public async Task Without_admission_control_the_same_rush_applies_at_once_and_has_no_queue()
     {
         var (code, output) = await CliRun.RunAsync(TimeProvider.System,
-            "bench", "rush", "--capacity", "2", "--factor", "2", "--no-admission", "--data", _data, "--out", Out);
+            "bench", "rush", "--capacity", "2", "--factor", "2", "--no-admission", "--no-limits", "--data", _data, "--out", Out);
 
         Assert.True(code == ExitCodes.Ok, output);
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Out));
@@ -163,7 +168,7 @@ public sealed class BenchCommandTests : IDisposable
 
         var (code, output) = await CliRun.RunAsync(TimeProvider.System,
             "bench", "rush", "--capacity", "3", "--factor", "3", "--tick-ms", "200", "--replicas", "3", "--postgres", server,
-            "--data", _data, "--out", Out);
+            "--no-limits", "--data", _data, "--out", Out);
 
         Assert.True(code == ExitCodes.Ok, output);
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Out));
