@@ -16,6 +16,7 @@ public static class BenchCommand
         var command = new Command("bench", "Load scenarios against the platform hosted in this process over loopback HTTP: progress, a summary table and JSON results.");
         command.Subcommands.Add(Rush(context));
         command.Subcommands.Add(Soak(context));
+        command.Subcommands.Add(Generate.GenerateCommand.Create(context));
         return command;
     }
 
