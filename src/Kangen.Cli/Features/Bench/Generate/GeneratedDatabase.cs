@@ -7,7 +7,7 @@ namespace Kangen.Cli.Features.Bench.Generate;
 
 /// <summary>
 /// Where a generated database lives: a platform data folder (<c>&lt;data&gt;/bench/generated/&lt;name&gt;</c>, holding the
-/// SQLite file and the key file its service IDs are sealed with) and, with PostgreSQL, a database
+/// SQLite file and the key file its service IDs are sealed with; <c>&lt;name&gt;.pg</c> for PostgreSQL) and, with PostgreSQL, a database
 /// <c>kangen_gen_&lt;name&gt;</c> on the given server. A named one is kept, so a 10-million-people database is generated
 /// once and reused; an unnamed one (a scenario's own) is removed when disposed.
 /// </summary>
@@ -53,7 +53,12 @@ internal sealed partial class GeneratedDatabase : IAsyncDisposable
     [GeneratedRegex("^[a-z0-9_]{1,40}$")]
     public static partial Regex NamePattern();
 
-    public static string FolderOf(string benchFolder, string name) => Path.Combine(benchFolder, "generated", name);
+    /// <summary>
+    /// The data folder of a generated database: <c>generated/&lt;name&gt;</c> for SQLite, <c>generated/&lt;name&gt;.pg</c> for
+    /// PostgreSQL (its key file), so an SQLite and a PostgreSQL database of the same name never share (or drop) a folder.
+    /// </summary>
+    public static string FolderOf(string benchFolder, string name, bool postgres = false) =>
+        Path.Combine(benchFolder, "generated", postgres ? name + ".pg" : name);
 
     /// <summary>
     /// Finds or prepares the place of <paramref name="name"/> (null: a fresh one removed at the end). Whether it already
@@ -66,7 +71,7 @@ internal sealed partial class GeneratedDatabase : IAsyncDisposable
         name ??= "run_" + Guid.NewGuid().ToString("N")[..12];
         if (!NamePattern().IsMatch(name))
             return (null, false, $"--name must be 1 to 40 of a-z, 0-9 and _, not '{name}'");
-        var folder = FolderOf(benchFolder, name);
+        var folder = FolderOf(benchFolder, name, postgres: server is not null);
         if (server is null)
         {
             var file = Path.Combine(folder, "kangen.db");
