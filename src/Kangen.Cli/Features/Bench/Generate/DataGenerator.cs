@@ -96,7 +96,11 @@ internal static class DataGenerator
                         batch.People = count;
                         // Synchronous write into a bounded channel: the producer waits while two batches are queued.
                         while (!batches.Writer.TryWrite(batch))
-                            batches.Writer.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
+                        {
+                            // False once the writer gave up (its error is the one reported): stop making rows.
+                            if (!batches.Writer.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+                                return;
+                        }
                     }
                     batches.Writer.Complete();
                 }
@@ -106,13 +110,21 @@ internal static class DataGenerator
                     throw;
                 }
             }, cancellationToken);
-            await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken))
+            try
             {
-                await sink.WriteAsync(batch, cancellationToken);
-                foreach (var type in GeneratedBatch.Order)
-                    perTable[type] += batch.Rows(type).Count;
-                rows += batch.RowCount;
-                progress?.Add(batch.People);
+                await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken))
+                {
+                    await sink.WriteAsync(batch, cancellationToken);
+                    foreach (var type in GeneratedBatch.Order)
+                        perTable[type] += batch.Rows(type).Count;
+                    rows += batch.RowCount;
+                    progress?.Add(batch.People);
+                }
+            }
+            finally
+            {
+                // A failed write must not leave the producer waiting for room forever.
+                batches.Writer.TryComplete();
             }
             await producing;
             watch.Stop();
