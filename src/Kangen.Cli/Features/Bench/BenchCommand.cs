@@ -23,6 +23,9 @@ public static class BenchCommand
         command.Subcommands.Add(LimitsCommand.Create(context, OutOption()));
         command.Subcommands.Add(SpotsCommand.Create(context, OutOption()));
         command.Subcommands.Add(StatusCommand.Create(context, OutOption()));
+        command.Subcommands.Add(Generate.GenerateCommand.Create(context));
+        command.Subcommands.Add(Grants.GrantsCommand.Create(context));
+        command.Subcommands.Add(Feed.FeedCommand.Create(context));
         return command;
     }
 
@@ -77,6 +80,32 @@ public static class BenchCommand
             return await BenchRunner.RunAsync(context, new ApplyScenario(context, settings), parse.GetValue(output), limits.Read(parse, settings.Folder), cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>The generated database options of the operator-side scenarios: <c>--name</c> and <c>--postgres</c>.</summary>
+    internal static (Option<string?> Name, Option<string?> Postgres) DatabaseOptions() => (
+        new Option<string?>("--name")
+        {
+            Description = "A generated database to reuse (kangen bench generate --name), or to generate now and keep under that name; default: one of the run's own, removed at the end.",
+        },
+        new Option<string?>("--postgres")
+        {
+            Description = "A PostgreSQL connection string: the generated database is kangen_gen_<name> on that server (default: SQLite in the bench folder).",
+        });
+
+    /// <summary>
+    /// Finds the generated database a scenario runs on; a bad name or an unreachable server is a readable error and its
+    /// exit code (2 or 1), with nothing created.
+    /// </summary>
+    internal static async Task<(Generate.GeneratedDatabase? Database, bool Exists, int ExitCode)> LocateAsync(CliContext context, ParseResult parse,
+        Option<string?> data, Option<string?> name, Option<string?> postgres, CancellationToken cancellationToken)
+    {
+        var server = parse.GetValue(postgres) is { Length: > 0 } given ? given : null;
+        var (database, exists, error) = await Generate.GeneratedDatabase.LocateAsync(Folder(CardCli.DataDirectory(parse, data)), parse.GetValue(name), server, cancellationToken);
+        if (database is not null)
+            return (database, exists, ExitCodes.Ok);
+        context.Error("データベースを用意できません / 无法准备数据库 / Cannot prepare the database: " + error);
+        return (null, false, error!.StartsWith("--name", StringComparison.Ordinal) ? ExitCodes.Usage : ExitCodes.Failure);
     }
 
     private static Command Rush(CliContext context)

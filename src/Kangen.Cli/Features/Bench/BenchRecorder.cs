@@ -121,6 +121,9 @@ internal sealed class BenchCounter(string description, long total)
 
     public void Increment() => Interlocked.Increment(ref _done);
 
+    /// <summary>Counts <paramref name="count"/> more done at once (a batch).</summary>
+    public void Add(long count) => Interlocked.Add(ref _done, count);
+
     /// <summary>Marks the counter complete (work that was already there, such as cached cards).</summary>
     public void Complete() => Interlocked.Exchange(ref _done, Total);
 }

@@ -104,6 +104,32 @@ public static class DemoAccounts
     /// <summary>The normalised account ID of candidate number <paramref name="candidate"/>: a service-wide layout with the scrambled candidate in its trailing positions.</summary>
     internal static string AccountId(PaymentService service, ulong candidate)
     {
+        var layout = Layouts.GetValue(service, CreateLayout);
+        if (candidate >= layout.Capacity)
+            throw new ArgumentOutOfRangeException(nameof(candidate), $"{service.Code} has room for {layout.Capacity} demo accounts.");
+        var chars = (char[])layout.Chars.Clone();
+        var value = ((UInt128)candidate * layout.Multiplier + layout.Addend) % layout.Capacity;
+        foreach (var p in layout.Counters)
+        {
+            var size = (ulong)layout.Positions[p].Length;
+            chars[p] = layout.Positions[p][(int)(value % size)];
+            value /= size;
+        }
+        var field = service.AccountIdField;
+        DemoDerivation.ApplyCheckDigit(field, chars);
+        var id = FieldNormalisation.Apply(field.Normalisation, new string(chars));
+        var (normalised, problem) = FieldValidation.Check(field, id);
+        return problem is null ? normalised! : throw new NotSupportedException($"The demo ID {id} of {service.Code} does not pass its own field: {problem}");
+    }
+
+    // The service-wide layout depends only on the service: derived once per service instance (a replaced catalogue's
+    // services are new instances), not once per account, which made generating millions of accounts cost minutes.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<PaymentService, Layout> Layouts = new();
+
+    private sealed record Layout(char[][] Positions, char[] Chars, int[] Counters, UInt128 Capacity, UInt128 Multiplier, UInt128 Addend);
+
+    private static Layout CreateLayout(PaymentService service)
+    {
         var field = service.AccountIdField;
         var layout = new DemoStream(DemoDerivation.OperatorKey(service.Operator), $"layout|{service.Code}");
         var positions = DemoDerivation.Sampler(field).Positions(field.MinLength, field.MaxLength, layout.Next)
@@ -117,24 +143,13 @@ public static class DemoAccounts
             capacity *= (ulong)positions[p].Length;
             counters.Add(p);
         }
-        if (candidate >= capacity)
-            throw new ArgumentOutOfRangeException(nameof(candidate), $"{service.Code} has room for {capacity} demo accounts.");
         // An affine map with a multiplier coprime to the capacity is a bijection on [0, capacity): distinct
         // candidates stay distinct, and consecutive ones look unrelated.
         var multiplier = (UInt128)layout.NextUInt64() % capacity;
         while (multiplier == 0 || Gcd(multiplier, capacity) != 1)
             multiplier = (multiplier + 1) % capacity;
-        var value = ((UInt128)candidate * multiplier + (UInt128)layout.NextUInt64()) % capacity;
-        foreach (var p in counters)
-        {
-            var size = (ulong)positions[p].Length;
-            chars[p] = positions[p][(int)(value % size)];
-            value /= size;
-        }
-        DemoDerivation.ApplyCheckDigit(field, chars);
-        var id = FieldNormalisation.Apply(field.Normalisation, new string(chars));
-        var (normalised, problem) = FieldValidation.Check(field, id);
-        return problem is null ? normalised! : throw new NotSupportedException($"The demo ID {id} of {service.Code} does not pass its own field: {problem}");
+        var addend = (UInt128)layout.NextUInt64();
+        return new Layout(positions, chars, [.. counters], capacity, multiplier, addend);
     }
 
     private static UInt128 Gcd(UInt128 a, UInt128 b)
