@@ -182,7 +182,9 @@ public class WebFixture : IAsyncLifetime
             Locale = "ja-JP",
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
-        context.SetDefaultTimeout(20_000);
+        // A bound on waiting, not on speed: a clean-clone CI run, with the platform tests running beside these on the
+        // same two cores, once took over 20 s for a staff sign-in's redirect to load.
+        context.SetDefaultTimeout(60_000);
         return await context.NewPageAsync();
     }
 
