@@ -1,13 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Kangen.Cli.Features.Demo;
 using Kangen.Platform.Features.Applications;
 using Kangen.Platform.Features.Audit;
 using Kangen.Platform.Storage;
-using Kangen.Rules;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics.Metrics;
@@ -134,7 +132,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         if (problem is not null)
             return (null, problem);
         var (certificate, signature) = card.Sign(Encoding.UTF8.GetBytes(first!));
-        var (session, sessionProblem) = await Send("first session", BenchApplication.Post("api/v1/sessions", SessionBody(first!, certificate, signature)));
+        var (session, sessionProblem) = await Send("first session", BenchApplication.Post("api/v1/sessions", BenchApplication.Session(first!, certificate, signature)));
         if (sessionProblem is not null)
             return (null, sessionProblem);
         var verify = BenchApplication.Post("api/v1/applications/verify-account", new { service = Service, fields, forChild = false });
@@ -155,16 +153,9 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         if (secondProblem is not null)
             return (null, secondProblem);
         var (_, secondSignature) = card.Sign(Encoding.UTF8.GetBytes(second!));
-        return (new Prepared(JsonSerializer.SerializeToUtf8Bytes(SessionBody(second!, certificate, secondSignature), JsonSerializerOptions.Web),
+        return (new Prepared(JsonSerializer.SerializeToUtf8Bytes(BenchApplication.Session(second!, certificate, secondSignature), JsonSerializerOptions.Web),
             application, Guid.NewGuid().ToString("N")), null);
     }
-
-    private static object SessionBody(string challenge, byte[] certificate, byte[] signature) => new
-    {
-        challenge,
-        certificate = Convert.ToBase64String(certificate),
-        signature = Convert.ToBase64String(signature),
-    };
 
     public override async Task<IReadOnlyList<BenchPhase>> MeasureAsync(BenchProgress progress, CancellationToken cancellationToken)
     {
@@ -184,7 +175,8 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         sessions.Start();
         await BenchLoad.RunAsync(sessions, "session", settings.Workers, settings.Citizens, async (i, token) =>
         {
-            using var response = await http.SendAsync(Json("api/v1/sessions", _prepared[i].Session), token);
+            using var request = Json("api/v1/sessions", _prepared[i].Session);
+            using var response = await http.SendAsync(request, token);
             return await BenchLoad.JudgeAsync(response, token, HttpStatusCode.Created);
         }, opened, cancellationToken);
         sessions.End();

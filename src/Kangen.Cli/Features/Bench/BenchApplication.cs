@@ -35,6 +35,14 @@ internal static class BenchApplication
         };
     }
 
+    /// <summary>The body of <c>POST /api/v1/sessions</c>: the challenge, the card's certificate and its signature over the challenge.</summary>
+    public static object Session(string challenge, byte[] certificate, byte[] signature) => new
+    {
+        challenge,
+        certificate = Convert.ToBase64String(certificate),
+        signature = Convert.ToBase64String(signature),
+    };
+
     /// <summary>A JSON POST of <paramref name="body"/> to <paramref name="path"/>.</summary>
     public static HttpRequestMessage Post(string path, object body) => new(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
 }

@@ -163,8 +163,4 @@ internal static class DataGenerator
         }
     }
 
-    /// <summary>The campaign a generated database's people applied in (the demo's).</summary>
-    public static string CampaignId(TimeProvider time) =>
-        new CampaignProvider(Options.Create(new CampaignOptions { DemoAnchor = DemoPlatform.DemoAnchor }), time).Definition.Id.Value;
-
 }

@@ -88,9 +88,6 @@ internal sealed class Population
         _services = [.. open.Select(s => (s, upto += major.TryGetValue(s.Code.Value, out var share) ? share : restShare))];
     }
 
-    /// <summary>The earliest instant generated.</summary>
-    public DateTimeOffset From => _from;
-
     /// <summary>The serial of generated person <paramref name="index"/>.</summary>
     public static string SerialOf(long index) => SerialPrefix + index.ToString("D10", CultureInfo.InvariantCulture);
 

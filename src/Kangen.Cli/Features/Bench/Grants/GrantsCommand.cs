@@ -1,6 +1,5 @@
 using Kangen.Cli.Features.Bench.Limits;
 using System.CommandLine;
-using Kangen.Cli.Features.Bench.Generate;
 using Kangen.Cli.Features.Card;
 
 namespace Kangen.Cli.Features.Bench.Grants;

@@ -53,14 +53,14 @@ internal sealed class GrantsScenario(CliContext context, GrantsSettings settings
     public override IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>
     {
         ["people"] = (_platform?.People ?? settings.People).ToString(CultureInfo.InvariantCulture),
-        ["lines"] = I(settings.Lines),
-        ["batchSize"] = I(settings.BatchSize),
-        ["workers"] = I(settings.Workers),
+        ["lines"] = BenchPlatform.I(settings.Lines),
+        ["batchSize"] = BenchPlatform.I(settings.BatchSize),
+        ["workers"] = BenchPlatform.I(settings.Workers),
         ["storage"] = settings.Database.Provider == StorageProvider.Postgres ? "postgres" : "sqlite",
         ["database"] = settings.Database.PostgresName ?? settings.Database.Folder,
         ["reused"] = settings.Exists ? "yes" : "no",
         ["operator"] = OperatorCode,
-        ["personsGranted"] = I(_persons),
+        ["personsGranted"] = BenchPlatform.I(_persons),
         ["run"] = _run,
     };
 
@@ -96,7 +96,7 @@ internal sealed class GrantsScenario(CliContext context, GrantsSettings settings
         for (var j = 0; j < settings.Lines; j++)
         {
             var (pseudonym, service) = people[j % people.Count];
-            JsonSerializer.Serialize(body, new GrantLine(KeyPrefix + I(j), pseudonym, service, "card-acquisition", PointsPerLine, grantedAt), ProtocolJson.Options);
+            JsonSerializer.Serialize(body, new GrantLine(KeyPrefix + BenchPlatform.I(j), pseudonym, service, "card-acquisition", PointsPerLine, grantedAt), ProtocolJson.Options);
             body.WriteByte((byte)'\n');
             if ((j + 1) % settings.BatchSize == 0 || j == settings.Lines - 1)
             {
@@ -110,7 +110,7 @@ internal sealed class GrantsScenario(CliContext context, GrantsSettings settings
         // JIT, pools and the first pages: one small file of other keys (1 point each to the first people), not measured.
         var warm = new StringBuilder();
         for (var i = 0; i < Math.Min(20, people.Count); i++)
-            warm.Append(JsonSerializer.Serialize(new GrantLine(KeyPrefix + "warm-" + I(i), people[i].Pseudonym, people[i].Service, "card-acquisition", 1, grantedAt), ProtocolJson.Options)).Append('\n');
+            warm.Append(JsonSerializer.Serialize(new GrantLine(KeyPrefix + "warm-" + BenchPlatform.I(i), people[i].Pseudonym, people[i].Service, "card-acquisition", 1, grantedAt), ProtocolJson.Options)).Append('\n');
         var warmed = await SendAsync(Encoding.UTF8.GetBytes(warm.ToString()), cancellationToken);
         if (warmed.Failure is not null)
             throw new InvalidOperationException("The warm-up file was not accepted: " + warmed.Failure);
@@ -284,5 +284,4 @@ internal sealed class GrantsScenario(CliContext context, GrantsSettings settings
             await settings.Database.DisposeAsync();
     }
 
-    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -179,12 +179,13 @@ internal static class MachineLimits
             {
                 using var body = new MemoryStream(256);
                 await request.Body.CopyToAsync(body, token);
-                if (m < 0 || m >= messages.Length || !keys.Value!.VerifyData(messages[m], body.ToArray(), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+                var signature = body.ToArray();
+                if (m < 0 || m >= messages.Length || !keys.Value!.VerifyData(messages[m], signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
                     return Results.BadRequest();
                 await writer.WaitAsync(token);
                 try
                 {
-                    store.Insert(body.ToArray(), time);
+                    store.Insert(signature, time);
                 }
                 finally
                 {

@@ -27,6 +27,9 @@ internal sealed record SpotsSettings(string Folder, int Requests, int Workers, i
 /// </summary>
 internal sealed class SpotsScenario(CliContext context, SpotsSettings settings) : BenchScenario
 {
+    /// <summary>Requests over HTTP before the measured ones (JIT, connections), not measured.</summary>
+    private const int WarmUpRequests = 200;
+
     /// <summary>Distinct queries the HTTP phase cycles through (answers known in advance).</summary>
     private const int QueryPool = 4_096;
 
@@ -54,13 +57,13 @@ internal sealed class SpotsScenario(CliContext context, SpotsSettings settings) 
 
     public override IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>
     {
-        ["requests"] = I(settings.Requests),
-        ["workers"] = I(settings.Workers),
-        ["searches"] = I(settings.Searches),
-        ["warmUpSearches"] = I(settings.WarmUpSearches),
-        ["k"] = I(K),
-        ["queryPool"] = I(QueryPool),
-        ["spots"] = I(_spots?.Spots.Count ?? 0),
+        ["requests"] = BenchPlatform.I(settings.Requests),
+        ["workers"] = BenchPlatform.I(settings.Workers),
+        ["searches"] = BenchPlatform.I(settings.Searches),
+        ["warmUpSearches"] = BenchPlatform.I(settings.WarmUpSearches),
+        ["k"] = BenchPlatform.I(K),
+        ["queryPool"] = BenchPlatform.I(QueryPool),
+        ["spots"] = BenchPlatform.I(_spots?.Spots.Count ?? 0),
         ["source"] = _spots?.Source ?? "",
     };
 
@@ -73,7 +76,7 @@ internal sealed class SpotsScenario(CliContext context, SpotsSettings settings) 
     {
         var starting = progress.Add("Platform: fresh SQLite, the generated spots", 1);
         var querying = progress.Add($"Queries: {QueryPool} mixed searches answered in process first", QueryPool);
-        var warming = progress.Add("Warm-up: 200 searches over HTTP (not measured)", 200);
+        var warming = progress.Add($"Warm-up: {WarmUpRequests} searches over HTTP (not measured)", WarmUpRequests);
         if (Directory.Exists(PlatformFolder))
             Directory.Delete(PlatformFolder, recursive: true);
         Directory.CreateDirectory(PlatformFolder);
@@ -92,7 +95,7 @@ internal sealed class SpotsScenario(CliContext context, SpotsSettings settings) 
             var request = new SpotSearchRequest(
                 origin.Lat.ToString("R", CultureInfo.InvariantCulture), origin.Lng.ToString("R", CultureInfo.InvariantCulture),
                 Operation: operation?.Slugs()[0], OpenAt: openAt?.ToString("yyyy-MM-dd'T'HH:mmzzz", CultureInfo.InvariantCulture),
-                K: I(K), Kind: kind?.Slug());
+                K: BenchPlatform.I(K), Kind: kind?.Slug());
             var outcome = _spots.Search(request);
             // A kind that never offers the operation is a 400 by design; the bench measures searches.
             if (!outcome.IsSuccess)
@@ -103,7 +106,7 @@ internal sealed class SpotsScenario(CliContext context, SpotsSettings settings) 
         _queries = [.. queries];
         _expectedNonEmpty = _queries.Count(q => q.Expected > 0);
 
-        await BenchLoad.RunAsync(new BenchPhase("warm-up", context.Time), HttpOperation, settings.Workers, 200, SendAsync, warming, cancellationToken);
+        await BenchLoad.RunAsync(new BenchPhase("warm-up", context.Time), HttpOperation, settings.Workers, WarmUpRequests, SendAsync, warming, cancellationToken);
     }
 
     public override async Task<IReadOnlyList<BenchPhase>> MeasureAsync(BenchProgress progress, CancellationToken cancellationToken)
@@ -228,5 +231,4 @@ internal sealed class SpotsScenario(CliContext context, SpotsSettings settings) 
 
     private static double Micro(long ticks) => Math.Round(TimeSpan.FromTicks(ticks).TotalMicroseconds, 1);
 
-    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -36,8 +36,7 @@ internal sealed class StatusScenario(CliContext context, StatusSettings settings
 
     private static readonly string AppliedProgram = ProgramKind.CardAcquisition.ToCode();
 
-    private DemoSite? _site;
-    private HttpClient? _client;
+    private BenchPlatform? _platform;
     private string[] _sessions = [];
     private long _showingApplication;
 
@@ -45,9 +44,9 @@ internal sealed class StatusScenario(CliContext context, StatusSettings settings
 
     public override IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>
     {
-        ["citizens"] = I(settings.Citizens),
-        ["requests"] = I(settings.Requests),
-        ["workers"] = I(settings.Workers),
+        ["citizens"] = BenchPlatform.I(settings.Citizens),
+        ["requests"] = BenchPlatform.I(settings.Requests),
+        ["workers"] = BenchPlatform.I(settings.Workers),
         ["service"] = RushScenario.Service,
         ["storage"] = "sqlite",
         ["cardCache"] = CardCache,
@@ -57,37 +56,27 @@ internal sealed class StatusScenario(CliContext context, StatusSettings settings
 
     private string PlatformFolder => Path.Combine(settings.Folder, "status-platform");
 
-    private HttpClient Http => _client ?? throw new InvalidOperationException("Prepare first.");
+    private HttpClient Http => _platform?.Http ?? throw new InvalidOperationException("Prepare first.");
 
     public override async Task PrepareAsync(BenchProgress progress, CancellationToken cancellationToken)
     {
-        var issuing = progress.Add($"Cards: {settings.Citizens} (cached; a new one is two RSA-2048 key pairs)", settings.Citizens);
+        var issuing = progress.Add($"Cards: {settings.Citizens} (cached; new ones certify a pool of key pairs)", settings.Citizens);
         var starting = progress.Add("Platform: fresh SQLite, no admission control, demo operators", 1);
         var applying = progress.Add($"Citizens apply with {RushScenario.Service} (the whole flow, not measured)", settings.Citizens);
         var signing = progress.Add("Citizens sign in again (a session each)", settings.Citizens);
         var warming = progress.Add($"Warm-up: {WarmUpRequests} status lookups (not measured)", WarmUpRequests);
 
         var cards = await Task.Run(() => BenchCards.Ensure(CardCache, settings.Citizens, context.Time, issuing), cancellationToken);
-        if (Directory.Exists(PlatformFolder))
-            Directory.Delete(PlatformFolder, recursive: true);
-        Directory.CreateDirectory(PlatformFolder);
-        _site = await DemoPlatform.StartAsync(context, PlatformFolder, "http://127.0.0.1:0", DemoStaff.Create(),
-        [
-            "--Kangen:Trust:IssuerDirectory=" + BenchCards.IssuerDirectory(CardCache),
-            "--Kangen:Admission:Enabled=false",
-        ], cancellationToken);
-        _client = BenchHttp.Client(_site.Url);
-        starting.Increment();
-
-        var campaign = _site.Platform.Services.GetRequiredService<CampaignProvider>().At(context.Time.GetUtcNow()).Id.Value;
-        var service = _site.Platform.Services.GetRequiredService<ServiceCatalogue>().Find(RushScenario.Service)
-            ?? throw new InvalidOperationException($"The service catalogue has no {RushScenario.Service}.");
+        _platform = await BenchPlatform.StartAsync(context, PlatformFolder, CardCache, postgres: null, replicas: 1, DemoStaff.Create(),
+            ["--Kangen:Admission:Enabled=false"], starting, cancellationToken);
+        var campaign = _platform.Campaign;
+        var accounts = _platform.Accounts(RushScenario.Service, settings.Citizens);
         var applications = new BenchPhase("applications (prepare)", context.Time);
         var flow = new CitizenFlow([Http], applications, campaign, RushScenario.Service, admission: false, admitted: null, cancellationToken);
         var served = 0;
         await Parallel.ForEachAsync(cards, new ParallelOptions { MaxDegreeOfParallelism = PrepareConcurrency, CancellationToken = cancellationToken }, async (card, _) =>
         {
-            var outcome = await flow.RunAsync(card, DemoAccounts.Create(service, card.Index), () => { }, Task.CompletedTask);
+            var outcome = await flow.RunAsync(card, accounts[card.Index], () => { }, Task.CompletedTask);
             if (outcome.Served)
                 Interlocked.Increment(ref served);
             applying.Increment();
@@ -115,12 +104,7 @@ internal sealed class StatusScenario(CliContext context, StatusSettings settings
         using var challengeAnswer = await Http.PostAsJsonAsync("api/v1/challenges", new { purpose = "session" }, cancellationToken);
         var challenge = await ReadAsync(challengeAnswer, "challenge", cancellationToken);
         var (certificate, signature) = card.Sign(Encoding.UTF8.GetBytes(challenge));
-        using var sessionAnswer = await Http.PostAsJsonAsync("api/v1/sessions", new
-        {
-            challenge,
-            certificate = Convert.ToBase64String(certificate),
-            signature = Convert.ToBase64String(signature),
-        }, cancellationToken);
+        using var sessionAnswer = await Http.PostAsJsonAsync("api/v1/sessions", BenchApplication.Session(challenge, certificate, signature), cancellationToken);
         return await ReadAsync(sessionAnswer, "token", cancellationToken);
     }
 
@@ -195,10 +179,8 @@ internal sealed class StatusScenario(CliContext context, StatusSettings settings
 
     public override async ValueTask DisposeAsync()
     {
-        _client?.Dispose();
-        if (_site is not null)
-            await _site.DisposeAsync();
+        if (_platform is not null)
+            await _platform.DisposeAsync();
     }
 
-    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
