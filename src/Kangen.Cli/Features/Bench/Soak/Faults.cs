@@ -75,15 +75,22 @@ internal abstract class Fault
     /// <paramref name="inject"/> breaks something while the load goes on (it may wait for a request in flight on its
     /// victim, see <see cref="SoakClient.StrikeDuringRequestAsync"/>), so the fault meets requests mid-way and the items after it meet
     /// the platform while it is down. Items from two thirds on, taken once the fault has struck, wait until it has
-    /// recovered (<see cref="FaultGates.Recovered"/>), so the restarted platform serves load too; until it strikes the load
-    /// goes on, and once every item is done <see cref="FaultGates.LoadDoneTask"/> tells a fault still waiting that no
+    /// recovered (<see cref="FaultGates.Recovered"/>), so the restarted platform serves load too. The last
+    /// <paramref name="reserve"/> items wait until the fault is armed or has struck (<see cref="FaultGates.Armed"/>), so
+    /// the load cannot end before the fault: <paramref name="reserve"/> is as many items as it takes for one to reach the
+    /// fault's victim. Once every item is done <see cref="FaultGates.LoadDoneTask"/> tells a fault still waiting that no
     /// request will come.
     /// </summary>
-    protected static async Task RunWithFaultAsync(int count, int workers, Func<int, Task> item, Func<FaultGates, Task> inject, CancellationToken cancellationToken)
+    protected static async Task RunWithFaultAsync(int count, int workers, int reserve, Func<int, Task> item, Func<FaultGates, Task> inject,
+        CancellationToken cancellationToken)
     {
         var gates = new FaultGates();
         var triggered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int injectAfter = count / 4, recoveredFrom = 2 * count / 3;
+        // The fault task may be scheduled late on loaded cores (a CI run once armed its kill after the last request to the
+        // victim had gone, and the kill found nothing in flight). Held back until it is armed, the reserve still reaches
+        // the victim after that; never before the quarter that triggers the fault, or the reserve would wait for itself.
+        var reserveFrom = Math.Max(count - reserve, injectAfter);
         var next = -1;
         var done = 0;
         async Task Worker()
@@ -91,6 +98,8 @@ internal abstract class Fault
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
             {
+                if (i >= reserveFrom)
+                    await gates.ArmedTask.WaitAsync(cancellationToken);
                 if (i >= recoveredFrom && gates.HasStruck)
                     await gates.RecoveredTask.WaitAsync(cancellationToken);
                 await item(i);
@@ -124,6 +133,7 @@ internal abstract class Fault
     /// <summary>What the load and the fault wait for.</summary>
     public sealed class FaultGates
     {
+        private readonly TaskCompletionSource _armed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _loadDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private volatile bool _struck;
@@ -131,10 +141,25 @@ internal abstract class Fault
         /// <summary>Every item is done: no request will come for a fault still waiting for one.</summary>
         public Task LoadDoneTask => _loadDone.Task;
 
+        /// <summary>The fault is armed (or has struck): the load held back for it may go.</summary>
+        public Task ArmedTask => _armed.Task;
+
+        /// <summary>
+        /// The fault will strike from the next request that reaches its victim. A fault that strikes on its own need not
+        /// call it: <see cref="Struck"/> does.
+        /// </summary>
+        public void Armed() => _armed.TrySetResult();
+
         /// <summary>The fault has struck (the process is killed, the crash begun).</summary>
         public bool HasStruck => _struck;
 
-        public void Struck() => _struck = true;
+        public void Struck()
+        {
+            // Set before the load held back is let go, so items it releases from two thirds on see the fault and wait
+            // for the recovery.
+            _struck = true;
+            _armed.TrySetResult();
+        }
 
         public Task RecoveredTask => _recovered.Task;
 
@@ -150,11 +175,14 @@ internal abstract class Fault
     /// </summary>
     protected static async Task KillMidRequestAsync(FaultReport report, SoakClient client, ServeProcess victim, FaultGates gates)
     {
-        var inFlight = await client.StrikeDuringRequestAsync(victim.Index, () =>
+        var striking = client.StrikeDuringRequestAsync(victim.Index, () =>
         {
             victim.Kill();
             gates.Struck();
         }, gates.LoadDoneTask);
+        // Only once armed may the load held back go: it is what guarantees the kill a request to land on.
+        gates.Armed();
+        var inFlight = await striking;
         await victim.KillAsync();
         gates.Struck();
         report.True(KilledInFlight, inFlight > 0,
@@ -279,7 +307,8 @@ internal sealed class ReplicaKilledDuringGrants : Fault
         var victim = environment.Replicas[1 % environment.Replicas.Count];
         var unacknowledged = 0;
 
-        await RunWithFaultAsync(batches.Count, settings.Workers, async i =>
+        // Batch i goes to replica i: of any batches in a row as many as the replicas, one goes to the victim.
+        await RunWithFaultAsync(batches.Count, settings.Workers, environment.Replicas.Count, async i =>
         {
             if (!await GrantSteps.SendAsync(client, batches[i], i))
                 Interlocked.Increment(ref unacknowledged);
@@ -395,7 +424,9 @@ internal sealed class PostgresRestartedUnderLoad : Fault
             }
         }
         string[] before = [];
-        await RunWithFaultAsync(items.Count, settings.Workers, i => items[i](), gates =>
+        // One item held back is enough: the kill of this flow is of the only replica (SQLite), which every item reaches,
+        // and the PostgreSQL crash needs load after it, which an item from two thirds on released once it struck waits for.
+        await RunWithFaultAsync(items.Count, settings.Workers, reserve: 1, i => items[i](), gates =>
         {
             before = [.. acknowledged];
             return inject(gates, client);
