@@ -33,7 +33,7 @@ public static class ApplicationEndpoints
     /// <summary>The longest account reference or masked holder name an operator may answer (the columns' size).</summary>
     public const int MaxOperatorText = 64;
 
-    /// <summary>Adds the campaign, the verification tokens, the age-proof verifier and the recorder.</summary>
+    /// <summary>Adds the campaign, the verification tokens, the age-proof verifier, the recorder and its group-commit writer.</summary>
     public static IHostApplicationBuilder AddApplications(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -45,6 +45,7 @@ public static class ApplicationEndpoints
         builder.Services.AddSingleton(sp => AgeProofVerifier.For(sp.GetRequiredService<IOptions<TrustSourceOptions>>().Value,
             PlatformData.Resolve(sp.GetRequiredService<IConfiguration>()), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddScoped<ApplicationRecorder>();
+        builder.Services.AddSingleton<SubmissionWriter>();
         builder.Services.AddScoped<AccountVerifications>();
         return builder;
     }

@@ -26,20 +26,19 @@ namespace Kangen.Platform.Features.Applications;
 public sealed record SubmissionOutcome(ApplicationResponse? Application, bool Replayed, IReadOnlyList<PlatformProblem> Problems);
 
 /// <summary>
-/// Flow 3, the final submission. Every check that needs no database runs first (shape, service, terms, verification
-/// token, challenge, certificates and signatures, age proof); then one transaction replays an idempotent retry, consumes
-/// the challenge, resolves the persons, applies the rules of <c>Kangen.Rules</c> per program, and records the
-/// submission, its program rows, the campaign choice and the account binding with their audit entries. Unique keys
-/// decide races: (campaign, person, program) for invariant 1, (service, account) for invariant 2, the challenge nonce
-/// for replays; a loser retries and then meets the rule that refuses it. A refusal writes nothing.
+/// Flow 3, the final submission. Every check that needs no database runs first, in the request (shape, service, terms,
+/// verification token, challenge, certificates and signatures, age proof); then the <see cref="SubmissionWriter"/>
+/// records it in a group commit with the submissions waiting beside it: it replays an idempotent retry, consumes the
+/// challenge, resolves the persons, applies the rules of <c>Kangen.Rules</c> per program, and records the submission,
+/// its program rows, the campaign choice and the account binding with their audit entries. Unique keys decide races:
+/// (campaign, person, program) for invariant 1, (service, account) for invariant 2, the challenge nonce for replays; a
+/// loser is tried again and then meets the rule that refuses it. A refusal writes nothing.
 /// </summary>
 public sealed class ApplicationRecorder(
-    KangenDbContext db, WriteGate gate, TimeProvider time, CampaignProvider campaigns, ServiceCatalogue catalogue,
+    KangenDbContext db, SubmissionWriter writer, TimeProvider time, CampaignProvider campaigns, ServiceCatalogue catalogue,
     ChallengeCodec challenges, CardCertificateVerifier verifier, TrustStore trust, TrustFreshness freshness,
     VerificationTokens tokens, AgeProofVerifier ageProofs, SecretBox box, IRegistrationRegistry registry)
 {
-    private const int MaxAttempts = 5;
-
     /// <summary>The purpose under which payment service IDs are sealed.</summary>
     public const string ServiceIdPurpose = "payment-service-id";
 
@@ -52,25 +51,11 @@ public sealed class ApplicationRecorder(
         var (checkedRequest, problem) = Check(request, idempotencyKey);
         if (problem is not null)
             return Refuse(problem);
-        var c = checkedRequest!;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await RecordAsync(c, cancellationToken);
-            }
-            catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e) && attempt < MaxAttempts)
-            {
-                // Another request recorded the same person, program, account or challenge first: read again, and the
-                // rules (or the replay) answer.
-            }
-            catch (System.Data.Common.DbException e) when (KangenStorage.IsUniqueViolation(e) && attempt < MaxAttempts)
-            {
-            }
-        }
+        return await writer.RecordAsync(checkedRequest!, cancellationToken);
     }
 
-    private sealed record Checked(
+    /// <summary>A submission whose every check that needs no database passed.</summary>
+    internal sealed record Checked(
         string Campaign, IReadOnlyList<ProgramKind> Programs, PaymentService Service, string TermsVersion, string Verification,
         AccountVerificationClaim Claim, string? PhoneLast4, ValidChallenge Challenge, string Statement, string KeyHash, string RequestHash,
         VerifiedCertificate Card, byte[] CardSignature, VerifiedCertificate? Representative, byte[]? RepresentativeSignature,
@@ -185,12 +170,14 @@ public sealed class ApplicationRecorder(
         return (check.Certificate, signature, null);
     }
 
-    private async Task<SubmissionOutcome> RecordAsync(Checked c, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records one checked submission inside the transaction <see cref="SubmissionWriter"/> opened on this recorder's
+    /// context (it commits); a refusal or a replay leaves writes for the writer to undo.
+    /// </summary>
+    internal async Task<SubmissionOutcome> RecordAsync(Checked c, CancellationToken cancellationToken)
     {
-        using var _ = await gate.EnterAsync(cancellationToken);
         db.ChangeTracker.Clear();
         var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         if (await ReplayAsync(c, cancellationToken) is { } replay)
             return replay;
@@ -354,7 +341,6 @@ public sealed class ApplicationRecorder(
             c.Service.Operator, applicant.Id, EnrolmentRecord.Enrolled, service.Value, c.Claim.AccountReference, p.ToCode())));
         await EnrolmentFeed.AppendAsync(db, last!, now, changes, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return new SubmissionOutcome(Describe(submission, applicant.MyKeyId, c.Programs.Select(p => p.ToCode()).ToArray(), c.Claim), false, []);
     }
 

@@ -1,0 +1,222 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Kangen.Platform.Features.Applications;
+using Kangen.Platform.Features.Audit;
+using Kangen.Platform.Observability;
+using Kangen.Platform.Storage;
+using Kangen.Platform.Tests.Platform;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static Kangen.Platform.Tests.Features.Applications.Applying;
+using static Kangen.Platform.Tests.Platform.PlatformClient;
+
+namespace Kangen.Platform.Tests.Features.Applications;
+
+/// <summary>
+/// The group commit of <see cref="SubmissionWriter"/>: submissions that wait together are recorded by one commit, a
+/// refusal or a replay inside a group keeps nothing of its own and takes nothing from the others, and a submission that
+/// fails the group's transaction fails alone. The tests make a group on purpose: they hold the database's write lock
+/// (SQLite's, or the audit head's row lock on PostgreSQL) until every submission is waiting, then let go.
+/// </summary>
+public abstract class GroupCommitTests(StorageProvider provider)
+{
+    [Fact]
+    public async Task Submissions_waiting_together_are_recorded_by_one_commit_and_each_is_answered()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var bodies = new List<JsonObject>();
+        for (var i = 0; i < 6; i++)
+            bodies.Add(await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay")));
+        var before = await fixture.CountApplicationsAsync();
+        using var groups = new GroupSizes(fixture);
+
+        var replies = await PostTogetherAsync(fixture, client, bodies);
+
+        Assert.All(replies, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Equal(6, replies.Select(r => r.Text("applicationId")).Distinct().Count());
+        var after = await fixture.CountApplicationsAsync();
+        Assert.Equal(before with
+        {
+            Submissions = before.Submissions + 6, Applications = before.Applications + 6, Choices = before.Choices + 6,
+            ServiceAccounts = before.ServiceAccounts + 6, ConsumedChallenges = before.ConsumedChallenges + 6, Audit = before.Audit + 6,
+        }, after);
+        // Six submissions, fewer commits: at most the first went alone while the write lock was held.
+        Assert.Equal(6, groups.Sizes.Sum());
+        Assert.True(groups.Sizes.Max() >= 5, $"group sizes: {string.Join(", ", groups.Sizes)}");
+        await AssertAuditIntactAsync(fixture);
+    }
+
+    [Fact]
+    public async Task In_one_group_a_refusal_and_a_replay_keep_nothing_and_the_others_are_recorded()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var shared = fixture.NewAccount("demo-pay");
+        var first = await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), shared);
+        var second = await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), shared);
+        var twin = await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"));
+        var alone = await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"));
+        var before = await fixture.CountApplicationsAsync();
+        using var groups = new GroupSizes(fixture);
+
+        // Two people with one account, the same signed request twice (a double click), and someone else.
+        var replies = await PostTogetherAsync(fixture, client, [first, second, twin, twin.DeepClone().AsObject(), alone]);
+
+        var sharedReplies = replies[..2];
+        Assert.Single(sharedReplies, r => r.Status == HttpStatusCode.Created);
+        Assert.Single(sharedReplies, r => r.Status == HttpStatusCode.Conflict && r.Code == "application.account-taken");
+        var twinReplies = replies[2..4];
+        Assert.Single(twinReplies, r => r.Status == HttpStatusCode.Created);
+        Assert.Single(twinReplies, r => r.Status == HttpStatusCode.OK && r.Headers.ContainsKey("Idempotent-Replayed"));
+        Assert.Equal(twinReplies[0].Text("applicationId"), twinReplies[1].Text("applicationId"));
+        Assert.Equal(HttpStatusCode.Created, replies[4].Status);
+        var after = await fixture.CountApplicationsAsync();
+        Assert.Equal(before with
+        {
+            Submissions = before.Submissions + 3, Applications = before.Applications + 3, Choices = before.Choices + 3,
+            ServiceAccounts = before.ServiceAccounts + 3, ConsumedChallenges = before.ConsumedChallenges + 3, Audit = before.Audit + 3,
+        }, after);
+        Assert.True(groups.Sizes.Max() >= 4, $"group sizes: {string.Join(", ", groups.Sizes)}");
+        await AssertAuditIntactAsync(fixture);
+    }
+
+    [Fact]
+    public async Task A_submission_that_fails_the_groups_transaction_fails_alone_and_the_others_are_recorded()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var bodies = new List<JsonObject>();
+        for (var i = 0; i < 4; i++)
+            bodies.Add(await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay")));
+        // The only submission with phone digits breaks on insert: a fault of the database, not a rule.
+        var broken = await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"), phoneLast4: "4321");
+        await BreakInsertsWithPhoneDigitsAsync(fixture);
+        var before = await fixture.CountApplicationsAsync();
+        using var groups = new GroupSizes(fixture);
+
+        var replies = await PostTogetherAsync(fixture, client, [.. bodies[..2], broken, .. bodies[2..]]);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, replies[2].Status);
+        Assert.All(replies.Where((_, i) => i != 2), r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        var after = await fixture.CountApplicationsAsync();
+        Assert.Equal(before with
+        {
+            Submissions = before.Submissions + 4, Applications = before.Applications + 4, Choices = before.Choices + 4,
+            ServiceAccounts = before.ServiceAccounts + 4, ConsumedChallenges = before.ConsumedChallenges + 4, Audit = before.Audit + 4,
+        }, after);
+        // The group the broken submission was in failed as a whole, and its submissions were recorded again one by one.
+        Assert.Equal(4, groups.Sizes.Sum());
+        Assert.All(groups.Sizes, size => Assert.Equal(1, size));
+        await AssertAuditIntactAsync(fixture);
+    }
+
+    private static async Task<JsonObject> SignedApplicationAsync(
+        ApplyingFixture fixture, HttpClient client, Applicant applicant, IReadOnlyDictionary<string, string> account, string? phoneLast4 = null)
+    {
+        var verified = await VerifyOkAsync(client, applicant.Token, "demo-pay", account);
+        return await SignApplicationAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, applicant.Card)
+        {
+            PhoneLast4 = phoneLast4,
+        });
+    }
+
+    /// <summary>
+    /// Holds the write lock and posts the first body; once the writer has it (its group is then blocked on the lock),
+    /// posts the others, waits until the writer has every one of them, and lets go: everything behind the first waits
+    /// together. Answers in the order of <paramref name="bodies"/>.
+    /// </summary>
+    private static async Task<Reply[]> PostTogetherAsync(ApplyingFixture fixture, HttpClient client, IReadOnlyList<JsonObject> bodies)
+    {
+        var writer = fixture.Factory.Services.GetRequiredService<SubmissionWriter>();
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        async Task WaitForWriterAsync(int submissions)
+        {
+            while (writer.Unanswered < submissions)
+                await Task.Delay(10, bound.Token);
+        }
+        var posts = new List<Task<Reply>>();
+        await using (var db = fixture.NewContext())
+        {
+            await db.Database.OpenConnectionAsync();
+            await using var hold = await db.Database.BeginTransactionAsync();
+            if (fixture.Provider == StorageProvider.Sqlite)
+                await db.Database.ExecuteSqlRawAsync("UPDATE audit_head SET id = id WHERE id = 1");
+            else
+                await db.Database.ExecuteSqlRawAsync("SELECT id FROM audit_head WHERE id = 1 FOR UPDATE");
+            posts.Add(PostApplicationAsync(client, bodies[0]));
+            await WaitForWriterAsync(1);
+            posts.AddRange(bodies.Skip(1).Select(body => PostApplicationAsync(client, body)));
+            await WaitForWriterAsync(bodies.Count);
+            await hold.RollbackAsync();
+        }
+        return await Task.WhenAll(posts);
+    }
+
+    private static async Task BreakInsertsWithPhoneDigitsAsync(ApplyingFixture fixture)
+    {
+        await using var db = fixture.NewContext();
+        if (fixture.Provider == StorageProvider.Sqlite)
+        {
+            await db.Database.ExecuteSqlRawAsync("""
+                CREATE TRIGGER break_phone BEFORE INSERT ON application_submissions WHEN NEW.phone_hash IS NOT NULL
+                BEGIN SELECT RAISE(ABORT, 'broken on purpose'); END
+                """);
+        }
+        else
+        {
+            await db.Database.ExecuteSqlRawAsync("""
+                CREATE FUNCTION break_phone() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN RAISE EXCEPTION 'broken on purpose'; END $$;
+                CREATE TRIGGER break_phone BEFORE INSERT ON application_submissions FOR EACH ROW
+                WHEN (NEW.phone_hash IS NOT NULL) EXECUTE FUNCTION break_phone();
+                """);
+        }
+    }
+
+    private static async Task AssertAuditIntactAsync(ApplyingFixture fixture)
+    {
+        await using var db = fixture.NewContext();
+        var audit = await AuditVerifier.VerifyAsync(db);
+        Assert.True(audit.IsIntact, audit.Detail);
+    }
+
+    /// <summary>The sizes of the groups committed by this fixture's platform while it listens.</summary>
+    private sealed class GroupSizes : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly List<int> _sizes = [];
+
+        public GroupSizes(ApplyingFixture fixture)
+        {
+            var meters = fixture.Factory.Services.GetRequiredService<IMeterFactory>();
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == PlatformMetrics.SubmissionGroupInstrument)
+                    listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<int>((_, size, _, _) =>
+            {
+                lock (_sizes)
+                    _sizes.Add(size);
+            });
+            _listener.Start();
+        }
+
+        public IReadOnlyList<int> Sizes
+        {
+            get
+            {
+                lock (_sizes)
+                    return [.. _sizes];
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
+
+public sealed class SqliteGroupCommitTests() : GroupCommitTests(StorageProvider.Sqlite);
+
+public sealed class PostgresGroupCommitTests() : GroupCommitTests(StorageProvider.Postgres);
