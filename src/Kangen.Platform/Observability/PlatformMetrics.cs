@@ -16,7 +16,7 @@ public sealed class PlatformMetrics
     private readonly Counter<long> _applicationsRecorded;
     private readonly Counter<long> _applicationsRefused;
     private readonly Counter<long> _accountVerifications;
-    private readonly Histogram<int> _submissionGroups;
+    private readonly Histogram<int> _groups;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meters"/>.</summary>
     public PlatformMetrics(IMeterFactory meters)
@@ -31,14 +31,14 @@ public sealed class PlatformMetrics
         _applicationsRecorded = meter.CreateCounter<long>("kangen.applications.recorded", description: "Program applications recorded, by program, service, channel and actor.");
         _applicationsRefused = meter.CreateCounter<long>("kangen.applications.refused", description: "Application submissions refused, by problem code.");
         _accountVerifications = meter.CreateCounter<long>("kangen.accounts.verifications", description: "Operator account verifications, by service and outcome.");
-        _submissionGroups = meter.CreateHistogram(SubmissionGroupInstrument, "{submission}", "Application submissions recorded by one commit (group commit).",
+        _groups = meter.CreateHistogram(GroupSizeInstrument, "{write}", "Requests one group commit handled (recorded, refused or replayed) in one transaction, by writer (applications, sessions).",
             tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
     }
 
-    /// <summary>Submissions per group commit (histogram).</summary>
-    public const string SubmissionGroupInstrument = "kangen.applications.group_size";
+    /// <summary>Writes per group commit, tagged <c>writer</c> (histogram).</summary>
+    public const string GroupSizeInstrument = "kangen.storage.group_commit.size";
 
-    internal void SubmissionGroupCommitted(int submissions) => _submissionGroups.Record(submissions);
+    internal void GroupCommitted(string writer, int writes) => _groups.Record(writes, new KeyValuePair<string, object?>("writer", writer));
 
     internal void ChallengeIssued(string purpose) => _challengesIssued.Add(1, new KeyValuePair<string, object?>("purpose", purpose));
     internal void SessionCreated() => _sessionsCreated.Add(1);

@@ -51,11 +51,11 @@ public sealed class ApplicationRecorder(
         var (checkedRequest, problem) = Check(request, idempotencyKey);
         if (problem is not null)
             return Refuse(problem);
-        return await writer.RecordAsync(checkedRequest!, cancellationToken);
+        return await writer.WriteAsync(checkedRequest!, cancellationToken);
     }
 
     /// <summary>A submission whose every check that needs no database passed.</summary>
-    internal sealed record Checked(
+    public sealed record Checked(
         string Campaign, IReadOnlyList<ProgramKind> Programs, PaymentService Service, string TermsVersion, string Verification,
         AccountVerificationClaim Claim, string? PhoneLast4, ValidChallenge Challenge, string Statement, string KeyHash, string RequestHash,
         VerifiedCertificate Card, byte[] CardSignature, VerifiedCertificate? Representative, byte[]? RepresentativeSignature,

@@ -56,6 +56,7 @@ public static class IdentityEndpoints
             sp.GetRequiredService<IOptions<TrustSourceOptions>>().Value, Data(sp), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<TrustFreshness>();
         builder.Services.AddScoped<Authenticator>();
+        builder.Services.AddSingleton<SessionWriter>();
         builder.Services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();

@@ -16,7 +16,7 @@ namespace Kangen.Platform.Tests.Features.Applications;
 /// <summary>
 /// The group commit of <see cref="SubmissionWriter"/>: submissions that wait together are recorded by one commit, a
 /// refusal or a replay inside a group keeps nothing of its own and takes nothing from the others, and a submission that
-/// fails the group's transaction fails alone. The tests make a group on purpose: they hold the database's write lock
+/// fails the group's transaction fails alone; sessions are written the same way. The tests make a group on purpose: they hold the database's write lock
 /// (SQLite's, or the audit head's row lock on PostgreSQL) until every submission is waiting, then let go.
 /// </summary>
 public abstract class GroupCommitTests(StorageProvider provider)
@@ -112,6 +112,47 @@ public abstract class GroupCommitTests(StorageProvider provider)
         await AssertAuditIntactAsync(fixture);
     }
 
+    [Fact]
+    public async Task Sessions_waiting_together_are_opened_by_one_commit_and_a_replayed_challenge_among_them_keeps_nothing()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var sends = new List<Func<Task<Reply>>>();
+        for (var i = 0; i < 5; i++)
+        {
+            var card = fixture.IssueCard();
+            var challenge = await ChallengeAsync(client);
+            var signature = card.Sign(System.Text.Encoding.UTF8.GetBytes(challenge));
+            sends.Add(() => OpenSessionAsync(client, challenge, card.Certificate(), signature));
+            if (i == 2)
+                sends.Add(() => OpenSessionAsync(client, challenge, card.Certificate(), signature));
+        }
+        var before = await fixture.CountApplicationsAsync();
+        var sessionsBefore = await CountSessionsAsync(fixture);
+        using var groups = new GroupSizes(fixture, "sessions");
+        var writer = fixture.Factory.Services.GetRequiredService<Kangen.Platform.Features.Identity.Sessions.SessionWriter>();
+
+        var replies = await SendTogetherAsync(fixture, () => writer.Unanswered, sends);
+
+        Assert.Equal(5, replies.Count(r => r.Status == HttpStatusCode.Created));
+        var replayed = Assert.Single(replies, r => r.Status != HttpStatusCode.Created);
+        Assert.Equal("auth.challenge-used", replayed.Code);
+        Assert.Equal(5, replies.Where(r => r.Status == HttpStatusCode.Created).Select(r => r.Text("token")).Distinct().Count());
+        var after = await fixture.CountApplicationsAsync();
+        // Five first logins: a person, a consumed challenge and two audit entries (person created, session opened) each.
+        Assert.Equal(before with { Persons = before.Persons + 5, ConsumedChallenges = before.ConsumedChallenges + 5, Audit = before.Audit + 10 }, after);
+        Assert.Equal(sessionsBefore + 5, await CountSessionsAsync(fixture));
+        Assert.Equal(6, groups.Sizes.Sum());
+        Assert.True(groups.Sizes.Max() >= 5, $"group sizes: {string.Join(", ", groups.Sizes)}");
+        await AssertAuditIntactAsync(fixture);
+    }
+
+    private static async Task<int> CountSessionsAsync(ApplyingFixture fixture)
+    {
+        await using var db = fixture.NewContext();
+        return await db.Sessions.CountAsync();
+    }
+
     private static async Task<JsonObject> SignedApplicationAsync(
         ApplyingFixture fixture, HttpClient client, Applicant applicant, IReadOnlyDictionary<string, string> account, string? phoneLast4 = null)
     {
@@ -122,21 +163,26 @@ public abstract class GroupCommitTests(StorageProvider provider)
         });
     }
 
-    /// <summary>
-    /// Holds the write lock and posts the first body; once the writer has it (its group is then blocked on the lock),
-    /// posts the others, waits until the writer has every one of them, and lets go: everything behind the first waits
-    /// together. Answers in the order of <paramref name="bodies"/>.
-    /// </summary>
-    private static async Task<Reply[]> PostTogetherAsync(ApplyingFixture fixture, HttpClient client, IReadOnlyList<JsonObject> bodies)
+    private static Task<Reply[]> PostTogetherAsync(ApplyingFixture fixture, HttpClient client, IReadOnlyList<JsonObject> bodies)
     {
         var writer = fixture.Factory.Services.GetRequiredService<SubmissionWriter>();
+        return SendTogetherAsync(fixture, () => writer.Unanswered, [.. bodies.Select(body => (Func<Task<Reply>>)(() => PostApplicationAsync(client, body)))]);
+    }
+
+    /// <summary>
+    /// Holds the write lock and sends the first request; once its writer has it (its group is then blocked on the lock),
+    /// sends the others, waits until the writer has every one of them, and lets go: everything behind the first waits
+    /// together. Answers in the order of <paramref name="sends"/>.
+    /// </summary>
+    private static async Task<Reply[]> SendTogetherAsync(ApplyingFixture fixture, Func<int> unanswered, IReadOnlyList<Func<Task<Reply>>> sends)
+    {
         using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        async Task WaitForWriterAsync(int submissions)
+        async Task WaitForWriterAsync(int requests)
         {
-            while (writer.Unanswered < submissions)
+            while (unanswered() < requests)
                 await Task.Delay(10, bound.Token);
         }
-        var posts = new List<Task<Reply>>();
+        var replies = new List<Task<Reply>>();
         await using (var db = fixture.NewContext())
         {
             await db.Database.OpenConnectionAsync();
@@ -145,13 +191,13 @@ public abstract class GroupCommitTests(StorageProvider provider)
                 await db.Database.ExecuteSqlRawAsync("UPDATE audit_head SET id = id WHERE id = 1");
             else
                 await db.Database.ExecuteSqlRawAsync("SELECT id FROM audit_head WHERE id = 1 FOR UPDATE");
-            posts.Add(PostApplicationAsync(client, bodies[0]));
+            replies.Add(sends[0]());
             await WaitForWriterAsync(1);
-            posts.AddRange(bodies.Skip(1).Select(body => PostApplicationAsync(client, body)));
-            await WaitForWriterAsync(bodies.Count);
+            replies.AddRange(sends.Skip(1).Select(send => send()));
+            await WaitForWriterAsync(sends.Count);
             await hold.RollbackAsync();
         }
-        return await Task.WhenAll(posts);
+        return await Task.WhenAll(replies);
     }
 
     private static async Task BreakInsertsWithPhoneDigitsAsync(ApplyingFixture fixture)
@@ -188,18 +234,24 @@ public abstract class GroupCommitTests(StorageProvider provider)
         private readonly MeterListener _listener = new();
         private readonly List<int> _sizes = [];
 
-        public GroupSizes(ApplyingFixture fixture)
+        public GroupSizes(ApplyingFixture fixture, string writer = "applications")
         {
             var meters = fixture.Factory.Services.GetRequiredService<IMeterFactory>();
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Scope == meters && instrument.Name == PlatformMetrics.SubmissionGroupInstrument)
+                if (instrument.Meter.Scope == meters && instrument.Name == PlatformMetrics.GroupSizeInstrument && instrument.Meter.Name == PlatformMetrics.MeterName)
                     listener.EnableMeasurementEvents(instrument);
             };
-            _listener.SetMeasurementEventCallback<int>((_, size, _, _) =>
+            _listener.SetMeasurementEventCallback<int>((_, size, tags, _) =>
             {
-                lock (_sizes)
-                    _sizes.Add(size);
+                foreach (var tag in tags)
+                {
+                    if (tag is { Key: "writer", Value: string name } && name == writer)
+                    {
+                        lock (_sizes)
+                            _sizes.Add(size);
+                    }
+                }
             });
             _listener.Start();
         }

@@ -48,17 +48,16 @@ public sealed record OpenedSession(string Token, DateTimeOffset ExpiresAt, strin
 /// <summary>
 /// Flow 1. Checks, in order and before writing anything: the request's shape, the challenge (MAC, purpose,
 /// expiry), the certificate (the verifier: anchors, validity, policy, key usage, revocation) and the signature.
-/// Then one transaction consumes the challenge nonce, resolves the person (flow 2), opens the session and
-/// appends the audit entries; a replay fails on the nonce's primary key and writes nothing.
+/// Then the <see cref="SessionWriter"/> records it in a group commit with the sessions waiting beside it: it consumes
+/// the challenge nonce, resolves the person (flow 2), opens the session and appends the audit entries; a replay fails
+/// on the nonce and writes nothing.
 /// </summary>
 public sealed class Authenticator(
     KangenDbContext db, ChallengeCodec challenges, CardCertificateVerifier verifier, TrustStore trust, TrustFreshness freshness,
-    WriteGate gate, TimeProvider time, IOptions<SessionOptions> options, PlatformMetrics metrics, Services.ServiceCatalogue catalogue)
+    SessionWriter writer, TimeProvider time, IOptions<SessionOptions> options, PlatformMetrics metrics, Services.ServiceCatalogue catalogue)
 {
     /// <summary>Largest accepted base64 field (a certificate is about 1.5 KB; the verifier caps DER at 8 KB).</summary>
     public const int MaxFieldLength = 16 * 1024;
-
-    private const int MaxAttempts = 5;
 
     /// <summary>Opens a session, or says why not.</summary>
     public async Task<(OpenedSession? Session, PlatformProblem? Problem)> OpenAsync(SessionRequest? request, CancellationToken cancellationToken)
@@ -67,7 +66,14 @@ public sealed class Authenticator(
         if (problem is not null)
             metrics.AuthenticationRefused(problem.Code);
         else
+        {
             metrics.SessionCreated();
+            // Counted once committed: a group that fails is recorded again, and would count twice.
+            if (session!.PersonCreated)
+                metrics.PersonCreated();
+            if (session.LinkedByRenewal)
+                metrics.RenewalLinked();
+        }
         return (session, problem);
     }
 
@@ -97,44 +103,45 @@ public sealed class Authenticator(
         if (freshness.EnsureFresh() && trust.IsRevoked(cert.Serial))
             return (null, IdentityProblems.Certificate(CertificateErrorCodes.Revoked, "revoked since the last background refresh"));
 
-        for (var attempt = 1; ; attempt++)
-        {
-            using var _ = await gate.EnterAsync(cancellationToken);
-            db.ChangeTracker.Clear();
-            var now = time.GetUtcNow();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (await db.ConsumedChallenges.AnyAsync(c => c.Nonce == challenge!.Nonce, cancellationToken))
-                return (null, IdentityProblems.ChallengeUsed);
-            db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = challenge!.Nonce, Purpose = challenge.Purpose, ConsumedAt = now, ExpiresAt = challenge.ExpiresAt });
-            var (resolution, audit) = await PersonDirectory.ResolveAsync(db, trust, cert, now, cancellationToken);
-            var person = resolution.Person;
-            var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-            var tokenHash = HashToken(token);
-            var expires = now.AddMinutes(options.Value.LifetimeMinutes);
-            db.Sessions.Add(new Session { TokenHash = tokenHash, PersonId = person.Id, Serial = cert.Serial, CreatedAt = now, ExpiresAt = expires, Channel = channel });
-            var actor = "person:" + person.Id;
-            var intents = audit.Append(new AuditIntent(actor, "session.created", SessionSubject(tokenHash), new { serial = cert.Serial, expiresAt = expires, channel }));
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                var last = await AuditIntent.AppendAllAsync(db, now, intents, cancellationToken);
-                // The person's operators learn of the renewal (same pseudonym) in the same transaction.
-                if (resolution.LinkedByRenewal)
-                    await Operators.LinkChanges.AppendRenewalAsync(db, catalogue, person.Id, last!, now, cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-            }
-            catch (DbUpdateException e) when (KangenStorage.IsUniqueViolation(e) && attempt < MaxAttempts)
-            {
-                // A concurrent first login of the same card (serial), a replay racing this one (nonce) or a
-                // My Key ID collision: start again; the re-read finds what the other writer committed.
-                continue;
-            }
-            if (resolution.Created)
-                metrics.PersonCreated();
-            if (resolution.LinkedByRenewal)
-                metrics.RenewalLinked();
-            return (new OpenedSession(token, expires, person.MyKeyId, cert.Serial, resolution.Created, resolution.LinkedByRenewal), null);
-        }
+        return await writer.WriteAsync(new SessionWork(challenge!, cert, channel), cancellationToken);
+    }
+
+    /// <summary>A session request whose every check that needs no database passed.</summary>
+    /// <param name="Challenge">The session challenge it signed.</param>
+    /// <param name="Certificate">The card's verified certificate.</param>
+    /// <param name="Channel">The channel it came through.</param>
+    public sealed record SessionWork(ValidChallenge Challenge, VerifiedCertificate Certificate, string Channel);
+
+    /// <summary>
+    /// Opens the checked session inside the transaction <see cref="SessionWriter"/> opened on this authenticator's
+    /// context (it commits): consumes the challenge nonce, resolves the person (flow 2), adds the session and appends the
+    /// audit entries; a replayed nonce is refused.
+    /// </summary>
+    internal async Task<(OpenedSession?, PlatformProblem?)> RecordAsync(SessionWork work)
+    {
+        var (challenge, cert, channel) = work;
+        var cancellationToken = CancellationToken.None;
+        db.ChangeTracker.Clear();
+        var now = time.GetUtcNow();
+        if (await db.ConsumedChallenges.AnyAsync(c => c.Nonce == challenge.Nonce, cancellationToken))
+            return (null, IdentityProblems.ChallengeUsed);
+        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = challenge.Nonce, Purpose = challenge.Purpose, ConsumedAt = now, ExpiresAt = challenge.ExpiresAt });
+        var (resolution, audit) = await PersonDirectory.ResolveAsync(db, trust, cert, now, cancellationToken);
+        var person = resolution.Person;
+        var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var tokenHash = HashToken(token);
+        var expires = now.AddMinutes(options.Value.LifetimeMinutes);
+        db.Sessions.Add(new Session { TokenHash = tokenHash, PersonId = person.Id, Serial = cert.Serial, CreatedAt = now, ExpiresAt = expires, Channel = channel });
+        var actor = "person:" + person.Id;
+        var intents = audit.Append(new AuditIntent(actor, "session.created", SessionSubject(tokenHash), new { serial = cert.Serial, expiresAt = expires, channel }));
+        // A concurrent first login of the same card (serial), a replay racing this one (nonce) or a My Key ID collision
+        // fails on a unique key here: the writer starts this again, and the re-read finds what the other writer committed.
+        await db.SaveChangesAsync(cancellationToken);
+        var last = await AuditIntent.AppendAllAsync(db, now, intents, cancellationToken);
+        // The person's operators learn of the renewal (same pseudonym) in the same transaction.
+        if (resolution.LinkedByRenewal)
+            await Operators.LinkChanges.AppendRenewalAsync(db, catalogue, person.Id, last!, now, cancellationToken);
+        return (new OpenedSession(token, expires, person.MyKeyId, cert.Serial, resolution.Created, resolution.LinkedByRenewal), null);
     }
 
     /// <summary>
