@@ -4,11 +4,15 @@ using Kangen.Platform.Storage;
 
 namespace Kangen.Cli.Features.Bench;
 
-/// <summary>What the write gate did between two readings: entries, and seconds held and waited in total.</summary>
-internal readonly record struct WriteGateTally(long Entries, double HeldSeconds, double WaitSeconds)
+/// <summary>
+/// What the write gate did between two readings (entries, seconds held and waited in total), and the group commits
+/// (groups, and the requests they handled, every writer together).
+/// </summary>
+internal readonly record struct WriteGateTally(long Entries, double HeldSeconds, double WaitSeconds, long Groups, long Grouped)
 {
     public static WriteGateTally operator -(WriteGateTally after, WriteGateTally before) =>
-        new(after.Entries - before.Entries, after.HeldSeconds - before.HeldSeconds, after.WaitSeconds - before.WaitSeconds);
+        new(after.Entries - before.Entries, after.HeldSeconds - before.HeldSeconds, after.WaitSeconds - before.WaitSeconds,
+            after.Groups - before.Groups, after.Grouped - before.Grouped);
 }
 
 /// <summary>
@@ -29,7 +33,7 @@ internal sealed class WriteGateWatch : IDisposable
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Scope == meters && instrument.Meter.Name == PlatformMetrics.MeterName
-                && instrument.Name is WriteGate.HeldInstrument or WriteGate.WaitInstrument)
+                && instrument.Name is WriteGate.HeldInstrument or WriteGate.WaitInstrument or PlatformMetrics.GroupSizeInstrument)
                 listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<double>((instrument, seconds, _, _) =>
@@ -40,6 +44,11 @@ internal sealed class WriteGateWatch : IDisposable
                     ? _tally with { Entries = _tally.Entries + 1, HeldSeconds = _tally.HeldSeconds + seconds }
                     : _tally with { WaitSeconds = _tally.WaitSeconds + seconds };
             }
+        });
+        _listener.SetMeasurementEventCallback<int>((_, requests, _, _) =>
+        {
+            lock (_gate)
+                _tally = _tally with { Groups = _tally.Groups + 1, Grouped = _tally.Grouped + requests };
         });
         _listener.Start();
     }

@@ -63,6 +63,13 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("sessions/s", figures);
         // SQLite's writes are serial inside the write gate: how long each held it is the writer's bound, read from the platform's meter.
         Assert.Equal(storage == "sqlite", figures.Contains("writer bound (applications)"));
+        // Both providers write through the group commits, whose sizes the platform's histogram gives.
+        foreach (var phase in new[] { "sessions", "applications" })
+        {
+            var perCommit = root.GetProperty("figures").EnumerateArray()
+                .Single(f => f.GetProperty("name").GetString() == $"requests per commit ({phase})").GetProperty("value").GetDouble();
+            Assert.InRange(perCommit, 1, Kangen.Platform.Storage.GroupCommit<int, int>.MaxGroup);
+        }
         return root.GetProperty("parameters").GetProperty("database").GetString()!;
     }
 
