@@ -313,7 +313,6 @@ public sealed class ApplicationRecorder(
             db.CampaignChoices.Add(new CampaignChoice { Campaign = c.Campaign, PersonId = applicant.Id, Service = service.Value, AccountReference = c.Claim.AccountReference, ChosenAt = now });
         if (holder is null)
             db.ServiceAccounts.Add(new ServiceAccount { Service = service.Value, AccountReference = c.Claim.AccountReference, PersonId = applicant.Id, BoundAt = now });
-        await db.SaveChangesAsync(cancellationToken);
         audit.Add(new AuditIntent("person:" + requester.Id, "application.recorded", "person:" + applicant.Id, new
         {
             application = submission.Id,
@@ -325,13 +324,21 @@ public sealed class ApplicationRecorder(
             channel = c.Claim.Channel,
             statement = submission.StatementHash,
         }));
-        var last = await AuditIntent.AppendAllAsync(db, now, audit, cancellationToken);
+        // The rows, their audit entries and the feed records are saved by one SaveChanges at the end: each SaveChanges
+        // has a fixed cost on the writer's serial path, and inside the writer's transaction the order of the statements
+        // changes nothing anyone else can see.
+        AuditEntry? last = null;
+        foreach (var intent in audit)
+            last = await AuditChain.AppendAsync(db, now, intent.Actor, intent.Action, intent.Subject, intent.Data, cancellationToken);
+        // A renewal's earlier choices are read back from the database, which must hold this submission's rows by then.
+        if (applicantResolution.LinkedByRenewal || representativeRenewed)
+            await db.SaveChangesAsync(cancellationToken);
         // The operator learns of the application through its enrolment feed (flow 3), under its own pseudonym; a card
         // renewed and first used here tells the operators of the person's earlier choices, as a login would have.
         var changes = new List<EnrolmentChange>();
         if (applicantResolution.LinkedByRenewal)
         {
-            // The choice this submission made (saved above) is announced by its enrolled records, not as a renewal.
+            // The choice this submission made (saved just above) is announced by its enrolled records, not as a renewal.
             changes.AddRange((await LinkChanges.ForPersonAsync(db, catalogue, applicant.Id, EnrolmentRecord.Renewed, null, cancellationToken))
                 .Where(r => choice is not null || r.Service != service.Value || r.AccountReference != c.Claim.AccountReference));
         }
