@@ -37,11 +37,7 @@ public abstract class GroupCommitTests(StorageProvider provider)
         Assert.All(replies, r => Assert.Equal(HttpStatusCode.Created, r.Status));
         Assert.Equal(6, replies.Select(r => r.Text("applicationId")).Distinct().Count());
         var after = await fixture.CountApplicationsAsync();
-        Assert.Equal(before with
-        {
-            Submissions = before.Submissions + 6, Applications = before.Applications + 6, Choices = before.Choices + 6,
-            ServiceAccounts = before.ServiceAccounts + 6, ConsumedChallenges = before.ConsumedChallenges + 6, Audit = before.Audit + 6,
-        }, after);
+        Assert.Equal(WithApplications(before, 6), after);
         // Six submissions, fewer commits: at most the first went alone while the write lock was held.
         Assert.Equal(6, groups.Sizes.Sum());
         Assert.True(groups.Sizes.Max() >= 5, $"group sizes: {string.Join(", ", groups.Sizes)}");
@@ -73,11 +69,7 @@ public abstract class GroupCommitTests(StorageProvider provider)
         Assert.Equal(twinReplies[0].Text("applicationId"), twinReplies[1].Text("applicationId"));
         Assert.Equal(HttpStatusCode.Created, replies[4].Status);
         var after = await fixture.CountApplicationsAsync();
-        Assert.Equal(before with
-        {
-            Submissions = before.Submissions + 3, Applications = before.Applications + 3, Choices = before.Choices + 3,
-            ServiceAccounts = before.ServiceAccounts + 3, ConsumedChallenges = before.ConsumedChallenges + 3, Audit = before.Audit + 3,
-        }, after);
+        Assert.Equal(WithApplications(before, 3), after);
         Assert.True(groups.Sizes.Max() >= 4, $"group sizes: {string.Join(", ", groups.Sizes)}");
         await AssertAuditIntactAsync(fixture);
     }
@@ -101,11 +93,7 @@ public abstract class GroupCommitTests(StorageProvider provider)
         Assert.Equal(HttpStatusCode.InternalServerError, replies[2].Status);
         Assert.All(replies.Where((_, i) => i != 2), r => Assert.Equal(HttpStatusCode.Created, r.Status));
         var after = await fixture.CountApplicationsAsync();
-        Assert.Equal(before with
-        {
-            Submissions = before.Submissions + 4, Applications = before.Applications + 4, Choices = before.Choices + 4,
-            ServiceAccounts = before.ServiceAccounts + 4, ConsumedChallenges = before.ConsumedChallenges + 4, Audit = before.Audit + 4,
-        }, after);
+        Assert.Equal(WithApplications(before, 4), after);
         // The group the broken submission was in failed as a whole, and its submissions were recorded again one by one.
         Assert.Equal(4, groups.Sizes.Sum());
         Assert.All(groups.Sizes, size => Assert.Equal(1, size));
@@ -146,6 +134,14 @@ public abstract class GroupCommitTests(StorageProvider provider)
         Assert.True(groups.Sizes.Max() >= 5, $"group sizes: {string.Join(", ", groups.Sizes)}");
         await AssertAuditIntactAsync(fixture);
     }
+
+    /// <summary>The counts after <paramref name="applications"/> more first applications of people who had signed in.</summary>
+    private static ApplicationCounts WithApplications(ApplicationCounts before, int applications) => before with
+    {
+        Submissions = before.Submissions + applications, Applications = before.Applications + applications, Choices = before.Choices + applications,
+        ServiceAccounts = before.ServiceAccounts + applications, ConsumedChallenges = before.ConsumedChallenges + applications,
+        Audit = before.Audit + applications,
+    };
 
     private static async Task<int> CountSessionsAsync(ApplyingFixture fixture)
     {
