@@ -14,14 +14,17 @@ namespace Kangen.Platform.Storage;
 /// the group's earlier ones, as it would have seen them committed one by one.
 /// </summary>
 /// <remarks>
-/// When a group fails as a whole (a commit that fails, a broken connection, a PostgreSQL deadlock between two replicas'
-/// groups), nothing of it was committed, and each of its pieces is recorded again alone, in its own transaction: the
-/// failure then lands on the piece that causes it, with the exception its request would have met before, and the others
-/// are recorded. A request that gave up before its group began is dropped unrecorded.
+/// A piece that fails on its own (a fault of its data or of the code, not of the database) is rolled back to its
+/// savepoint and its request gets the exception; the rest of the group goes on. When the database is unavailable, or
+/// the commit was attempted and failed (its outcome may be unknown), every request of the group gets the exception (a
+/// 503 when unavailable: a retry is safe, the idempotency key or the challenge decides it). When a group fails as a
+/// whole for another reason (a PostgreSQL deadlock between two replicas' groups, a savepoint that cannot be rolled
+/// back), nothing of it was committed, and each piece is recorded again alone. A request that gave up before its group
+/// began is dropped unrecorded; one whose group had begun is recorded, and a retry meets it.
 /// </remarks>
 /// <typeparam name="TWork">What a request hands over, checked.</typeparam>
 /// <typeparam name="TOutcome">What its request is answered.</typeparam>
-public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable
+public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposable
 {
     /// <summary>The most pieces recorded in one transaction.</summary>
     public const int MaxGroup = 64;
@@ -38,6 +41,7 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable
     private readonly ILogger _log;
     private readonly Lazy<Task> _loop;
     private int _unanswered;
+    private int _taken;
 
     /// <summary>A writer named <paramref name="name"/> (its metrics' <c>writer</c> tag), recording with contexts from <paramref name="scopes"/> inside <paramref name="gate"/>.</summary>
     protected GroupCommit(string name, IServiceScopeFactory scopes, WriteGate gate, PlatformMetrics metrics, ILogger log)
@@ -47,12 +51,20 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable
         _gate = gate;
         _metrics = metrics;
         _log = log;
-        // Started by the first piece of work, so hosts and tools that never write this kind run no loop.
-        _loop = new Lazy<Task>(() => Task.Run(RunAsync), LazyThreadSafetyMode.ExecutionAndPublication);
+        // Started by the first piece of work, so hosts and tools that never write this kind run no loop; without the
+        // first request's execution context (its logging scope, activity and culture would otherwise stay on the loop).
+        _loop = new Lazy<Task>(() =>
+        {
+            using var _ = ExecutionContext.SuppressFlow();
+            return Task.Run(RunAsync);
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>Pieces handed over and not answered yet (waiting, or in the group being recorded).</summary>
     internal int Unanswered => Volatile.Read(ref _unanswered);
+
+    /// <summary>Pieces the loop has taken into a group so far.</summary>
+    internal int Taken => Volatile.Read(ref _taken);
 
     /// <summary>Records <paramref name="work"/> with the group it joins; completes after the group's commit.</summary>
     public Task<TOutcome> WriteAsync(TWork work, CancellationToken cancellationToken)
@@ -74,12 +86,25 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable
     /// </summary>
     protected abstract Task<(TOutcome Outcome, bool Keep)> RecordAsync(IServiceProvider scope, TWork work);
 
-    /// <summary>Records what is already queued, then stops.</summary>
+    /// <summary>
+    /// Takes no more work and waits for the loop to end. Work still queued while the container is being disposed fails
+    /// (its scope can no longer be made); the host stops taking requests, and lets those in flight finish, before that.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         if (_loop.IsValueCreated)
             await _loop.Value;
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// Takes no more work; what is queued is still recorded by the loop, without waiting for it here (a container
+    /// disposed synchronously must not fail on a service that only disposes asynchronously).
+    /// </summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
         GC.SuppressFinalize(this);
     }
 
@@ -92,58 +117,87 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable
             while (group.Count < MaxGroup && _queue.Reader.TryRead(out var pending))
             {
                 if (pending.CancellationToken.IsCancellationRequested)
-                    Answer(pending, default, failure: null, canceled: true);
+                    Answer(pending, Piece.Dropped);
                 else
                     group.Add(pending);
             }
-            if (group.Count > 0)
+            Interlocked.Add(ref _taken, group.Count);
+            if (group.Count == 0)
+                continue;
+            try
+            {
                 await WriteGroupAsync(group);
+            }
+            // A fault of the loop itself (a metrics listener, the logger): whoever of the group is not answered yet gets
+            // it, and the loop goes on, or every later request of this kind would wait forever.
+            catch (Exception e)
+            {
+                foreach (var pending in group)
+                    Answer(pending, Piece.Failed(e));
+                _log.LogError(e, "The {Writer} group commit failed outside its transaction", _name);
+            }
         }
     }
 
     private async Task WriteGroupAsync(List<Pending> group)
     {
-        if (group.Count > 1)
+        var commitAttempted = false;
+        Piece[]? pieces = null;
+        try
         {
-            TOutcome[]? outcomes = null;
-            try
-            {
-                outcomes = await RecordTogetherAsync(group);
-            }
-            // Not swallowed: whatever failed the group fails again below on the piece that causes it, and reaches that
-            // piece's request.
-            catch (Exception e)
-            {
-                _log.LogWarning(e, "A group of {Count} {Writer} failed before its commit; recording each alone", group.Count, _name);
-            }
-            if (outcomes is not null)
-            {
-                for (var i = 0; i < group.Count; i++)
-                    Answer(group[i], outcomes[i], failure: null, canceled: false);
-                _metrics.GroupCommitted(_name, group.Count);
-                return;
-            }
+            pieces = await RecordTogetherAsync(group, () => commitAttempted = true);
         }
-        foreach (var pending in group)
+        catch (Exception e) when (!commitAttempted && (group.Count > 1 && !KangenStorage.IsUnavailable(e) || IsDeadlock(e)))
         {
-            TOutcome[] outcomes;
-            try
-            {
-                outcomes = await RecordTogetherAsync([pending]);
-            }
-            // Handed to the request that sent it (a 503 when the database is unavailable, else a 500), as when each
-            // request wrote for itself; the loop goes on for everyone else.
-            catch (Exception e)
-            {
-                Answer(pending, default, failure: e, canceled: false);
-                continue;
-            }
-            Answer(pending, outcomes[0], failure: null, canceled: false);
-            _metrics.GroupCommitted(_name, 1);
+            // Nothing of the group was committed: each piece alone, so that the failure lands where it belongs.
+            _log.LogWarning(e, "A group of {Count} {Writer} failed before its commit; recording each alone", group.Count, _name);
+            foreach (var pending in group)
+                await WriteAloneAsync(pending);
+            return;
+        }
+        catch (Exception e)
+        {
+            // The database is unavailable, or the commit's outcome is unknown: recording again could answer "already
+            // done" for what this group did; every request gets the failure, and its retry is safe.
+            foreach (var pending in group)
+                Answer(pending, Piece.Failed(e));
+            return;
+        }
+        try
+        {
+            _metrics.GroupCommitted(_name, group.Count);
+        }
+        finally
+        {
+            for (var i = 0; i < group.Count; i++)
+                Answer(group[i], pieces[i]);
         }
     }
 
-    private async Task<TOutcome[]> RecordTogetherAsync(IReadOnlyList<Pending> group)
+    private async Task WriteAloneAsync(Pending pending)
+    {
+        Piece piece;
+        try
+        {
+            piece = (await RecordTogetherAsync([pending], () => { }))[0];
+        }
+        // Handed to the request that sent it (a 503 when the database is unavailable, else a 500).
+        catch (Exception e)
+        {
+            Answer(pending, Piece.Failed(e));
+            return;
+        }
+        try
+        {
+            _metrics.GroupCommitted(_name, 1);
+        }
+        finally
+        {
+            Answer(pending, piece);
+        }
+    }
+
+    private async Task<Piece[]> RecordTogetherAsync(IReadOnlyList<Pending> group, Action committing)
     {
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KangenDbContext>();
@@ -153,7 +207,7 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable
         var none = CancellationToken.None;
         using var entered = await _gate.EnterAsync(none);
         await using var transaction = await db.Database.BeginTransactionAsync(none);
-        var outcomes = new TOutcome[group.Count];
+        var pieces = new Piece[group.Count];
         for (var i = 0; i < group.Count; i++)
         {
             for (var attempt = 1; ; attempt++)
@@ -161,10 +215,12 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable
                 await transaction.CreateSavepointAsync(Savepoint, none);
                 try
                 {
-                    (outcomes[i], var keep) = await RecordAsync(scope.ServiceProvider, group[i].Work);
+                    var (outcome, keep) = await RecordAsync(scope.ServiceProvider, group[i].Work);
+                    // A refusal or a replay keeps nothing it may have written.
                     if (!keep)
                         await transaction.RollbackToSavepointAsync(Savepoint, none);
                     await transaction.ReleaseSavepointAsync(Savepoint, none);
+                    pieces[i] = Piece.Done(outcome);
                     break;
                 }
                 catch (Exception e) when (attempt < MaxAttempts && IsUniqueViolation(e))
@@ -172,22 +228,43 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable
                     await transaction.RollbackToSavepointAsync(Savepoint, none);
                     await transaction.ReleaseSavepointAsync(Savepoint, none);
                 }
+                // The piece's own fault (its data, or a bug on its path): undone, handed to its request, and the group goes
+                // on. The database's unavailability and deadlocks fail the group instead.
+                catch (Exception e) when (!KangenStorage.IsUnavailable(e))
+                {
+                    await transaction.RollbackToSavepointAsync(Savepoint, none);
+                    await transaction.ReleaseSavepointAsync(Savepoint, none);
+                    pieces[i] = Piece.Failed(e);
+                    break;
+                }
             }
         }
+        committing();
         await transaction.CommitAsync(none);
-        return outcomes;
+        return pieces;
     }
 
-    // Counted down first: a request answered is no longer waiting when its continuation runs.
-    private void Answer(Pending pending, TOutcome? outcome, Exception? failure, bool canceled)
+    private static bool IsDeadlock(Exception e)
     {
-        Interlocked.Decrement(ref _unanswered);
-        if (canceled)
-            pending.Outcome.TrySetCanceled(pending.CancellationToken);
-        else if (failure is not null)
-            pending.Outcome.TrySetException(failure);
-        else
-            pending.Outcome.TrySetResult(outcome!);
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is Npgsql.PostgresException p)
+                return p.SqlState is Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure;
+        }
+        return false;
+    }
+
+    // Answered once: the count goes down only for the answer that lands.
+    private void Answer(Pending pending, Piece piece)
+    {
+        var landed = piece switch
+        {
+            { Canceled: true } => pending.Outcome.TrySetCanceled(pending.CancellationToken),
+            { Failure: { } failure } => pending.Outcome.TrySetException(failure),
+            _ => pending.Outcome.TrySetResult(piece.Outcome!),
+        };
+        if (landed)
+            Interlocked.Decrement(ref _unanswered);
     }
 
     private static bool IsUniqueViolation(Exception e) => e switch
@@ -196,6 +273,14 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable
         DbException d => KangenStorage.IsUniqueViolation(d),
         _ => false,
     };
+
+    /// <summary>What one piece came to: its outcome, or the failure its request gets, or dropped unrecorded.</summary>
+    private readonly record struct Piece(TOutcome? Outcome, Exception? Failure, bool Canceled)
+    {
+        public static Piece Done(TOutcome outcome) => new(outcome, null, false);
+        public static Piece Failed(Exception failure) => new(default, failure, false);
+        public static readonly Piece Dropped = new(default, null, true);
+    }
 
     private sealed class Pending(TWork work, CancellationToken cancellationToken)
     {

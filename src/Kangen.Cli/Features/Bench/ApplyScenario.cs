@@ -233,7 +233,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
             figures.Add(new BenchFigure($"write gate held per commit ({phase.Name})", Math.Round(gate.HeldSeconds / gate.Entries * 1000, 3), "ms",
                 "Mean time one write transaction (a group commit) held the SQLite write gate; every write is serial inside it"));
             figures.Add(new BenchFigure($"write gate held per request ({phase.Name})", succeeded > 0 ? Math.Round(gate.HeldSeconds / succeeded * 1000, 3) : 0, "ms",
-                "The single writer's time per successful request: total time held / requests"));
+                "The single writer's time per successful request: total time the gate was held (by every writer, mostly these requests' group commits) / requests"));
             figures.Add(new BenchFigure($"write gate wait per commit ({phase.Name})", Math.Round(gate.WaitSeconds / gate.Entries * 1000, 3), "ms",
                 "Mean time a write transaction waited for the gate"));
             figures.Add(new BenchFigure($"write gate busy ({phase.Name})", Math.Round(100 * gate.HeldSeconds / phase.Duration.TotalSeconds, 1), "%",

@@ -11,7 +11,7 @@ public sealed class SubmissionWriter(IServiceScopeFactory scopes, WriteGate gate
     protected override async Task<(SubmissionOutcome Outcome, bool Keep)> RecordAsync(IServiceProvider scope, ApplicationRecorder.Checked work)
     {
         var outcome = await scope.GetRequiredService<ApplicationRecorder>().RecordAsync(work, CancellationToken.None);
-        // A refusal or a replay keeps nothing (a person it resolved on the way is undone with it).
+        // A refusal or a replay keeps nothing it may have written.
         return (outcome, outcome.Application is not null && !outcome.Replayed);
     }
 }
