@@ -270,4 +270,59 @@ public abstract class GroupCommitTests(StorageProvider provider)
 
 public sealed class SqliteGroupCommitTests() : GroupCommitTests(StorageProvider.Sqlite);
 
+/// <summary>
+/// A lost race inside a group, which only PostgreSQL can show: another transaction (another replica) holds the same
+/// card's first login uncommitted, so the group's insert waits on the unique key, fails once the other commits, is
+/// rolled back to its savepoint and tried again, and then finds the other's person. On SQLite every write is serial, so
+/// the race cannot happen between groups.
+/// </summary>
+public sealed class PostgresGroupCommitRaceTests
+{
+    [Fact]
+    public async Task A_first_login_that_loses_the_race_for_its_card_opens_the_winners_person_and_keeps_nothing_of_its_own()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(StorageProvider.Postgres, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var card = fixture.IssueCard();
+        var challenge = await ChallengeAsync(client);
+        var signature = card.Sign(System.Text.Encoding.UTF8.GetBytes(challenge));
+        var before = await fixture.CountApplicationsAsync();
+        var winner = new Person { Id = Guid.NewGuid(), MyKeyId = "R" + Guid.NewGuid().ToString("N")[..7].ToUpperInvariant(), CreatedAt = fixture.Time.GetUtcNow() };
+
+        Reply reply;
+        await using (var other = fixture.NewContext())
+        {
+            await using var transaction = await other.Database.BeginTransactionAsync();
+            other.Persons.Add(winner);
+            other.Certificates.Add(new CertificateLink { Serial = card.Serial, PersonId = winner.Id, LinkedAt = winner.CreatedAt, How = "first-login" });
+            await other.SaveChangesAsync();
+            var login = OpenSessionAsync(client, challenge, card.Certificate(), signature);
+            // The group's insert of the same serial now waits for this transaction.
+            using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            while (await WaitingOnLocksAsync(fixture) == 0)
+                await Task.Delay(10, bound.Token);
+            await transaction.CommitAsync();
+            reply = await login;
+        }
+
+        Assert.Equal(HttpStatusCode.Created, reply.Status);
+        Assert.Equal(winner.MyKeyId, reply.Text("myKeyId"));
+        var after = await fixture.CountApplicationsAsync();
+        // The winner's person only; the loser's attempt (its person, link and audit entries) was undone, the retry added
+        // the session's own writes: the consumed challenge and one audit entry.
+        Assert.Equal(before with { Persons = before.Persons + 1, ConsumedChallenges = before.ConsumedChallenges + 1, Audit = before.Audit + 1 }, after);
+        await using var db = fixture.NewContext();
+        Assert.Equal(winner.Id, (await db.Sessions.SingleAsync(x => x.Serial == card.Serial)).PersonId);
+        var audit = await AuditVerifier.VerifyAsync(db);
+        Assert.True(audit.IsIntact, audit.Detail);
+    }
+
+    private static async Task<long> WaitingOnLocksAsync(ApplyingFixture fixture)
+    {
+        await using var db = fixture.NewContext();
+        return await db.Database.SqlQueryRaw<long>(
+            "SELECT count(*) AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").SingleAsync();
+    }
+}
+
 public sealed class PostgresGroupCommitTests() : GroupCommitTests(StorageProvider.Postgres);
