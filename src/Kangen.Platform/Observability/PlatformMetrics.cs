@@ -31,14 +31,14 @@ public sealed class PlatformMetrics
         _applicationsRecorded = meter.CreateCounter<long>("kangen.applications.recorded", description: "Program applications recorded, by program, service, channel and actor.");
         _applicationsRefused = meter.CreateCounter<long>("kangen.applications.refused", description: "Application submissions refused, by problem code.");
         _accountVerifications = meter.CreateCounter<long>("kangen.accounts.verifications", description: "Operator account verifications, by service and outcome.");
-        _groups = meter.CreateHistogram(GroupSizeInstrument, "{write}", "Requests one group commit handled (recorded, refused or replayed) in one transaction, by writer (applications, sessions).",
+        _groups = meter.CreateHistogram(GroupSizeInstrument, "{request}", "Requests one group commit handled (recorded, refused or replayed) in one transaction, by writer (applications, sessions).",
             tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
     }
 
-    /// <summary>Writes per group commit, tagged <c>writer</c> (histogram).</summary>
+    /// <summary>Requests per group commit, tagged <c>writer</c> (histogram).</summary>
     public const string GroupSizeInstrument = "kangen.storage.group_commit.size";
 
-    internal void GroupCommitted(string writer, int writes) => _groups.Record(writes, new KeyValuePair<string, object?>("writer", writer));
+    internal void GroupCommitted(string writer, int requests) => _groups.Record(requests, new KeyValuePair<string, object?>("writer", writer));
 
     internal void ChallengeIssued(string purpose) => _challengesIssued.Add(1, new KeyValuePair<string, object?>("purpose", purpose));
     internal void SessionCreated() => _sessionsCreated.Add(1);

@@ -147,7 +147,7 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
         {
             pieces = await RecordTogetherAsync(group, () => commitAttempted = true);
         }
-        catch (Exception e) when (!commitAttempted && (group.Count > 1 && !KangenStorage.IsUnavailable(e) || IsDeadlock(e)))
+        catch (Exception e) when (!commitAttempted && (group.Count > 1 && !KangenStorage.IsUnavailable(e) || KangenStorage.IsDeadlock(e)))
         {
             // Nothing of the group was committed: each piece alone, so that the failure lands where it belongs.
             _log.LogWarning(e, "A group of {Count} {Writer} failed before its commit; recording each alone", group.Count, _name);
@@ -163,6 +163,28 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
                 Answer(pending, Piece.Failed(e));
             return;
         }
+        Deliver(group, pieces);
+    }
+
+    private async Task WriteAloneAsync(Pending pending)
+    {
+        Piece[] pieces;
+        try
+        {
+            pieces = await RecordTogetherAsync([pending], () => { });
+        }
+        // Handed to the request that sent it (a 503 when the database is unavailable, else a 500).
+        catch (Exception e)
+        {
+            Answer(pending, Piece.Failed(e));
+            return;
+        }
+        Deliver([pending], pieces);
+    }
+
+    // The answers land even when a metrics listener throws (the loop's own handler then logs it).
+    private void Deliver(IReadOnlyList<Pending> group, Piece[] pieces)
+    {
         try
         {
             _metrics.GroupCommitted(_name, group.Count);
@@ -171,29 +193,6 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
         {
             for (var i = 0; i < group.Count; i++)
                 Answer(group[i], pieces[i]);
-        }
-    }
-
-    private async Task WriteAloneAsync(Pending pending)
-    {
-        Piece piece;
-        try
-        {
-            piece = (await RecordTogetherAsync([pending], () => { }))[0];
-        }
-        // Handed to the request that sent it (a 503 when the database is unavailable, else a 500).
-        catch (Exception e)
-        {
-            Answer(pending, Piece.Failed(e));
-            return;
-        }
-        try
-        {
-            _metrics.GroupCommitted(_name, 1);
-        }
-        finally
-        {
-            Answer(pending, piece);
         }
     }
 
@@ -223,17 +222,15 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
                     pieces[i] = Piece.Done(outcome);
                     break;
                 }
-                catch (Exception e) when (attempt < MaxAttempts && IsUniqueViolation(e))
-                {
-                    await transaction.RollbackToSavepointAsync(Savepoint, none);
-                    await transaction.ReleaseSavepointAsync(Savepoint, none);
-                }
-                // The piece's own fault (its data, or a bug on its path): undone, handed to its request, and the group goes
-                // on. The database's unavailability and deadlocks fail the group instead.
+                // The database's unavailability and deadlocks fail the group instead (they are not the piece's doing).
                 catch (Exception e) when (!KangenStorage.IsUnavailable(e))
                 {
                     await transaction.RollbackToSavepointAsync(Savepoint, none);
                     await transaction.ReleaseSavepointAsync(Savepoint, none);
+                    if (attempt < MaxAttempts && IsUniqueViolation(e))
+                        continue;
+                    // The piece's own fault (its data, or a bug on its path): undone, handed to its request, and the
+                    // group goes on.
                     pieces[i] = Piece.Failed(e);
                     break;
                 }
@@ -242,16 +239,6 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
         committing();
         await transaction.CommitAsync(none);
         return pieces;
-    }
-
-    private static bool IsDeadlock(Exception e)
-    {
-        for (var inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is Npgsql.PostgresException p)
-                return p.SqlState is Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure;
-        }
-        return false;
     }
 
     // Answered once: the count goes down only for the answer that lands.

@@ -129,6 +129,20 @@ public static class KangenStorage
         return false;
     }
 
+    /// <summary>
+    /// True when PostgreSQL aborted the transaction to break a deadlock or a serialization conflict with another: the same
+    /// work in a new transaction can succeed once the other has finished.
+    /// </summary>
+    public static bool IsDeadlock(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException p)
+                return p.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
+        }
+        return false;
+    }
+
     private sealed class SynchronousNormal : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
     {
         public static readonly SynchronousNormal Instance = new();

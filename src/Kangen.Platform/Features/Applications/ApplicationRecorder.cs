@@ -172,10 +172,12 @@ public sealed class ApplicationRecorder(
 
     /// <summary>
     /// Records one checked submission inside the transaction <see cref="SubmissionWriter"/> opened on this recorder's
-    /// context (it commits); a refusal or a replay leaves writes for the writer to undo.
+    /// context (it commits, and undoes whatever a refusal or a replay did).
     /// </summary>
-    internal async Task<SubmissionOutcome> RecordAsync(Checked c, CancellationToken cancellationToken)
+    internal async Task<SubmissionOutcome> RecordAsync(Checked c)
     {
+        // The group is one unit: it is not abandoned halfway because one of its requests went away.
+        var cancellationToken = CancellationToken.None;
         db.ChangeTracker.Clear();
         var now = time.GetUtcNow();
 

@@ -10,7 +10,7 @@ public sealed class SubmissionWriter(IServiceScopeFactory scopes, WriteGate gate
     /// <inheritdoc/>
     protected override async Task<(SubmissionOutcome Outcome, bool Keep)> RecordAsync(IServiceProvider scope, ApplicationRecorder.Checked work)
     {
-        var outcome = await scope.GetRequiredService<ApplicationRecorder>().RecordAsync(work, CancellationToken.None);
+        var outcome = await scope.GetRequiredService<ApplicationRecorder>().RecordAsync(work);
         // A refusal or a replay keeps nothing it may have written.
         return (outcome, outcome.Application is not null && !outcome.Replayed);
     }

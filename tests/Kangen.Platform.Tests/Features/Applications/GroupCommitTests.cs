@@ -29,7 +29,7 @@ public abstract class GroupCommitTests(StorageProvider provider)
         using var client = fixture.CreateClient();
         var bodies = new List<JsonObject>();
         for (var i = 0; i < 6; i++)
-            bodies.Add(await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay")));
+            bodies.Add(await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay")));
         var before = await fixture.CountApplicationsAsync();
         using var groups = new GroupSizes(fixture);
 
@@ -51,10 +51,10 @@ public abstract class GroupCommitTests(StorageProvider provider)
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
         using var client = fixture.CreateClient();
         var shared = fixture.NewAccount("demo-pay");
-        var first = await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), shared);
-        var second = await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), shared);
-        var twin = await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"));
-        var alone = await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"));
+        var first = await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), shared);
+        var second = await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), shared);
+        var twin = await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"));
+        var alone = await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"));
         var before = await fixture.CountApplicationsAsync();
         using var groups = new GroupSizes(fixture);
 
@@ -82,9 +82,9 @@ public abstract class GroupCommitTests(StorageProvider provider)
         using var client = fixture.CreateClient();
         var bodies = new List<JsonObject>();
         for (var i = 0; i < 4; i++)
-            bodies.Add(await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay")));
+            bodies.Add(await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay")));
         // The only submission with phone digits breaks on insert: a fault of the database, not a rule.
-        var broken = await SignedApplicationAsync(fixture, client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"), phoneLast4: "4321");
+        var broken = await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"), phoneLast4: "4321");
         await BreakInsertsWithPhoneDigitsAsync(fixture);
         var before = await fixture.CountApplicationsAsync();
         using var groups = new GroupSizes(fixture);
@@ -121,7 +121,7 @@ public abstract class GroupCommitTests(StorageProvider provider)
         using var groups = new GroupSizes(fixture, "sessions");
         var writer = fixture.Factory.Services.GetRequiredService<Kangen.Platform.Features.Identity.Sessions.SessionWriter>();
 
-        var replies = await SendTogetherAsync(fixture, () => writer.Unanswered, () => writer.Taken, sends);
+        var replies = await SendTogetherAsync(fixture, writer, sends);
 
         Assert.Equal(5, replies.Count(r => r.Status == HttpStatusCode.Created));
         var replayed = Assert.Single(replies, r => r.Status != HttpStatusCode.Created);
@@ -151,7 +151,7 @@ public abstract class GroupCommitTests(StorageProvider provider)
     }
 
     private static async Task<JsonObject> SignedApplicationAsync(
-        ApplyingFixture fixture, HttpClient client, Applicant applicant, IReadOnlyDictionary<string, string> account, string? phoneLast4 = null)
+        HttpClient client, Applicant applicant, IReadOnlyDictionary<string, string> account, string? phoneLast4 = null)
     {
         var verified = await VerifyOkAsync(client, applicant.Token, "demo-pay", account);
         return await SignApplicationAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, applicant.Card)
@@ -162,8 +162,7 @@ public abstract class GroupCommitTests(StorageProvider provider)
 
     private static Task<Reply[]> PostTogetherAsync(ApplyingFixture fixture, HttpClient client, IReadOnlyList<JsonObject> bodies)
     {
-        var writer = fixture.Factory.Services.GetRequiredService<SubmissionWriter>();
-        return SendTogetherAsync(fixture, () => writer.Unanswered, () => writer.Taken, [.. bodies.Select(body => (Func<Task<Reply>>)(() => PostApplicationAsync(client, body)))]);
+        return SendTogetherAsync(fixture, fixture.Factory.Services.GetRequiredService<SubmissionWriter>(), [.. bodies.Select(body => (Func<Task<Reply>>)(() => PostApplicationAsync(client, body)))]);
     }
 
     /// <summary>
@@ -171,8 +170,8 @@ public abstract class GroupCommitTests(StorageProvider provider)
     /// the lock), sends the others, waits until the writer holds every one of them, and lets go: everything behind the
     /// first waits together. Answers in the order of <paramref name="sends"/>.
     /// </summary>
-    private static async Task<Reply[]> SendTogetherAsync(
-        ApplyingFixture fixture, Func<int> unanswered, Func<int> taken, IReadOnlyList<Func<Task<Reply>>> sends)
+    private static async Task<Reply[]> SendTogetherAsync<TWork, TOutcome>(
+        ApplyingFixture fixture, GroupCommit<TWork, TOutcome> writer, IReadOnlyList<Func<Task<Reply>>> sends)
     {
         using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         async Task WaitUntilAsync(Func<bool> condition)
@@ -180,7 +179,7 @@ public abstract class GroupCommitTests(StorageProvider provider)
             while (!condition())
                 await Task.Delay(10, bound.Token);
         }
-        var takenBefore = taken();
+        var takenBefore = writer.Taken;
         var replies = new List<Task<Reply>>();
         await using (var db = fixture.NewContext())
         {
@@ -191,9 +190,9 @@ public abstract class GroupCommitTests(StorageProvider provider)
             else
                 await db.Database.ExecuteSqlRawAsync("SELECT id FROM audit_head WHERE id = 1 FOR UPDATE");
             replies.Add(sends[0]());
-            await WaitUntilAsync(() => taken() > takenBefore);
+            await WaitUntilAsync(() => writer.Taken > takenBefore);
             replies.AddRange(sends.Skip(1).Select(send => send()));
-            await WaitUntilAsync(() => unanswered() >= sends.Count);
+            await WaitUntilAsync(() => writer.Unanswered >= sends.Count);
             await hold.RollbackAsync();
         }
         return await Task.WhenAll(replies);

@@ -120,6 +120,7 @@ public sealed class Authenticator(
     internal async Task<(OpenedSession?, PlatformProblem?)> RecordAsync(SessionWork work)
     {
         var (challenge, cert, channel) = work;
+        // The group is one unit: it is not abandoned halfway because one of its requests went away.
         var cancellationToken = CancellationToken.None;
         db.ChangeTracker.Clear();
         var now = time.GetUtcNow();

@@ -12,7 +12,7 @@ public sealed class SessionWriter(IServiceScopeFactory scopes, WriteGate gate, P
     protected override async Task<((OpenedSession? Session, PlatformProblem? Problem) Outcome, bool Keep)> RecordAsync(
         IServiceProvider scope, Authenticator.SessionWork work)
     {
-        var outcome = await scope.GetRequiredService<Authenticator>().RecordAsync(work);
-        return (outcome, outcome.Item2 is null);
+        (OpenedSession? Session, PlatformProblem? Problem) outcome = await scope.GetRequiredService<Authenticator>().RecordAsync(work);
+        return (outcome, outcome.Problem is null);
     }
 }
