@@ -87,6 +87,15 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
     protected abstract Task<(TOutcome Outcome, bool Keep)> RecordAsync(IServiceProvider scope, TWork work);
 
     /// <summary>
+    /// Runs inside the group's transaction before its first piece, with the pieces' scope: reads what they will need
+    /// (nothing by default). A failure here fails the group before its commit.
+    /// </summary>
+    protected virtual Task BeginGroupAsync(IServiceProvider scope, IReadOnlyList<TWork> group) => Task.CompletedTask;
+
+    /// <summary>Runs after the group's last piece, before its commit: writes what the pieces left in memory (nothing by default).</summary>
+    protected virtual Task EndGroupAsync(IServiceProvider scope) => Task.CompletedTask;
+
+    /// <summary>
     /// Takes no more work and waits for the loop to end. Work still queued while the container is being disposed fails
     /// (its scope can no longer be made); the host stops taking requests, and lets those in flight finish, before that.
     /// </summary>
@@ -206,6 +215,7 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
         var none = CancellationToken.None;
         using var entered = await _gate.EnterAsync(none);
         await using var transaction = await db.Database.BeginTransactionAsync(none);
+        await BeginGroupAsync(scope.ServiceProvider, group.Select(p => p.Work).ToArray());
         var pieces = new Piece[group.Count];
         for (var i = 0; i < group.Count; i++)
         {
@@ -236,6 +246,7 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
                 }
             }
         }
+        await EndGroupAsync(scope.ServiceProvider);
         committing();
         await transaction.CommitAsync(none);
         return pieces;

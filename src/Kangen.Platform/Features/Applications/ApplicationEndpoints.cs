@@ -45,6 +45,7 @@ public static class ApplicationEndpoints
         builder.Services.AddSingleton(sp => AgeProofVerifier.For(sp.GetRequiredService<IOptions<TrustSourceOptions>>().Value,
             PlatformData.Resolve(sp.GetRequiredService<IConfiguration>()), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddScoped<ApplicationRecorder>();
+        builder.Services.AddScoped<SubmissionGroup>();
         builder.Services.AddSingleton<SubmissionWriter>();
         builder.Services.AddScoped<AccountVerifications>();
         return builder;

@@ -37,7 +37,7 @@ public sealed record SubmissionOutcome(ApplicationResponse? Application, bool Re
 public sealed class ApplicationRecorder(
     KangenDbContext db, SubmissionWriter writer, TimeProvider time, CampaignProvider campaigns, ServiceCatalogue catalogue,
     ChallengeCodec challenges, CardCertificateVerifier verifier, TrustStore trust, TrustFreshness freshness,
-    VerificationTokens tokens, AgeProofVerifier ageProofs, SecretBox box, IRegistrationRegistry registry)
+    VerificationTokens tokens, AgeProofVerifier ageProofs, SecretBox box, IRegistrationRegistry registry, SubmissionGroup group)
 {
     /// <summary>The purpose under which payment service IDs are sealed.</summary>
     public const string ServiceIdPurpose = "payment-service-id";
@@ -172,7 +172,8 @@ public sealed class ApplicationRecorder(
 
     /// <summary>
     /// Records one checked submission inside the transaction <see cref="SubmissionWriter"/> opened on this recorder's
-    /// context (it commits, and undoes whatever a refusal or a replay did).
+    /// context (it commits, and undoes whatever a refusal or a replay did). The reads are answered by the
+    /// <see cref="SubmissionGroup"/> where it can, else by the database.
     /// </summary>
     internal async Task<SubmissionOutcome> RecordAsync(Checked c)
     {
@@ -181,23 +182,24 @@ public sealed class ApplicationRecorder(
         db.ChangeTracker.Clear();
         var now = time.GetUtcNow();
 
-        if (await ReplayAsync(c, cancellationToken) is { } replay)
+        if (await ReplayAsync(c, fresh: false, cancellationToken) is { } replay)
             return replay;
         // On PostgreSQL (read committed) a twin request can commit between the replay check above and the reads
-        // below: a refusal looks for it once more, so a double click gets the replay rather than "already applied".
-        if (await db.ConsumedChallenges.AnyAsync(x => x.Nonce == c.Challenge.Nonce, cancellationToken))
-            return await ReplayAsync(c, cancellationToken) ?? Refuse(IdentityProblems.ChallengeUsed);
+        // below: a refusal looks for it once more, in the database, so a double click gets the replay rather than
+        // "already applied".
+        if (group.TryConsumed(c.Challenge.Nonce, out var consumed) ? consumed : await db.ConsumedChallenges.AnyAsync(x => x.Nonce == c.Challenge.Nonce, cancellationToken))
+            return await ReplayAsync(c, fresh: true, cancellationToken) ?? Refuse(IdentityProblems.ChallengeUsed);
         db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = c.Challenge.Nonce, Purpose = c.Challenge.Purpose, ConsumedAt = now, ExpiresAt = c.Challenge.ExpiresAt });
 
         var audit = new List<AuditIntent>();
-        var (applicantResolution, applicantAudit) = await PersonDirectory.ResolveAsync(db, trust, c.Card, now, cancellationToken);
+        var (applicantResolution, applicantAudit) = await ResolveAsync(c.Card, now, cancellationToken);
         audit.AddRange(applicantAudit);
         var applicant = applicantResolution.Person;
         var requester = applicant;
         var representativeRenewed = false;
         if (c.Representative is { } rep)
         {
-            var (repResolution, repAudit) = await PersonDirectory.ResolveAsync(db, trust, rep, now, cancellationToken);
+            var (repResolution, repAudit) = await ResolveAsync(rep, now, cancellationToken);
             audit.AddRange(repAudit);
             requester = repResolution.Person;
             representativeRenewed = repResolution.LinkedByRenewal;
@@ -215,23 +217,30 @@ public sealed class ApplicationRecorder(
         // committed, where each statement sees what was committed before it began) a twin request committing between
         // the two reads leaves the choice visible whenever its applications are; the other order could see the rows
         // without their choice.
-        var existingRows = await db.Applications.AsNoTracking().Where(a => a.Campaign == c.Campaign && a.PersonId == applicant.Id).ToListAsync(cancellationToken);
-        var choice = await db.CampaignChoices.AsNoTracking().SingleOrDefaultAsync(x => x.Campaign == c.Campaign && x.PersonId == applicant.Id, cancellationToken);
+        if (!group.TryApplications(c.Campaign, applicant.Id, out var existingRows, out var choice))
+        {
+            existingRows = await db.Applications.AsNoTracking().Where(a => a.Campaign == c.Campaign && a.PersonId == applicant.Id).ToListAsync(cancellationToken);
+            choice = await db.CampaignChoices.AsNoTracking().SingleOrDefaultAsync(x => x.Campaign == c.Campaign && x.PersonId == applicant.Id, cancellationToken);
+        }
         if (existingRows.Count > 0 && choice is null)
             throw new InvalidOperationException($"Applications of person {applicant.Id} exist without their campaign choice.");
         var existing = existingRows.Select(a => new ApplicationRecord(campaign.Id, 0, person, ServiceCode.Parse(a.Service),
             AccountRef.Of(ServiceCode.Parse(choice!.Service), choice.AccountReference), ParseActor(a.Actor), a.RecordedAt,
             ProgramKinds.TryParse(a.Program, out var program) ? program : throw new InvalidOperationException($"Stored program '{a.Program}' is unknown."))).ToArray();
-        var holder = await db.ServiceAccounts.AsNoTracking().Where(a => a.Service == service.Value && a.AccountReference == c.Claim.AccountReference)
-            .Select(a => (Guid?)a.PersonId).SingleOrDefaultAsync(cancellationToken);
+        if (!group.TryHolder(service.Value, c.Claim.AccountReference, out var holder))
+        {
+            holder = await db.ServiceAccounts.AsNoTracking().Where(a => a.Service == service.Value && a.AccountReference == c.Claim.AccountReference)
+                .Select(a => (Guid?)a.PersonId).SingleOrDefaultAsync(cancellationToken);
+        }
         AccountRef? representativeOwn = null;
         if (c.Representative is not null)
         {
-            var own = await db.CampaignChoices.AsNoTracking().SingleOrDefaultAsync(x => x.Campaign == c.Campaign && x.PersonId == requester.Id, cancellationToken);
+            if (!group.TryApplications(c.Campaign, requester.Id, out _, out var own))
+                own = await db.CampaignChoices.AsNoTracking().SingleOrDefaultAsync(x => x.Campaign == c.Campaign && x.PersonId == requester.Id, cancellationToken);
             if (own is not null)
                 representativeOwn = AccountRef.Of(ServiceCode.Parse(own.Service), own.AccountReference);
         }
-        var facts = await registry.GetFactsAsync(applicant.Id, cancellationToken);
+        var facts = group.TryFacts(applicant.Id, out var known) ? known : await registry.GetFactsAsync(applicant.Id, cancellationToken);
         // The platform learns of a card only when it is first used here; the earliest certificate issue it has seen shows
         // the card was held earlier (a holder who first applies after the card-application deadline with an older card is
         // not "too late"). Status judges with the same instant.
@@ -275,7 +284,7 @@ public sealed class ApplicationRecorder(
         if (problems.Count > 0)
         {
             // Conflicts (already applied, account taken) first: they decide the status.
-            return await ReplayAsync(c, cancellationToken) ?? Refuse([.. problems.OrderBy(p => p.Status == StatusCodes.Status409Conflict ? 0 : 1)]);
+            return await ReplayAsync(c, fresh: true, cancellationToken) ?? Refuse([.. problems.OrderBy(p => p.Status == StatusCodes.Status409Conflict ? 0 : 1)]);
         }
 
         var actorCode = actor == Actor.Self ? "self" : "legal-representative";
@@ -331,7 +340,11 @@ public sealed class ApplicationRecorder(
         // changes nothing anyone else can see.
         AuditEntry? last = null;
         foreach (var intent in audit)
-            last = await AuditChain.AppendAsync(db, now, intent.Actor, intent.Action, intent.Subject, intent.Data, cancellationToken);
+        {
+            last = group.Audit is { } cursor
+                ? AuditChain.Append(db, cursor, now, intent.Actor, intent.Action, intent.Subject, intent.Data)
+                : await AuditChain.AppendAsync(db, now, intent.Actor, intent.Action, intent.Subject, intent.Data, cancellationToken);
+        }
         // A renewal's earlier choices are read back from the database, which must hold this submission's rows by then.
         if (applicantResolution.LinkedByRenewal || representativeRenewed)
             await db.SaveChangesAsync(cancellationToken);
@@ -348,22 +361,39 @@ public sealed class ApplicationRecorder(
             changes.AddRange(await LinkChanges.ForPersonAsync(db, catalogue, requester.Id, EnrolmentRecord.Renewed, null, cancellationToken));
         changes.AddRange(c.Programs.Select(p => new EnrolmentChange(
             c.Service.Operator, applicant.Id, EnrolmentRecord.Enrolled, service.Value, c.Claim.AccountReference, p.ToCode())));
-        await EnrolmentFeed.AppendAsync(db, last!, now, changes, cancellationToken);
+        await EnrolmentFeed.AppendAsync(db, last!, now, changes, group.TryPseudonym, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return new SubmissionOutcome(Describe(submission, applicant.MyKeyId, c.Programs.Select(p => p.ToCode()).ToArray(), c.Claim), false, []);
     }
 
-    /// <summary>The recorded answer when the requester sent this idempotency key before (or the refusal of a reused key), else null.</summary>
-    private async Task<SubmissionOutcome?> ReplayAsync(Checked c, CancellationToken cancellationToken)
+    /// <summary>
+    /// The recorded answer when the requester sent this idempotency key before (or the refusal of a reused key), else
+    /// null; <paramref name="fresh"/> asks the database even where the group could answer.
+    /// </summary>
+    private async Task<SubmissionOutcome?> ReplayAsync(Checked c, bool fresh, CancellationToken cancellationToken)
     {
         var requesterSerial = c.Representative?.Serial ?? c.Card.Serial;
-        var known = await db.Certificates.AsNoTracking().Where(l => l.Serial == requesterSerial).Select(l => (Guid?)l.PersonId).SingleOrDefaultAsync(cancellationToken);
-        if (known is not { } requester
-            || await db.ApplicationSubmissions.AsNoTracking().SingleOrDefaultAsync(s => s.RequesterId == requester && s.IdempotencyKeyHash == c.KeyHash, cancellationToken) is not { } earlier)
+        if (fresh || !group.TryPersonOf(requesterSerial, out var known))
+            known = await db.Certificates.AsNoTracking().Where(l => l.Serial == requesterSerial).Select(l => (Guid?)l.PersonId).SingleOrDefaultAsync(cancellationToken);
+        if (known is not { } requester)
+            return null;
+        if (fresh || !group.TrySubmission(requester, c.KeyHash, out var earlier))
+            earlier = await db.ApplicationSubmissions.AsNoTracking().SingleOrDefaultAsync(s => s.RequesterId == requester && s.IdempotencyKeyHash == c.KeyHash, cancellationToken);
+        if (earlier is null)
             return null;
         return earlier.RequestHash == c.RequestHash
             ? new SubmissionOutcome(await DescribeAsync(earlier, c.Claim, cancellationToken), true, [])
             : Refuse(ApplicationProblems.IdempotencyKeyReused);
+    }
+
+    /// <summary>The person behind a certificate, as the group read them or through <see cref="PersonDirectory"/>.</summary>
+    private async Task<(PersonResolution Resolution, IReadOnlyList<AuditIntent> Audit)> ResolveAsync(VerifiedCertificate card, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (group.TryPersonOf(card.Serial, out var known) && known is { } id && group.TryPerson(id, out var person))
+            return (new PersonResolution(person, false, false), []);
+        var resolved = await PersonDirectory.ResolveAsync(db, trust, card, now, cancellationToken);
+        group.Resolved(resolved.Resolution.Person.Id, resolved.Resolution.Created);
+        return resolved;
     }
 
     private async Task<ApplicationResponse> DescribeAsync(ApplicationSubmission submission, AccountVerificationClaim claim, CancellationToken cancellationToken)

@@ -53,34 +53,85 @@ public static class AuditChain
         KangenDbContext db, DateTimeOffset now, string actor, string action, string subject, object? data, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
+        var head = await LockHeadAsync(db, cancellationToken);
+        var entry = Append(db, head, now, actor, action, subject, data);
+        // Moved at once, so a second append in the same transaction (or context) sees the new head.
+        await SaveHeadAsync(db, head, cancellationToken);
+        return entry;
+    }
+
+    /// <summary>
+    /// Reads and locks the chain head for a run of appends in the caller's transaction (PostgreSQL:
+    /// <c>SELECT ... FOR UPDATE</c>; SQLite: the transaction already holds the database's write lock). The appends move
+    /// the returned cursor in memory; <see cref="SaveHeadAsync"/> writes it before the commit.
+    /// </summary>
+    public static async Task<AuditCursor> LockHeadAsync(KangenDbContext db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
         if (db.Database.CurrentTransaction is null)
             throw new InvalidOperationException("Audit entries are appended inside the transaction of the change they record.");
         var head = db.Provider == StorageProvider.Postgres
             ? await db.AuditHead.FromSqlRaw("SELECT * FROM audit_head WHERE id = 1 FOR UPDATE").AsNoTracking().SingleAsync(cancellationToken)
             : await db.AuditHead.AsNoTracking().SingleAsync(h => h.Id == 1, cancellationToken);
+        return new AuditCursor(head.Sequence, head.Hash);
+    }
+
+    /// <summary>
+    /// Appends an entry after <paramref name="cursor"/> (locked by <see cref="LockHeadAsync"/> in this transaction) and
+    /// moves the cursor to it; the entry is saved with the caller's next <c>SaveChanges</c>.
+    /// </summary>
+    public static AuditEntry Append(KangenDbContext db, AuditCursor cursor, DateTimeOffset now, string actor, string action, string subject, object? data)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(cursor);
         var at = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
         var json = data is null ? "{}" : JsonSerializer.Serialize(data, JsonOptions);
         var entry = new AuditEntry
         {
-            Sequence = head.Sequence + 1,
+            Sequence = cursor.Sequence + 1,
             At = at,
             Actor = actor,
             Action = action,
             Subject = subject,
             Data = json,
-            PreviousHash = head.Hash,
+            PreviousHash = cursor.Hash,
             Hash = "",
         };
         entry.Hash = ComputeHash(entry);
-        // Read untracked and moved at once, so a second append in the same transaction (or context) sees the new head.
-        await db.AuditHead.Where(h => h.Id == 1)
-            .ExecuteUpdateAsync(u => u.SetProperty(h => h.Sequence, entry.Sequence).SetProperty(h => h.Hash, entry.Hash), cancellationToken);
+        cursor.Position = (entry.Sequence, entry.Hash);
         db.AuditLog.Add(entry);
         return entry;
+    }
+
+    /// <summary>Writes <paramref name="cursor"/>'s position to the chain head, inside the transaction that locked it.</summary>
+    public static async Task SaveHeadAsync(KangenDbContext db, AuditCursor cursor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(cursor);
+        var (sequence, hash) = cursor.Position;
+        await db.AuditHead.Where(h => h.Id == 1)
+            .ExecuteUpdateAsync(u => u.SetProperty(h => h.Sequence, sequence).SetProperty(h => h.Hash, hash), cancellationToken);
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
+}
+
+/// <summary>
+/// The chain head as a run of appends in one transaction has moved it, in memory until
+/// <see cref="AuditChain.SaveHeadAsync"/>. Setting <see cref="Position"/> back to an earlier value undoes the appends
+/// after it (with the rollback of the savepoint that held their entries).
+/// </summary>
+public sealed class AuditCursor(long sequence, string hash)
+{
+    /// <summary>The sequence and hash of the last entry.</summary>
+    public (long Sequence, string Hash) Position { get; set; } = (sequence, hash);
+
+    /// <summary>The sequence of the last entry.</summary>
+    public long Sequence => Position.Sequence;
+
+    /// <summary>The hash of the last entry.</summary>
+    public string Hash => Position.Hash;
 }

@@ -13,28 +13,38 @@ namespace Kangen.Platform.Features.Operators;
 /// <param name="Reason">For <c>suspended</c>: the reason.</param>
 public sealed record EnrolmentChange(string OperatorCode, Guid PersonId, string Kind, string Service, string AccountReference, string? Program = null, string? Reason = null);
 
+/// <summary>
+/// The pseudonym <paramref name="operatorCode"/> has for <paramref name="personId"/> when the caller knows it without the
+/// database: true with the pseudonym, or true with null when there is none yet; false when the database must be asked.
+/// </summary>
+public delegate bool PseudonymLookup(string operatorCode, Guid personId, out string? pseudonym);
+
 /// <summary>Writing the enrolment feed inside the transaction of the change it reports.</summary>
 public static class EnrolmentFeed
 {
     /// <summary>
     /// Adds <paramref name="changes"/> at the position of <paramref name="entry"/>, the audit entry the same
     /// transaction appended last: positions then grow in commit order (the audit head stays locked until commit).
-    /// Saved with the caller's next <c>SaveChanges</c>.
+    /// Saved with the caller's next <c>SaveChanges</c>. Pseudonyms <paramref name="known"/> answers for are not read.
     /// </summary>
-    public static async Task AppendAsync(KangenDbContext db, AuditEntry entry, DateTimeOffset now, IReadOnlyList<EnrolmentChange> changes, CancellationToken cancellationToken)
+    public static async Task AppendAsync(
+        KangenDbContext db, AuditEntry entry, DateTimeOffset now, IReadOnlyList<EnrolmentChange> changes, PseudonymLookup? known,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(changes);
         // One read per operator and person, however many programs the transaction records.
-        var known = new Dictionary<(string, Guid), string>();
+        var found = new Dictionary<(string, Guid), string>();
         for (var i = 0; i < changes.Count; i++)
         {
             var change = changes[i];
-            if (!known.TryGetValue((change.OperatorCode, change.PersonId), out var pseudonym))
+            if (!found.TryGetValue((change.OperatorCode, change.PersonId), out var pseudonym))
             {
-                pseudonym = await Pseudonyms.ForAsync(db, change.OperatorCode, change.PersonId, now, cancellationToken);
-                known[(change.OperatorCode, change.PersonId)] = pseudonym;
+                pseudonym = known is not null && known(change.OperatorCode, change.PersonId, out var answer)
+                    ? answer ?? Pseudonyms.Create(db, change.OperatorCode, change.PersonId, now)
+                    : await Pseudonyms.ForAsync(db, change.OperatorCode, change.PersonId, now, cancellationToken);
+                found[(change.OperatorCode, change.PersonId)] = pseudonym;
             }
             db.EnrolmentEvents.Add(new EnrolmentEvent
             {

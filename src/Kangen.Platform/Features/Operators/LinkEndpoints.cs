@@ -155,7 +155,7 @@ public static class LinkSuspensions
             var entry = suspend
                 ? await AuditChain.AppendAsync(db, now, "staff:" + staff, "link.suspended", "person:" + id, new { reason, records = changes.Count }, cancellationToken)
                 : await AuditChain.AppendAsync(db, now, "staff:" + staff, "link.resumed", "person:" + id, new { records = changes.Count }, cancellationToken);
-            await EnrolmentFeed.AppendAsync(db, entry, now, changes, cancellationToken);
+            await EnrolmentFeed.AppendAsync(db, entry, now, changes, null, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return new(new LinkStateResponse(myKeyId.Value, suspend, reason, changes.Count), null);
@@ -197,7 +197,7 @@ public static class LinkChanges
         var changes = await ForPersonAsync(db, catalogue, personId, EnrolmentRecord.Renewed, null, cancellationToken);
         if (changes.Count == 0)
             return;
-        await EnrolmentFeed.AppendAsync(db, last, now, changes, cancellationToken);
+        await EnrolmentFeed.AppendAsync(db, last, now, changes, null, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
     }
 }

@@ -40,8 +40,13 @@ public static class Pseudonyms
         var existing = await db.OperatorPseudonyms.AsNoTracking()
             .Where(p => p.OperatorCode == operatorCode && p.PersonId == personId)
             .Select(p => p.Pseudonym).SingleOrDefaultAsync(cancellationToken);
-        if (existing is not null)
-            return existing;
+        return existing ?? Create(db, operatorCode, personId, now);
+    }
+
+    /// <summary>Creates the person's pseudonym for the operator (tracked), for a caller that knows there is none.</summary>
+    public static string Create(KangenDbContext db, string operatorCode, Guid personId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(db);
         var created = new OperatorPseudonym { OperatorCode = operatorCode, Pseudonym = New(), PersonId = personId, CreatedAt = now };
         db.OperatorPseudonyms.Add(created);
         return created.Pseudonym;

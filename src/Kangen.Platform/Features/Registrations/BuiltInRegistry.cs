@@ -30,6 +30,18 @@ public sealed class BuiltInRegistry(KangenDbContext db, WriteGate gate, SecretBo
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<Guid, RegistrationFacts>> GetFactsAsync(IReadOnlyCollection<Guid> personIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(personIds);
+        var rows = await db.Registrations.AsNoTracking().Where(r => personIds.Contains(r.PersonId))
+            .Select(r => new { r.PersonId, r.Kind, r.RegisteredAt }).ToListAsync(cancellationToken);
+        var byPerson = rows.ToLookup(r => r.PersonId);
+        return personIds.Distinct().ToDictionary(id => id, id => new RegistrationFacts(
+            byPerson[id].SingleOrDefault(r => r.Kind == RegistrationKinds.HealthInsurance)?.RegisteredAt,
+            byPerson[id].SingleOrDefault(r => r.Kind == RegistrationKinds.PublicFundAccount)?.RegisteredAt));
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<RegistrationRecord>> ListAsync(Guid personId, CancellationToken cancellationToken)
     {
         var rows = await db.Registrations.AsNoTracking().Where(r => r.PersonId == personId)

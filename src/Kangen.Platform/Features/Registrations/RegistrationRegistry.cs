@@ -55,6 +55,19 @@ public interface IRegistrationRegistry
     /// <summary>When each kind was first registered for <paramref name="personId"/> (eligibility for parts 2 and 3).</summary>
     Task<RegistrationFacts> GetFactsAsync(Guid personId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The facts of each of <paramref name="personIds"/>, for a group of submissions recorded together; an adapter that
+    /// can answer for many people at once overrides this one-by-one default.
+    /// </summary>
+    async Task<IReadOnlyDictionary<Guid, RegistrationFacts>> GetFactsAsync(IReadOnlyCollection<Guid> personIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(personIds);
+        var facts = new Dictionary<Guid, RegistrationFacts>(personIds.Count);
+        foreach (var personId in personIds)
+            facts[personId] = await GetFactsAsync(personId, cancellationToken);
+        return facts;
+    }
+
     /// <summary>The person's registrations, in the order of <see cref="RegistrationKinds.All"/> (absent kinds left out).</summary>
     Task<IReadOnlyList<RegistrationRecord>> ListAsync(Guid personId, CancellationToken cancellationToken);
 

@@ -76,6 +76,37 @@ public abstract class GroupCommitTests(StorageProvider provider)
     }
 
     [Fact]
+    public async Task A_persons_second_submission_in_the_group_of_their_first_meets_it_as_recorded()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var applicant = await SignInAsync(client, fixture.IssueCard());
+        var account = fixture.NewAccount("demo-pay");
+        // Two separately signed submissions of one person (two challenges, no idempotency key): not a retry.
+        var first = await SignedApplicationAsync(client, applicant, account);
+        var again = await SignedApplicationAsync(client, applicant, account);
+        var other = await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"));
+        var before = await fixture.CountApplicationsAsync();
+        int pseudonymsBefore;
+        await using (var db = fixture.NewContext())
+            pseudonymsBefore = await db.OperatorPseudonyms.CountAsync();
+        using var groups = new GroupSizes(fixture);
+
+        var replies = await PostTogetherAsync(fixture, client, [first, again, other]);
+
+        // The group read the person once, before either submission; the second one sees the first's rows all the same.
+        Assert.Equal(HttpStatusCode.Created, replies[0].Status);
+        Assert.Equal(HttpStatusCode.Conflict, replies[1].Status);
+        Assert.Equal("application.already-exists", replies[1].Code);
+        Assert.Equal(HttpStatusCode.Created, replies[2].Status);
+        Assert.Equal(WithApplications(before, 2), await fixture.CountApplicationsAsync());
+        await using (var db = fixture.NewContext())
+            Assert.Equal(pseudonymsBefore + 2, await db.OperatorPseudonyms.CountAsync());
+        Assert.True(groups.Sizes.Max() >= 2, $"group sizes: {string.Join(", ", groups.Sizes)}");
+        await AssertAuditIntactAsync(fixture);
+    }
+
+    [Fact]
     public async Task A_submission_that_fails_on_its_own_gets_its_failure_and_the_rest_of_its_group_is_recorded()
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);

@@ -95,7 +95,7 @@ public abstract class EnrolmentFeedTests<TFixture>(TFixture fixture) where TFixt
             var now = Fixture.Time.GetUtcNow();
             var entry = await AuditChain.AppendAsync(db, now, "test", "test.enrolment", "person:" + person, null, CancellationToken.None);
             await EnrolmentFeed.AppendAsync(db, entry, now,
-                [new EnrolmentChange("nagisa-tel", person, EnrolmentRecord.Enrolled, "nagisa-pay", "nagisa-ref-1", Health)], CancellationToken.None);
+                [new EnrolmentChange("nagisa-tel", person, EnrolmentRecord.Enrolled, "nagisa-pay", "nagisa-ref-1", Health)], null, CancellationToken.None);
             await db.SaveChangesAsync();
             await transaction.CommitAsync();
         }
