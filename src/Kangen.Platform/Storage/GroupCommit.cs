@@ -92,6 +92,9 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
     /// </summary>
     protected virtual Task BeginGroupAsync(IServiceProvider scope, IReadOnlyList<TWork> group) => Task.CompletedTask;
 
+    /// <summary>Runs before each piece (and each new attempt at it), outside its savepoint (nothing by default).</summary>
+    protected virtual Task BeforePieceAsync(IServiceProvider scope, TWork work) => Task.CompletedTask;
+
     /// <summary>Runs after the group's last piece, before its commit: writes what the pieces left in memory (nothing by default).</summary>
     protected virtual Task EndGroupAsync(IServiceProvider scope) => Task.CompletedTask;
 
@@ -221,6 +224,7 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
         {
             for (var attempt = 1; ; attempt++)
             {
+                await BeforePieceAsync(scope.ServiceProvider, group[i].Work);
                 await transaction.CreateSavepointAsync(Savepoint, none);
                 try
                 {

@@ -179,7 +179,10 @@ public sealed class ApplicationRecorder(
     {
         // The group is one unit: it is not abandoned halfway because one of its requests went away.
         var cancellationToken = CancellationToken.None;
-        db.ChangeTracker.Clear();
+        // A deferred submission's writes join the earlier ones' waiting in the context; any other starts from an empty one
+        // (the group flushed it before).
+        if (!group.Deferring)
+            db.ChangeTracker.Clear();
         var now = time.GetUtcNow();
 
         if (await ReplayAsync(c, fresh: false, cancellationToken) is { } replay)
@@ -347,7 +350,12 @@ public sealed class ApplicationRecorder(
         }
         // A renewal's earlier choices are read back from the database, which must hold this submission's rows by then.
         if (applicantResolution.LinkedByRenewal || representativeRenewed)
+        {
+            // Only a serial the group did not know is linked by renewal, and such a submission is never deferred.
+            if (group.Deferring)
+                throw new InvalidOperationException("A deferred submission cannot save before its group does.");
             await db.SaveChangesAsync(cancellationToken);
+        }
         // The operator learns of the application through its enrolment feed (flow 3), under its own pseudonym; a card
         // renewed and first used here tells the operators of the person's earlier choices, as a login would have.
         var changes = new List<EnrolmentChange>();
@@ -362,7 +370,8 @@ public sealed class ApplicationRecorder(
         changes.AddRange(c.Programs.Select(p => new EnrolmentChange(
             c.Service.Operator, applicant.Id, EnrolmentRecord.Enrolled, service.Value, c.Claim.AccountReference, p.ToCode())));
         await EnrolmentFeed.AppendAsync(db, last!, now, changes, group.TryPseudonym, cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
+        if (!group.Deferring)
+            await db.SaveChangesAsync(cancellationToken);
         return new SubmissionOutcome(Describe(submission, applicant.MyKeyId, c.Programs.Select(p => p.ToCode()).ToArray(), c.Claim), false, []);
     }
 

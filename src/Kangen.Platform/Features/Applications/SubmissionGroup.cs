@@ -37,14 +37,23 @@ public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry re
     private readonly Dictionary<string, int> _used = [];
     private string? _campaign;
     private int _piece;
+    private int _size;
+    private HashSet<object>? _waiting;
 
     /// <summary>The audit chain's head, locked for the group; null outside a group (appends then read it themselves).</summary>
     public AuditCursor? Audit { get; private set; }
+
+    /// <summary>
+    /// True while the current submission is deferred: every read it makes is answered here, so its writes wait in the
+    /// context for one <c>SaveChanges</c> with the group's others (see <see cref="BeginPieceAsync"/>).
+    /// </summary>
+    internal bool Deferring { get; private set; }
 
     /// <summary>Reads what the <paramref name="submissions"/> of <paramref name="campaign"/> will need, inside the group's transaction.</summary>
     internal async Task BeginAsync(string campaign, IReadOnlyList<ApplicationRecorder.Checked> submissions, CancellationToken cancellationToken)
     {
         _campaign = campaign;
+        _size = submissions.Count;
         var serials = submissions.Select(s => s.Card.Serial).Concat(submissions.Select(s => s.Representative?.Serial).OfType<string>()).Distinct().ToArray();
         var links = await db.Certificates.AsNoTracking().Where(c => serials.Contains(c.Serial)).Select(c => new { c.Serial, c.PersonId }).ToListAsync(cancellationToken);
         foreach (var serial in serials)
@@ -93,15 +102,49 @@ public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry re
         Audit = await AuditChain.LockHeadAsync(db, cancellationToken);
     }
 
-    /// <summary>Starts the reads of one submission (or of another attempt at it).</summary>
-    internal void BeginPiece() => _piece++;
+    /// <summary>
+    /// Starts one submission (or another attempt at it), before its savepoint. It is deferred when the group can answer
+    /// every read it will make: its serials were linked to persons when the group began, and nothing of the group used
+    /// its serials, persons, challenge or account yet. Otherwise the writes waiting so far are saved first, outside its
+    /// savepoint, and it reads the database and saves its own writes, as it would alone. A group of one is never deferred:
+    /// a lost race is then retried inside its savepoint rather than failing the group's single <c>SaveChanges</c>.
+    /// </summary>
+    internal async Task BeginPieceAsync(ApplicationRecorder.Checked submission, CancellationToken cancellationToken)
+    {
+        _piece++;
+        Deferring = _size > 1 && Unused(submission.Card.Serial) && (submission.Representative is null || Unused(submission.Representative.Serial))
+            && !_used.ContainsKey("nonce:" + submission.Challenge.Nonce)
+            && !_used.ContainsKey("account:" + submission.Service.Code.Value + "\n" + submission.Claim.AccountReference);
+        if (!Deferring)
+            await FlushAsync(cancellationToken);
+        _waiting = Deferring ? [.. db.ChangeTracker.Entries().Select(e => e.Entity)] : [];
+    }
 
-    /// <summary>Writes the audit head the group's appends moved to, before the commit.</summary>
+    /// <summary>Forgets what the current submission added to the context (it is refused, replayed or failed).</summary>
+    internal void Forget()
+    {
+        foreach (var entry in db.ChangeTracker.Entries().Where(e => _waiting is null || !_waiting.Contains(e.Entity)).ToArray())
+            entry.State = EntityState.Detached;
+    }
+
+    /// <summary>Saves the deferred writes and the audit head the group's appends moved to, before the commit.</summary>
     internal async Task SaveAsync(CancellationToken cancellationToken)
     {
+        await FlushAsync(cancellationToken);
         if (Audit is not null)
             await AuditChain.SaveHeadAsync(db, Audit, cancellationToken);
     }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+    }
+
+    // A serial the group read as linked to a person, neither used by the group yet.
+    private bool Unused(string serial) =>
+        !_used.ContainsKey("serial:" + serial) && _personBySerial.GetValueOrDefault(serial) is { } person
+        && _persons.GetValueOrDefault(person) is not null && !_used.ContainsKey("person:" + person);
 
     /// <summary>The person a serial was linked to when the group began (null: none), when that still holds.</summary>
     internal bool TryPersonOf(string serial, out Guid? personId)

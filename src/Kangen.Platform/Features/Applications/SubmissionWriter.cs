@@ -18,10 +18,13 @@ public sealed class SubmissionWriter(IServiceScopeFactory scopes, WriteGate gate
     protected override Task EndGroupAsync(IServiceProvider scope) => scope.GetRequiredService<SubmissionGroup>().SaveAsync(CancellationToken.None);
 
     /// <inheritdoc/>
+    protected override Task BeforePieceAsync(IServiceProvider scope, ApplicationRecorder.Checked work) =>
+        scope.GetRequiredService<SubmissionGroup>().BeginPieceAsync(work, CancellationToken.None);
+
+    /// <inheritdoc/>
     protected override async Task<(SubmissionOutcome Outcome, bool Keep)> RecordAsync(IServiceProvider scope, ApplicationRecorder.Checked work)
     {
         var reads = scope.GetRequiredService<SubmissionGroup>();
-        reads.BeginPiece();
         // The group commit rolls a piece that keeps nothing back to its savepoint: its audit entries go with it, and the
         // head moves back to where it was.
         var head = reads.Audit?.Position;
@@ -30,14 +33,22 @@ public sealed class SubmissionWriter(IServiceScopeFactory scopes, WriteGate gate
             var outcome = await scope.GetRequiredService<ApplicationRecorder>().RecordAsync(work);
             // A refusal or a replay keeps nothing it may have written.
             var keep = outcome.Application is not null && !outcome.Replayed;
-            if (!keep && head is { } before)
-                reads.Audit!.Position = before;
+            if (!keep)
+                Undo(reads, head);
             return (outcome, keep);
         }
-        catch when (head is { } before)
+        catch
         {
-            reads.Audit!.Position = before;
+            Undo(reads, head);
             throw;
         }
+    }
+
+    // What the savepoint's rollback cannot undo: the writes still waiting in the context, and the head in memory.
+    private static void Undo(SubmissionGroup reads, (long, string)? head)
+    {
+        reads.Forget();
+        if (head is { } before)
+            reads.Audit!.Position = before;
     }
 }
