@@ -395,7 +395,10 @@ public sealed class ApplicationRecorder(
             : Refuse(ApplicationProblems.IdempotencyKeyReused);
     }
 
-    /// <summary>The person behind a certificate, as the group read them or through <see cref="PersonDirectory"/>.</summary>
+    /// <summary>
+    /// The person behind a certificate, as the group read them (untracked, shared by the group's submissions, read only
+    /// here) or through <see cref="PersonDirectory"/> (tracked).
+    /// </summary>
     private async Task<(PersonResolution Resolution, IReadOnlyList<AuditIntent> Audit)> ResolveAsync(VerifiedCertificate card, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (group.TryPersonOf(card.Serial, out var known) && known is { } id && group.TryPerson(id, out var person))

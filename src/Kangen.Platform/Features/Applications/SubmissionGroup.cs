@@ -17,9 +17,11 @@ namespace Kangen.Platform.Features.Applications;
 /// An answer holds only while nothing in the group's transaction has written what it covers since it was read. Each
 /// submission's reads mark the keys they used (its serials, its challenge, its account, its persons); a later submission
 /// of the group, or a second attempt of the same one after a lost race, that uses a marked key asks the database instead,
-/// and so sees the earlier one's writes. On PostgreSQL another replica may commit after the group read; what it wrote is
-/// then met as a unique key when the submission records, and the retry reads the database (the same as a read made a few
-/// milliseconds earlier under read committed). Scoped: one per group, with the group's context.
+/// and so sees the earlier one's writes. On PostgreSQL the rows are read once the group holds the audit head's lock, so
+/// another replica's group has committed by then or waits for this one; what a write that needs no audit entry, or the
+/// persons and certificate links read before the lock, may have changed since is met as a unique key when the submission
+/// records, and the retry reads the database. A submission every read of which the group answers is deferred: its writes
+/// wait in the context for the group's one save (<see cref="BeginPieceAsync"/>). Scoped: one per group, with its context.
 /// </remarks>
 public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry registry)
 {
@@ -38,7 +40,9 @@ public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry re
     private string? _campaign;
     private int _piece;
     private int _size;
-    private HashSet<object>? _waiting;
+    // What the current submission added to the context: the rest waits for the group's save.
+    private readonly List<object> _added = [];
+    private bool _listening;
 
     /// <summary>The audit chain's head, locked for the group; null outside a group (appends then read it themselves).</summary>
     public AuditCursor? Audit { get; private set; }
@@ -63,6 +67,14 @@ public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry re
         var ids = links.Select(l => l.PersonId).Distinct().ToArray();
         foreach (var person in await db.Persons.AsNoTracking().Where(p => ids.Contains(p.Id)).ToListAsync(cancellationToken))
             _persons[person.Id] = person;
+        // The applicants' registrations (an adapter may ask another system), before the audit head's lock is taken.
+        var applicants = submissions.Select(s => _personBySerial[s.Card.Serial]).OfType<Guid>().Distinct().ToArray();
+        foreach (var (person, facts) in await registry.GetFactsAsync(applicants, cancellationToken))
+            _facts[person] = facts;
+
+        // Then the lock, and the rows it guards against other replicas' groups: what the group reads from here on is as
+        // of the moment it holds the head (PostgreSQL), or the whole group is serial (SQLite).
+        Audit = await AuditChain.LockHeadAsync(db, cancellationToken);
 
         var hashes = submissions.Select(s => s.KeyHash).Distinct().ToArray();
         _keyHashes.UnionWith(hashes);
@@ -92,14 +104,10 @@ public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry re
                 _holders[(service.Key, holder.AccountReference)] = holder.PersonId;
         }
 
-        foreach (var (person, facts) in await registry.GetFactsAsync(ids, cancellationToken))
-            _facts[person] = facts;
         foreach (var pseudonym in await db.OperatorPseudonyms.AsNoTracking().Where(p => ids.Contains(p.PersonId))
                      .Select(p => new { p.OperatorCode, p.PersonId, p.Pseudonym }).ToListAsync(cancellationToken))
             _pseudonyms[(pseudonym.OperatorCode, pseudonym.PersonId)] = pseudonym.Pseudonym;
 
-        // Last: on PostgreSQL the lock keeps other replicas' appends waiting until this group commits.
-        Audit = await AuditChain.LockHeadAsync(db, cancellationToken);
     }
 
     /// <summary>
@@ -117,14 +125,20 @@ public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry re
             && !_used.ContainsKey("account:" + submission.Service.Code.Value + "\n" + submission.Claim.AccountReference);
         if (!Deferring)
             await FlushAsync(cancellationToken);
-        _waiting = Deferring ? [.. db.ChangeTracker.Entries().Select(e => e.Entity)] : [];
+        if (!_listening)
+        {
+            db.ChangeTracker.Tracked += (_, e) => _added.Add(e.Entry.Entity);
+            _listening = true;
+        }
+        _added.Clear();
     }
 
     /// <summary>Forgets what the current submission added to the context (it is refused, replayed or failed).</summary>
     internal void Forget()
     {
-        foreach (var entry in db.ChangeTracker.Entries().Where(e => _waiting is null || !_waiting.Contains(e.Entity)).ToArray())
-            entry.State = EntityState.Detached;
+        foreach (var entity in _added)
+            db.Entry(entity).State = EntityState.Detached;
+        _added.Clear();
     }
 
     /// <summary>Saves the deferred writes and the audit head the group's appends moved to, before the commit.</summary>
@@ -212,8 +226,10 @@ public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry re
         facts = null;
         if (!Covers(personId))
             return false;
-        facts = _facts.GetValueOrDefault(personId) ?? new RegistrationFacts(null, null);
-        return true;
+        // A person this group created has no registrations yet; for anyone else, only what the registry answered.
+        if (!_facts.TryGetValue(personId, out facts) && _persons[personId] is null)
+            facts = new RegistrationFacts(null, null);
+        return facts is not null;
     }
 
     /// <summary>The operator's pseudonym for a person the group answers for (see <see cref="Operators.PseudonymLookup"/>).</summary>

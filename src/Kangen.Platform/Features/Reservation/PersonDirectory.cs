@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Kangen.Platform.Features.Reservation;
 
 /// <summary>Who a certificate belongs to, and what resolving it changed.</summary>
-/// <param name="Person">The person (tracked by the context).</param>
+/// <param name="Person">The person (tracked by the context when <see cref="PersonDirectory"/> resolved it).</param>
 /// <param name="Created">True when the person was created now (first authentication).</param>
 /// <param name="LinkedByRenewal">True when the serial was linked now through the issuer's renewal links.</param>
 public sealed record PersonResolution(Person Person, bool Created, bool LinkedByRenewal);

@@ -60,6 +60,33 @@ public abstract class RegistrationApiTests<TFixture>(TFixture fixture) where TFi
     }
 
     [Fact]
+    public async Task The_facts_of_many_people_at_once_are_each_ones_facts_and_an_unknown_person_has_none()
+    {
+        using var client = Fixture.CreateClient();
+        var (both, bothKey) = await LoginOkAsync(client, Fixture.IssueCard());
+        var (healthOnly, healthKey) = await LoginOkAsync(client, Fixture.IssueCard());
+        var (_, noneKey) = await LoginOkAsync(client, Fixture.IssueCard());
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, HttpMethod.Put, HealthUrl, Health(), both)).Status);
+        Fixture.Time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, HttpMethod.Put, AccountUrl, Account(), both)).Status);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, HttpMethod.Put, HealthUrl, Health(number: "918274"), healthOnly)).Status);
+        await using var db = Fixture.NewContext();
+        Guid[] people = [await PersonIdAsync(db, bothKey), await PersonIdAsync(db, healthKey), await PersonIdAsync(db, noneKey), Guid.CreateVersion7()];
+
+        await using var scope = Fixture.Factory.Services.CreateAsyncScope();
+        IRegistrationRegistry registry = scope.ServiceProvider.GetRequiredService<IRegistrationRegistry>();
+        var together = await registry.GetFactsAsync(people, CancellationToken.None);
+
+        Assert.Equal(people.Length, together.Count);
+        foreach (var person in people)
+            Assert.Equal(await registry.GetFactsAsync(person, CancellationToken.None), together[person]);
+        Assert.NotNull(together[people[0]].PublicFundAccountRegisteredAt);
+        Assert.NotNull(together[people[1]].HealthInsuranceRegisteredAt);
+        Assert.Null(together[people[1]].PublicFundAccountRegisteredAt);
+        Assert.Equal(new RegistrationFacts(null, null), together[people[3]]);
+    }
+
+    [Fact]
     public async Task A_person_without_registrations_sees_neither_and_a_request_without_a_session_is_refused()
     {
         using var client = Fixture.CreateClient();
