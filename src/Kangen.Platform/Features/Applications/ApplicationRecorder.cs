@@ -341,13 +341,7 @@ public sealed class ApplicationRecorder(
         // The rows, their audit entries and the feed records are saved by one SaveChanges at the end: each SaveChanges
         // has a fixed cost on the writer's serial path, and inside the writer's transaction the order of the statements
         // changes nothing anyone else can see.
-        AuditEntry? last = null;
-        foreach (var intent in audit)
-        {
-            last = group.Audit is { } cursor
-                ? AuditChain.Append(db, cursor, now, intent.Actor, intent.Action, intent.Subject, intent.Data)
-                : await AuditChain.AppendAsync(db, now, intent.Actor, intent.Action, intent.Subject, intent.Data, cancellationToken);
-        }
+        var last = await group.AppendAsync(now, audit, cancellationToken);
         // A renewal's earlier choices are read back from the database, which must hold this submission's rows by then.
         if (applicantResolution.LinkedByRenewal || representativeRenewed)
         {

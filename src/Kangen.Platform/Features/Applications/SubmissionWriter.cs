@@ -25,30 +25,20 @@ public sealed class SubmissionWriter(IServiceScopeFactory scopes, WriteGate gate
     protected override async Task<(SubmissionOutcome Outcome, bool Keep)> RecordAsync(IServiceProvider scope, ApplicationRecorder.Checked work)
     {
         var reads = scope.GetRequiredService<SubmissionGroup>();
-        // The group commit rolls a piece that keeps nothing back to its savepoint: its audit entries go with it, and the
-        // head moves back to where it was.
-        var head = reads.Audit?.Position;
+        var head = reads.Mark();
         try
         {
             var outcome = await scope.GetRequiredService<ApplicationRecorder>().RecordAsync(work);
             // A refusal or a replay keeps nothing it may have written.
             var keep = outcome.Application is not null && !outcome.Replayed;
             if (!keep)
-                Undo(reads, head);
+                reads.Undo(head);
             return (outcome, keep);
         }
         catch
         {
-            Undo(reads, head);
+            reads.Undo(head);
             throw;
         }
-    }
-
-    // What the savepoint's rollback cannot undo: the writes still waiting in the context, and the head in memory.
-    private static void Undo(SubmissionGroup reads, (long, string)? head)
-    {
-        reads.Forget();
-        if (head is { } before)
-            reads.Audit!.Position = before;
     }
 }

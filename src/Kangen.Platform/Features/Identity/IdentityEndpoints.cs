@@ -57,6 +57,7 @@ public static class IdentityEndpoints
         builder.Services.AddSingleton<TrustFreshness>();
         builder.Services.AddScoped<Authenticator>();
         builder.Services.AddSingleton<SessionWriter>();
+        builder.Services.AddScoped<SessionGroup>();
         builder.Services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();

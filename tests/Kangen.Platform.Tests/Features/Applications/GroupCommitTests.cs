@@ -168,6 +168,47 @@ public abstract class GroupCommitTests(StorageProvider provider)
     }
 
     [Fact]
+    public async Task Sessions_of_known_cards_wait_for_one_save_while_a_second_session_of_one_card_and_a_first_login_read_and_save_alone()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var known = new List<TestCard>();
+        for (var i = 0; i < 3; i++)
+        {
+            var card = fixture.IssueCard();
+            await SignInAsync(client, card);
+            known.Add(card);
+        }
+        async Task<Func<Task<Reply>>> SessionAsync(TestCard card)
+        {
+            var challenge = await ChallengeAsync(client);
+            var signature = card.Sign(System.Text.Encoding.UTF8.GetBytes(challenge));
+            return () => OpenSessionAsync(client, challenge, card.Certificate(), signature);
+        }
+        var filler = fixture.IssueCard();
+        await SignInAsync(client, filler);
+        // Behind the filler: three known cards (deferred), the first of them again with another challenge (its serial is
+        // used, so it saves what waits and reads the database), and a card never seen (a first login, never deferred).
+        List<Func<Task<Reply>>> sends = [await SessionAsync(filler), .. await Task.WhenAll(known.Select(SessionAsync)), await SessionAsync(known[0]), await SessionAsync(fixture.IssueCard())];
+        var before = await fixture.CountApplicationsAsync();
+        var sessionsBefore = await CountSessionsAsync(fixture);
+        using var groups = new GroupSizes(fixture, "sessions");
+        var writer = fixture.Factory.Services.GetRequiredService<Kangen.Platform.Features.Identity.Sessions.SessionWriter>();
+
+        var replies = await SendTogetherAsync(fixture, writer, sends);
+
+        Assert.All(replies, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Equal(replies.Length, replies.Select(r => r.Text("token")).Distinct().Count());
+        Assert.Equal(replies[1].Text("myKeyId"), replies[4].Text("myKeyId"));
+        // Six sessions, one new person: six consumed challenges, six "session.created" and one "person.created".
+        Assert.Equal(before with { Persons = before.Persons + 1, ConsumedChallenges = before.ConsumedChallenges + 6, Audit = before.Audit + 7 },
+            await fixture.CountApplicationsAsync());
+        Assert.Equal(sessionsBefore + 6, await CountSessionsAsync(fixture));
+        Assert.Equal([1, 5], groups.Sizes);
+        await AssertAuditIntactAsync(fixture);
+    }
+
+    [Fact]
     public async Task Sessions_waiting_together_are_opened_by_one_commit_and_a_replayed_challenge_among_them_is_refused()
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);

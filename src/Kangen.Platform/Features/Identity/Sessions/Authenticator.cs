@@ -117,17 +117,28 @@ public sealed class Authenticator(
     /// context (it commits): consumes the challenge nonce, resolves the person (flow 2), adds the session and appends the
     /// audit entries; a replayed nonce is refused.
     /// </summary>
-    internal async Task<(OpenedSession?, PlatformProblem?)> RecordAsync(SessionWork work)
+    internal async Task<(OpenedSession?, PlatformProblem?)> RecordAsync(SessionWork work, SessionGroup group)
     {
         var (challenge, cert, channel) = work;
         // The group is one unit: it is not abandoned halfway because one of its requests went away.
         var cancellationToken = CancellationToken.None;
-        db.ChangeTracker.Clear();
+        // A deferred session's writes join the earlier ones' waiting in the context; any other starts from an empty one
+        // (the group saved it before).
+        if (!group.Deferring)
+            db.ChangeTracker.Clear();
         var now = time.GetUtcNow();
-        if (await db.ConsumedChallenges.AnyAsync(c => c.Nonce == challenge.Nonce, cancellationToken))
+        if (group.TryConsumed(challenge.Nonce, out var consumed) ? consumed : await db.ConsumedChallenges.AnyAsync(c => c.Nonce == challenge.Nonce, cancellationToken))
             return (null, IdentityProblems.ChallengeUsed);
         db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = challenge.Nonce, Purpose = challenge.Purpose, ConsumedAt = now, ExpiresAt = challenge.ExpiresAt });
-        var (resolution, audit) = await PersonDirectory.ResolveAsync(db, trust, cert, now, cancellationToken);
+        PersonResolution resolution;
+        IReadOnlyList<AuditIntent> audit;
+        if (group.TryPersonOf(cert.Serial, out var known) && known is { } id && group.TryPerson(id, out var read))
+            (resolution, audit) = (new PersonResolution(read, false, false), []);
+        else
+        {
+            (resolution, audit) = await PersonDirectory.ResolveAsync(db, trust, cert, now, cancellationToken);
+            group.Resolved(resolution.Person.Id, resolution.Created);
+        }
         var person = resolution.Person;
         var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var tokenHash = HashToken(token);
@@ -135,14 +146,18 @@ public sealed class Authenticator(
         db.Sessions.Add(new Session { TokenHash = tokenHash, PersonId = person.Id, Serial = cert.Serial, CreatedAt = now, ExpiresAt = expires, Channel = channel });
         var actor = "person:" + person.Id;
         var intents = audit.Append(new AuditIntent(actor, "session.created", SessionSubject(tokenHash), new { serial = cert.Serial, expiresAt = expires, channel }));
+        var last = await group.AppendAsync(now, intents, cancellationToken);
+        if (group.Deferring)
+            return (Opened(), null);
         // A concurrent first login of the same card (serial), a replay racing this one (nonce) or a My Key ID collision
         // fails on a unique key here: the writer starts this again, and the re-read finds what the other writer committed.
         await db.SaveChangesAsync(cancellationToken);
-        var last = await AuditIntent.AppendAllAsync(db, now, intents, cancellationToken);
         // The person's operators learn of the renewal (same pseudonym) in the same transaction.
         if (resolution.LinkedByRenewal)
             await Operators.LinkChanges.AppendRenewalAsync(db, catalogue, person.Id, last!, now, cancellationToken);
-        return (new OpenedSession(token, expires, person.MyKeyId, cert.Serial, resolution.Created, resolution.LinkedByRenewal), null);
+        return (Opened(), null);
+
+        OpenedSession Opened() => new(token, expires, person.MyKeyId, cert.Serial, resolution.Created, resolution.LinkedByRenewal);
     }
 
     /// <summary>

@@ -1,0 +1,189 @@
+using System.Diagnostics.CodeAnalysis;
+using Kangen.Platform.Features.Audit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Kangen.Platform.Storage;
+
+/// <summary>
+/// What the pieces of one group commit read, read for the whole group at its start, and the writes they defer to one
+/// save before the commit. This base holds what every writer's pieces share: the persons behind the serials, the
+/// consumed challenges, the audit head (locked once, moved in memory, written by <see cref="SaveAsync"/>), the keys the
+/// group's pieces used, and the deferral itself. Scoped: one per group, with the group's context.
+/// </summary>
+/// <remarks>
+/// An answer holds only while nothing in the group's transaction has written what it covers since it was read. Each
+/// piece's reads mark the keys they used (serials, persons, challenges, and what a writer adds); a later piece, or a
+/// second attempt of the same one after a lost race, that uses a marked key asks the database instead, and so sees the
+/// earlier one's writes. A piece whose every read the group answers is deferred: its writes wait in the context for the
+/// group's one save. Any other first saves what waits, outside its savepoint, then reads and saves as it would alone. A
+/// group of one is never deferred: its lost race is retried inside its savepoint rather than failing the group's save.
+/// </remarks>
+public abstract class GroupReads(KangenDbContext db)
+{
+    private readonly Dictionary<string, Guid?> _personBySerial = [];
+    private readonly Dictionary<Guid, Person?> _persons = [];
+    private readonly Dictionary<string, bool> _consumed = [];
+    // Which piece (its attempt's number) first used each key: the only one whose reads of it may be answered here.
+    private readonly Dictionary<string, int> _used = [];
+    // What the current piece added to the context: the rest waits for the group's save.
+    private readonly List<object> _added = [];
+    private bool _listening;
+    private int _piece;
+    private int _size;
+
+    /// <summary>The audit chain's head, locked for the group; null outside a group (appends then read it themselves).</summary>
+    public AuditCursor? Audit { get; private set; }
+
+    /// <summary>True while the current piece is deferred: every read it makes is answered here, and its writes wait.</summary>
+    internal bool Deferring { get; private set; }
+
+    /// <summary>The group's context.</summary>
+    protected KangenDbContext Db => db;
+
+    /// <summary>The persons the group read (null for one created by a piece of the group).</summary>
+    protected IReadOnlyDictionary<Guid, Person?> Persons => _persons;
+
+    /// <summary>The person a serial was linked to when the group began (no mark: for planning the group's reads).</summary>
+    protected Guid? LinkedPerson(string serial) => _personBySerial.GetValueOrDefault(serial);
+
+    /// <summary>Reads the persons behind <paramref name="serials"/> for a group of <paramref name="size"/> pieces; answers their ids.</summary>
+    protected async Task<Guid[]> ReadPersonsAsync(int size, IReadOnlyCollection<string> serials, CancellationToken cancellationToken)
+    {
+        _size = size;
+        var links = await db.Certificates.AsNoTracking().Where(c => serials.Contains(c.Serial)).Select(c => new { c.Serial, c.PersonId }).ToListAsync(cancellationToken);
+        foreach (var serial in serials)
+            _personBySerial[serial] = null;
+        foreach (var link in links)
+            _personBySerial[link.Serial] = link.PersonId;
+        var ids = links.Select(l => l.PersonId).Distinct().ToArray();
+        foreach (var person in await db.Persons.AsNoTracking().Where(p => ids.Contains(p.Id)).ToListAsync(cancellationToken))
+            _persons[person.Id] = person;
+        return ids;
+    }
+
+    /// <summary>
+    /// Locks the audit head for the group and reads which of <paramref name="nonces"/> were consumed: what the group
+    /// reads from here on is as of the moment it holds the head (PostgreSQL), or the whole group is serial (SQLite).
+    /// </summary>
+    protected async Task LockAndReadConsumedAsync(IReadOnlyCollection<string> nonces, CancellationToken cancellationToken)
+    {
+        Audit = await AuditChain.LockHeadAsync(db, cancellationToken);
+        foreach (var nonce in nonces)
+            _consumed[nonce] = false;
+        foreach (var nonce in await db.ConsumedChallenges.AsNoTracking().Where(c => nonces.Contains(c.Nonce)).Select(c => c.Nonce).ToListAsync(cancellationToken))
+            _consumed[nonce] = true;
+    }
+
+    /// <summary>
+    /// Starts one piece (or another attempt at it), before its savepoint: deferred when <paramref name="answerable"/>
+    /// (the writer's judgement, see <see cref="Answerable"/>) and the group has more than one piece; otherwise what
+    /// waits is saved first.
+    /// </summary>
+    protected async Task BeginPieceAsync(bool answerable, CancellationToken cancellationToken)
+    {
+        _piece++;
+        Deferring = _size > 1 && answerable;
+        if (!Deferring)
+            await FlushAsync(cancellationToken);
+        if (!_listening)
+        {
+            db.ChangeTracker.Tracked += (_, e) => _added.Add(e.Entry.Entity);
+            _listening = true;
+        }
+        _added.Clear();
+    }
+
+    /// <summary>Whether the group can answer for <paramref name="serial"/> and its person, and <paramref name="keys"/>: none used yet.</summary>
+    protected bool Answerable(string serial, params ReadOnlySpan<string> keys)
+    {
+        if (_used.ContainsKey("serial:" + serial) || _personBySerial.GetValueOrDefault(serial) is not { } person
+            || _persons.GetValueOrDefault(person) is null || _used.ContainsKey("person:" + person))
+            return false;
+        foreach (var key in keys)
+        {
+            if (_used.ContainsKey(key))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>Where the audit head is before a piece, to give to <see cref="Undo"/>.</summary>
+    internal (long, string)? Mark() => Audit?.Position;
+
+    /// <summary>
+    /// Undoes what the savepoint's rollback cannot of a piece that keeps nothing (refused, replayed, failed): the writes
+    /// still waiting in the context, and the head in memory.
+    /// </summary>
+    internal void Undo((long, string)? head)
+    {
+        foreach (var entity in _added)
+            db.Entry(entity).State = EntityState.Detached;
+        _added.Clear();
+        if (head is { } before)
+            Audit!.Position = before;
+    }
+
+    /// <summary>Saves the deferred writes and the audit head the group's appends moved to, before the commit.</summary>
+    internal async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        await FlushAsync(cancellationToken);
+        if (Audit is not null)
+            await AuditChain.SaveHeadAsync(db, Audit, cancellationToken);
+    }
+
+    /// <summary>Appends the intents after the group's head (inside the group) or the database's (alone); answers the last entry.</summary>
+    internal async Task<AuditEntry?> AppendAsync(DateTimeOffset now, IEnumerable<AuditIntent> intents, CancellationToken cancellationToken)
+    {
+        AuditEntry? last = null;
+        foreach (var intent in intents)
+        {
+            last = Audit is { } cursor
+                ? AuditChain.Append(db, cursor, now, intent.Actor, intent.Action, intent.Subject, intent.Data)
+                : await AuditChain.AppendAsync(db, now, intent.Actor, intent.Action, intent.Subject, intent.Data, cancellationToken);
+        }
+        return last;
+    }
+
+    /// <summary>The person a serial was linked to when the group began (null: none), when that still holds.</summary>
+    internal bool TryPersonOf(string serial, out Guid? personId)
+    {
+        personId = null;
+        return Use("serial:" + serial) && _personBySerial.TryGetValue(serial, out personId);
+    }
+
+    /// <summary>The person as the group read them (untracked), when that still holds.</summary>
+    internal bool TryPerson(Guid personId, [NotNullWhen(true)] out Person? person)
+    {
+        person = null;
+        return Use("person:" + personId) && _persons.TryGetValue(personId, out person) && person is not null;
+    }
+
+    /// <summary>
+    /// Marks a person the current piece resolved, however it did: a later piece with another of their serials asks the
+    /// database. A person it created had nothing yet, so the group answers for them.
+    /// </summary>
+    internal void Resolved(Guid personId, bool created)
+    {
+        if (Use("person:" + personId) && created)
+            _persons[personId] = null;
+    }
+
+    /// <summary>Whether the challenge was consumed, when the group can answer.</summary>
+    internal bool TryConsumed(string nonce, out bool consumed)
+    {
+        consumed = false;
+        return Use("nonce:" + nonce) && _consumed.TryGetValue(nonce, out consumed);
+    }
+
+    /// <summary>True when the group read everything of the person's it answers for, and no earlier piece used them.</summary>
+    protected bool Covers(Guid personId) => Use("person:" + personId) && _persons.ContainsKey(personId);
+
+    /// <summary>Marks <paramref name="key"/> used by the current piece; false when an earlier piece (or attempt) used it.</summary>
+    protected bool Use(string key) => _used.TryAdd(key, _piece) || _used[key] == _piece;
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+    }
+}
