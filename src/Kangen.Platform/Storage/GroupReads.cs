@@ -30,6 +30,7 @@ public abstract class GroupReads(KangenDbContext db)
     private bool _listening;
     private int _piece;
     private int _size;
+    private (long, string)? _locked;
 
     /// <summary>The audit chain's head, locked for the group; null outside a group (appends then read it themselves).</summary>
     public AuditCursor? Audit { get; private set; }
@@ -46,8 +47,11 @@ public abstract class GroupReads(KangenDbContext db)
     /// <summary>The person a serial was linked to when the group began (no mark: for planning the group's reads).</summary>
     protected Guid? LinkedPerson(string serial) => _personBySerial.GetValueOrDefault(serial);
 
-    /// <summary>Reads the persons behind <paramref name="serials"/> for a group of <paramref name="size"/> pieces; answers their ids.</summary>
-    protected async Task<Guid[]> ReadPersonsAsync(int size, IReadOnlyCollection<string> serials, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads which persons <paramref name="serials"/> are linked to, for a group of <paramref name="size"/> pieces; answers
+    /// their ids. Links are only ever added, so they may be read before the audit head's lock.
+    /// </summary>
+    protected async Task<Guid[]> ReadLinksAsync(int size, IReadOnlyCollection<string> serials, CancellationToken cancellationToken)
     {
         _size = size;
         var links = await db.Certificates.AsNoTracking().Where(c => serials.Contains(c.Serial)).Select(c => new { c.Serial, c.PersonId }).ToListAsync(cancellationToken);
@@ -55,24 +59,27 @@ public abstract class GroupReads(KangenDbContext db)
             _personBySerial[serial] = null;
         foreach (var link in links)
             _personBySerial[link.Serial] = link.PersonId;
-        var ids = links.Select(l => l.PersonId).Distinct().ToArray();
-        foreach (var person in await db.Persons.AsNoTracking().Where(p => ids.Contains(p.Id)).ToListAsync(cancellationToken))
-            _persons[person.Id] = person;
-        return ids;
+        return links.Select(l => l.PersonId).Distinct().ToArray();
     }
 
     /// <summary>
-    /// Locks the audit head for the group and reads which of <paramref name="nonces"/> were consumed: what the group
-    /// reads from here on is as of the moment it holds the head (PostgreSQL), or the whole group is serial (SQLite).
+    /// Locks the audit head for the group, then reads the persons <paramref name="ids"/> and which of
+    /// <paramref name="nonces"/> were consumed: what the group reads from here on is as of the moment it holds the head
+    /// (PostgreSQL: a My Key ID change takes the head before the person's row, so it has committed or waits), or the
+    /// whole group is serial (SQLite).
     /// </summary>
-    protected async Task LockAndReadConsumedAsync(IReadOnlyCollection<string> nonces, CancellationToken cancellationToken)
+    protected async Task LockAndReadAsync(IReadOnlyCollection<Guid> ids, IReadOnlyCollection<string> nonces, CancellationToken cancellationToken)
     {
         Audit = await AuditChain.LockHeadAsync(db, cancellationToken);
+        _locked = Audit.Position;
+        foreach (var person in await db.Persons.AsNoTracking().Where(p => ids.Contains(p.Id)).ToListAsync(cancellationToken))
+            _persons[person.Id] = person;
         foreach (var nonce in nonces)
             _consumed[nonce] = false;
         foreach (var nonce in await db.ConsumedChallenges.AsNoTracking().Where(c => nonces.Contains(c.Nonce)).Select(c => c.Nonce).ToListAsync(cancellationToken))
             _consumed[nonce] = true;
     }
+
 
     /// <summary>
     /// Starts one piece (or another attempt at it), before its savepoint: deferred when <paramref name="answerable"/>
@@ -127,7 +134,8 @@ public abstract class GroupReads(KangenDbContext db)
     internal async Task SaveAsync(CancellationToken cancellationToken)
     {
         await FlushAsync(cancellationToken);
-        if (Audit is not null)
+        // A group that appended nothing (every piece refused) leaves the head as it was.
+        if (Audit is not null && Audit.Position != _locked)
             await AuditChain.SaveHeadAsync(db, Audit, cancellationToken);
     }
 

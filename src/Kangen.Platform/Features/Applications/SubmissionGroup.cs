@@ -30,13 +30,13 @@ public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry re
     {
         _campaign = campaign;
         var serials = submissions.Select(s => s.Card.Serial).Concat(submissions.Select(s => s.Representative?.Serial).OfType<string>()).Distinct().ToArray();
-        var ids = await ReadPersonsAsync(submissions.Count, serials, cancellationToken);
+        var ids = await ReadLinksAsync(submissions.Count, serials, cancellationToken);
         // The applicants' registrations (an adapter may ask another system), before the audit head's lock is taken.
         var applicants = submissions.Select(s => LinkedPerson(s.Card.Serial)).OfType<Guid>().Distinct().ToArray();
         foreach (var (person, facts) in await registry.GetFactsAsync(applicants, cancellationToken))
             _facts[person] = facts;
 
-        await LockAndReadConsumedAsync(submissions.Select(s => s.Challenge.Nonce).Distinct().ToArray(), cancellationToken);
+        await LockAndReadAsync(ids, submissions.Select(s => s.Challenge.Nonce).Distinct().ToArray(), cancellationToken);
         var hashes = submissions.Select(s => s.KeyHash).Distinct().ToArray();
         _keyHashes.UnionWith(hashes);
         foreach (var earlier in await Db.ApplicationSubmissions.AsNoTracking()

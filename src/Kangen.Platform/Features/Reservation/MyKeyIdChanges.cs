@@ -63,6 +63,7 @@ public static class MyKeyIdChanges
             db.ChangeTracker.Clear();
             var now = time.GetUtcNow();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await LockInOrderAsync(db, cancellationToken);
             var person = await ReadForUpdateAsync(db, session.PersonId, cancellationToken);
             var previous = person.MyKeyId;
             if (previous == wanted)
@@ -112,6 +113,7 @@ public static class MyKeyIdChanges
             db.ChangeTracker.Clear();
             var now = time.GetUtcNow();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await LockInOrderAsync(db, cancellationToken);
             var person = await ReadForUpdateAsync(db, session.PersonId, cancellationToken);
             var previous = person.MyKeyId;
             var fresh = MyKeyId.Generate().Value;
@@ -143,6 +145,13 @@ public static class MyKeyIdChanges
             return (new MyKeyIdResponse(fresh, previous, used, ReservationProblems.MaxRegenerations - used), null);
         }
     }
+
+    /// <summary>
+    /// Takes the audit head first, before the person's row: the group commits of sessions and applications hold the head
+    /// while their inserts wait on the person's row (its foreign keys), so taking them in the other order here could
+    /// deadlock on PostgreSQL with a login or an application of the same person.
+    /// </summary>
+    private static Task LockInOrderAsync(KangenDbContext db, CancellationToken cancellationToken) => AuditChain.LockHeadAsync(db, cancellationToken);
 
     /// <summary>
     /// The person, with their row locked until the transaction ends on PostgreSQL (SQLite: the write gate already

@@ -89,23 +89,31 @@ public abstract class GroupCommitTests(StorageProvider provider)
         var first = await SignedApplicationAsync(client, applicant, account);
         var again = await SignedApplicationAsync(client, applicant, account);
         var other = await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"));
+        // Deferred (nothing of the group used its card), refused after it consumed its challenge in the context, and
+        // after the second submission saved what waited: what it added must go, not wait for the group's save.
+        var someoneElse = await SignInAsync(client, fixture.IssueCard());
+        var theirs = await VerifyOkAsync(client, someoneElse.Token, "demo-pay", fixture.NewAccount("demo-pay"));
+        var mixUpCard = fixture.IssueCard();
+        await SignInAsync(client, mixUpCard);
+        var mixUp = await SignApplicationAsync(client, new ApplicationDraft([Card], "demo-pay", theirs.TermsVersion, theirs.Verification, mixUpCard));
         var before = await fixture.CountApplicationsAsync();
         int pseudonymsBefore;
         await using (var db = fixture.NewContext())
             pseudonymsBefore = await db.OperatorPseudonyms.CountAsync();
         using var groups = new GroupSizes(fixture);
 
-        var replies = (await PostTogetherAsync(fixture, client, [filler, first, again, other]))[1..];
+        var replies = (await PostTogetherAsync(fixture, client, [filler, first, again, mixUp, other]))[1..];
 
         // The group read the person once, before either submission; the second one sees the first's rows all the same.
         Assert.Equal(HttpStatusCode.Created, replies[0].Status);
         Assert.Equal(HttpStatusCode.Conflict, replies[1].Status);
         Assert.Equal("application.already-exists", replies[1].Code);
-        Assert.Equal(HttpStatusCode.Created, replies[2].Status);
+        Assert.Equal("application.verification-mismatch", replies[2].Code);
+        Assert.Equal(HttpStatusCode.Created, replies[3].Status);
         Assert.Equal(WithApplications(before, 3), await fixture.CountApplicationsAsync());
         await using (var db = fixture.NewContext())
             Assert.Equal(pseudonymsBefore + 3, await db.OperatorPseudonyms.CountAsync());
-        Assert.Equal([1, 3], groups.Sizes);
+        Assert.Equal([1, 4], groups.Sizes);
         await AssertAuditIntactAsync(fixture);
     }
 

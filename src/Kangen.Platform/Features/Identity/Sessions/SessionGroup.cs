@@ -13,8 +13,8 @@ public sealed class SessionGroup(KangenDbContext db) : GroupReads(db)
     /// <summary>Reads what the <paramref name="sessions"/> will need, inside the group's transaction.</summary>
     internal async Task BeginAsync(IReadOnlyList<Authenticator.SessionWork> sessions, CancellationToken cancellationToken)
     {
-        await ReadPersonsAsync(sessions.Count, sessions.Select(s => s.Certificate.Serial).Distinct().ToArray(), cancellationToken);
-        await LockAndReadConsumedAsync(sessions.Select(s => s.Challenge.Nonce).Distinct().ToArray(), cancellationToken);
+        var ids = await ReadLinksAsync(sessions.Count, sessions.Select(s => s.Certificate.Serial).Distinct().ToArray(), cancellationToken);
+        await LockAndReadAsync(ids, sessions.Select(s => s.Challenge.Nonce).Distinct().ToArray(), cancellationToken);
     }
 
     /// <summary>Starts one session (or another attempt at it), before its savepoint.</summary>
