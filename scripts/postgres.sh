@@ -4,7 +4,8 @@
 #   scripts/postgres.sh start     initdb a fresh cluster in $KANGEN_PG_DIR (default /tmp/kangen-pg) as the
 #                                 postgres OS user, trust auth on 127.0.0.1, port $KANGEN_PG_PORT (55432); wait until ready
 #   scripts/postgres.sh restart   crash and restart it (pg_ctl restart -m immediate: no checkpoint, crash recovery
-#                                 at start, as after a power cut), keeping its data; wait until ready (fault tests)
+#                                 at start, as after a power cut), keeping its data; wait until ready (fault tests).
+#                                 With KANGEN_PG_HOLD=<file>: stays down after the crash while that file exists
 #   scripts/postgres.sh stop      stop it and remove its directory
 #   scripts/postgres.sh status    say whether it is running
 #   scripts/postgres.sh url       print the connection string tests use (KANGEN_TEST_POSTGRES)
@@ -77,10 +78,24 @@ cmd_start() {
 
 cmd_restart() {
   running || die "not running ($DIR): scripts/postgres.sh start first"
-  # Immediate mode kills the server without a shutdown checkpoint: the restart replays the WAL, as after a crash.
-  as_postgres "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -m immediate -w -t "$WAIT_SECONDS" \
-    -o "$SERVER_OPTIONS" restart >/dev/null \
-    || { cat "$DIR/server.log" >&2 || true; die "pg_ctl restart failed"; }
+  if [ -n "${KANGEN_PG_HOLD:-}" ]; then
+    # Crash, then stay down while the file $KANGEN_PG_HOLD exists (at most WAIT_SECONDS): a fault test removes it once
+    # its clients have met the outage, so they meet it however fast the restart would otherwise be.
+    as_postgres "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w -t "$WAIT_SECONDS" stop >/dev/null \
+      || { cat "$DIR/server.log" >&2 || true; die "pg_ctl stop -m immediate failed"; }
+    local i
+    for ((i = 0; i < WAIT_SECONDS * 20; i++)); do
+      [ -e "$KANGEN_PG_HOLD" ] || break
+      sleep 0.05
+    done
+    as_postgres "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t "$WAIT_SECONDS" -o "$SERVER_OPTIONS" start >/dev/null \
+      || { cat "$DIR/server.log" >&2 || true; die "pg_ctl start failed"; }
+  else
+    # Immediate mode kills the server without a shutdown checkpoint: the restart replays the WAL, as after a crash.
+    as_postgres "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -m immediate -w -t "$WAIT_SECONDS" \
+      -o "$SERVER_OPTIONS" restart >/dev/null \
+      || { cat "$DIR/server.log" >&2 || true; die "pg_ctl restart failed"; }
+  fi
   wait_ready restarted
 }
 

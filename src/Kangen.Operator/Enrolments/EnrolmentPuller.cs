@@ -30,23 +30,33 @@ public sealed record PullSummary(int Records, int Enrolled, int Suspended, int R
 /// <param name="pageSize">Records per page.</param>
 public sealed class EnrolmentPuller(PlatformClient client, OperatorLedger ledger, TimeProvider time, int pageSize = 500)
 {
-    /// <summary>Pulls until the feed has nothing more.</summary>
+    /// <summary>
+    /// Pulls until the feed has nothing more. Safe beside another puller of the same database (the worker of
+    /// <c>kangen operator run</c> and a <c>kangen operator simulate</c>, say): a page is applied only if the saved cursor is
+    /// still the one it was read after, checked and moved in one write transaction; else it is dropped and the pull goes on
+    /// from where the other puller got, so no record is applied twice.
+    /// </summary>
     public async Task<PullSummary> PullAsync(OperatorDb db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var state = await db.Feed.FirstOrDefaultAsync(f => f.Id == 1, cancellationToken);
-        if (state is null)
-        {
-            state = new FeedStateRow { Id = 1 };
-            db.Feed.Add(state);
-        }
+        var cursor = (await db.Feed.AsNoTracking().FirstOrDefaultAsync(f => f.Id == 1, cancellationToken))?.Cursor;
         int records = 0, enrolled = 0, suspended = 0, resumed = 0, renewed = 0, fixedGrants = 0;
         while (true)
         {
             var query = $"{OperatorRoutes.Enrolments}?limit={pageSize.ToString(CultureInfo.InvariantCulture)}"
-                + (state.Cursor is null ? "" : "&after=" + Uri.EscapeDataString(state.Cursor));
+                + (cursor is null ? "" : "&after=" + Uri.EscapeDataString(cursor));
             var text = await client.GetTextAsync(query, cancellationToken);
             var page = ProtocolJson.ReadLines<EnrolmentRecord>(text);
+            // SQLite's BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) takes the write lock here, before the cursor is
+            // read again: no other puller can apply a page between that check and this commit.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var saved = await db.Feed.AsNoTracking().FirstOrDefaultAsync(f => f.Id == 1, cancellationToken);
+            if (saved?.Cursor != cursor)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                cursor = saved?.Cursor;
+                continue;
+            }
             foreach (var record in page)
             {
                 switch (record.Kind)
@@ -73,13 +83,21 @@ public sealed class EnrolmentPuller(PlatformClient client, OperatorLedger ledger
                         renewed++;
                         break;
                 }
-                state.Cursor = record.Cursor;
+                cursor = record.Cursor;
             }
+            var state = await db.Feed.FindAsync([1], cancellationToken);
+            if (state is null)
+            {
+                state = new FeedStateRow { Id = 1 };
+                db.Feed.Add(state);
+            }
+            state.Cursor = cursor;
             state.PulledAt = time.GetUtcNow();
             await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             records += page.Count;
             if (page.Count < pageSize)
-                return new PullSummary(records, enrolled, suspended, resumed, renewed, fixedGrants, state.Cursor);
+                return new PullSummary(records, enrolled, suspended, resumed, renewed, fixedGrants, cursor);
         }
     }
 

@@ -81,6 +81,41 @@ public abstract class EnrolmentPullerTests<TFixture>(TFixture fixture) where TFi
     }
 
     [Fact]
+    public async Task A_page_another_puller_applied_meanwhile_is_dropped_and_nothing_is_applied_twice()
+    {
+        var choice = Fixture.ReserveOperatorSide();
+        await Fixture.EnrolCustomerAsync(choice.Service, Card, Health);
+        await Fixture.EnrolCustomerAsync(choice.Service, PublicFund);
+        using var key = await Fixture.RegisterWithKeyAsync(choice.Code);
+        var traffic = new PlatformTraffic();
+        using var runtime = Fixture.Runtime(Fixture.OptionsFor(choice.Code, key, Fixture.NewOperatorFolder()), traffic);
+        // The worker of `kangen operator run` and a `kangen operator simulate` on one database: the second pulls the
+        // whole feed while the first's first page is on its way.
+        Kangen.Operator.Enrolments.PullSummary? meanwhile = null;
+        traffic.Meanwhile(OperatorRoutes.Enrolments, async () =>
+        {
+            await using var other = runtime.Store.Open();
+            meanwhile = await new Kangen.Operator.Enrolments.EnrolmentPuller(runtime.Client!, runtime.Ledger, Fixture.Time, pageSize: 2).PullAsync(other, default);
+        });
+
+        Kangen.Operator.Enrolments.PullSummary late;
+        await using (var db = runtime.Store.Open())
+            late = await new Kangen.Operator.Enrolments.EnrolmentPuller(runtime.Client!, runtime.Ledger, Fixture.Time, pageSize: 2).PullAsync(db, default);
+        var positions = await Fixture.FeedPositionsAsync(choice.Code);
+
+        Assert.Equal(3, positions.Length);
+        Assert.Equal((3, 3, 2, positions[2]), (meanwhile!.Records, meanwhile.Enrolled, meanwhile.FixedGrants, meanwhile.Cursor));
+        // Its page already applied, the late puller drops it and reads on from the saved cursor: nothing new.
+        Assert.Equal((0, 0, 0, positions[2]), (late.Records, late.Enrolled, late.FixedGrants, late.Cursor));
+        Assert.Equal([null, null, positions[1], positions[2]], Afters(traffic));
+        await using var check = runtime.Store.Open();
+        Assert.Equal(3, await check.Enrolments.CountAsync());
+        Assert.Equal(2, await check.People.CountAsync());
+        Assert.Equal(2, await check.Grants.CountAsync());
+        Assert.Equal(positions[2], (await check.Feed.SingleAsync()).Cursor);
+    }
+
+    [Fact]
     public async Task A_suspended_person_earns_nothing_until_resumed_and_the_platform_then_grants_the_rebate()
     {
         var choice = Fixture.ReserveOperatorSide();

@@ -167,6 +167,8 @@ public sealed class PlatformTraffic
     private readonly ConcurrentQueue<Exchange> _exchanges = new();
     private int _lose;
     private string? _losePath;
+    private Func<Task>? _meanwhile;
+    private string? _meanwhilePath;
 
     /// <summary>Everything so far, in order.</summary>
     public IReadOnlyList<Exchange> Exchanges => [.. _exchanges];
@@ -181,7 +183,19 @@ public sealed class PlatformTraffic
         Volatile.Write(ref _lose, count);
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> once, when the platform has answered the next request to <paramref name="path"/>
+    /// and before its caller gets the answer: another party acting in between.
+    /// </summary>
+    public void Meanwhile(string path, Func<Task> action)
+    {
+        _meanwhilePath = path;
+        Volatile.Write(ref _meanwhile, action);
+    }
+
     internal void Add(Exchange exchange) => _exchanges.Enqueue(exchange);
+
+    internal Func<Task>? TakeMeanwhile(string path) => path == _meanwhilePath ? Interlocked.Exchange(ref _meanwhile, null) : null;
 
     internal bool TakeLoss(string path) => path == _losePath && Interlocked.Decrement(ref _lose) >= 0;
 }
@@ -199,6 +213,8 @@ public sealed class TrafficHandler(PlatformTraffic traffic) : DelegatingHandler
         var answer = await response.Content.ReadAsStringAsync(cancellationToken);
         var lost = traffic.TakeLoss(pathAndQuery.Split('?')[0]);
         traffic.Add(new Exchange(request.Method.Method, pathAndQuery, body, response.StatusCode, answer, lost));
+        if (traffic.TakeMeanwhile(pathAndQuery.Split('?')[0]) is { } meanwhile)
+            await meanwhile();
         if (!lost)
             return response;
         response.Dispose();

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text;
 using Kangen.Platform.Features.Applications;
+using Kangen.Platform.Storage;
 
 namespace Kangen.Cli.Features.Bench.Soak;
 
@@ -351,12 +353,28 @@ internal sealed class PostgresRestartedUnderLoad : Fault
     {
         var settings = context.Settings;
         await using var environment = await StartAsync(context, settings.Postgres, settings.Replicas, cancellationToken);
-        var (acknowledged, _) = await FlowWithFaultAsync(this, context, environment, report, async (gates, _) =>
+        var probed = 0;
+        var (acknowledged, _) = await FlowWithFaultAsync(this, context, environment, report, async (gates, client) =>
         {
             var before = await PostmasterStartedAsync(environment, cancellationToken);
             var started = context.Time.GetTimestamp();
             gates.Struck();
-            var (exit, output) = await ShellAsync(settings.PostgresRestart!, cancellationToken);
+            // The load may be between requests when a fast restart is over: held down (a restart command that honours
+            // KANGEN_PG_HOLD, as scripts/postgres.sh does) until each replica has been sent a request that needs the
+            // database, the outage is met for certain, not by timing.
+            var hold = Path.Combine(environment.Folder, "postgres-down.hold");
+            await File.WriteAllTextAsync(hold, "", cancellationToken);
+            var restarting = ShellAsync(settings.PostgresRestart!, cancellationToken, ("KANGEN_PG_HOLD", hold));
+            try
+            {
+                if (await DownAsync(environment, restarting, context.Time, cancellationToken))
+                    probed = await ProbeAsync(client, context.Cards[0], environment.Replicas.Count);
+            }
+            finally
+            {
+                File.Delete(hold);
+            }
+            var (exit, output) = await restarting;
             Timed(report, "postgres restart", started, context.Time, "How long the restart command took (crash, recovery, ready)");
             report.Equal("restart command succeeded", exit, 0, "The restart command's exit code: " + output);
             var after = await PostmasterStartedAsync(environment, cancellationToken);
@@ -367,8 +385,9 @@ internal sealed class PostgresRestartedUnderLoad : Fault
         var unavailable = report.Answers(Unavailable);
         var unanswered = report.Answers(FaultTally.NoAnswer);
         report.Figure($"{Name}: {Unavailable} answers", unavailable, "answers", "Requests answered 503 storage.unavailable (then sent again)");
-        // After an immediate restart every pooled connection of every replica is broken, and the load after the restart
-        // goes through every replica: the first use of each fails, so clients must have seen the crash.
+        report.Equal("replicas answering storage.unavailable while the server was down", probed, environment.Replicas.Count,
+            "Replicas that answered a login sent while the server was held down 503 " + Unavailable
+            + " (0 when the restart command did not hold it down: KANGEN_PG_HOLD)");
         report.True("clients saw the crash", unavailable + unanswered > 0,
             $"Requests answered 503 {Unavailable} ({unavailable}) or not at all ({unanswered}) during the fault");
         await FaultChecks.ApplicationsAsync(report, environment, acknowledged, cancellationToken);
@@ -450,11 +469,68 @@ internal sealed class PostgresRestartedUnderLoad : Fault
         return (DateTime)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private static async Task<(int Exit, string Output)> ShellAsync(string command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the server refuses a new connection (true), or the restart command has ended without that being seen
+    /// (false: it did not hold the server down).
+    /// </summary>
+    private static async Task<bool> DownAsync(SoakEnvironment environment, Task restarting, TimeProvider time, CancellationToken cancellationToken)
+    {
+        while (!restarting.IsCompleted)
+        {
+            try
+            {
+                await PostmasterStartedAsync(environment, cancellationToken);
+            }
+            catch (Exception e) when (KangenStorage.IsUnavailable(e))
+            {
+                return true;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken);
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// While the server is down: a login of <paramref name="card"/> (a challenge, then the session, which needs the
+    /// database) sent once to each replica; how many answered 503 storage.unavailable.
+    /// </summary>
+    private static async Task<int> ProbeAsync(SoakClient client, BenchCard card, int replicas)
+    {
+        var answered = 0;
+        for (var replica = 0; replica < replicas; replica++)
+        {
+            var challenge = await client.SendOnceAsync("session challenge (server down)", replica,
+                () => BenchApplication.Post("api/v1/challenges", new { purpose = "session" }));
+            if (challenge.Code == Unavailable)
+            {
+                answered++;
+                continue;
+            }
+            if (challenge.Text("challenge") is not { } text)
+                continue;
+            (byte[] certificate, byte[] signature) signed;
+            lock (card.Card)
+                signed = card.Sign(Encoding.UTF8.GetBytes(text));
+            var (certificate, signature) = signed;
+            var session = await client.SendOnceAsync("session (server down)", replica, () => BenchApplication.Post("api/v1/sessions", new
+            {
+                challenge = text,
+                certificate = Convert.ToBase64String(certificate),
+                signature = Convert.ToBase64String(signature),
+            }));
+            if (session.Code == Unavailable)
+                answered++;
+        }
+        return answered;
+    }
+
+    private static async Task<(int Exit, string Output)> ShellAsync(string command, CancellationToken cancellationToken, params (string Name, string Value)[] environment)
     {
         var start = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(command);
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         using var process = Process.Start(start) ?? throw new InvalidOperationException("/bin/sh did not start");
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);

@@ -160,6 +160,13 @@ internal sealed class SoakClient(SoakEnvironment environment, FaultTally tally, 
         }
     }
 
+    /// <summary>Sends <paramref name="create"/>'s request to replica <paramref name="replica"/> once, without retrying; its answer (counted on the tally).</summary>
+    public Task<SoakReply> SendOnceAsync(string operation, int replica, Func<HttpRequestMessage> create)
+    {
+        var index = replica % environment.Clients.Count;
+        return SendOnceAsync(operation, environment.Clients[index], index, create, bearer: null);
+    }
+
     private async Task<SoakReply> SendOnceAsync(string operation, HttpClient client, int replica, Func<HttpRequestMessage> create, string? bearer)
     {
         using var request = create();
