@@ -39,6 +39,9 @@ public sealed class EnrolmentPuller(PlatformClient client, OperatorLedger ledger
     public async Task<PullSummary> PullAsync(OperatorDb db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
+        // Each page is its own write transaction (BEGIN IMMEDIATE): joined to a caller's, the check below would not hold.
+        if (db.Database.CurrentTransaction is not null)
+            throw new InvalidOperationException("The enrolment feed is pulled in transactions of its own; pull outside the caller's transaction.");
         var cursor = (await db.Feed.AsNoTracking().FirstOrDefaultAsync(f => f.Id == 1, cancellationToken))?.Cursor;
         int records = 0, enrolled = 0, suspended = 0, resumed = 0, renewed = 0, fixedGrants = 0;
         while (true)
@@ -55,6 +58,8 @@ public sealed class EnrolmentPuller(PlatformClient client, OperatorLedger ledger
             {
                 await transaction.RollbackAsync(cancellationToken);
                 cursor = saved?.Cursor;
+                // The other puller changed rows this context may hold from earlier pages (all saved): read them afresh.
+                db.ChangeTracker.Clear();
                 continue;
             }
             foreach (var record in page)

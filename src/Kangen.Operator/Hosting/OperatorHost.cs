@@ -128,22 +128,12 @@ internal sealed partial class OperatorWorker(OperatorRuntime runtime, PlatformKe
             var now = runtime.Time.GetUtcNow();
             try
             {
-                await using var db = runtime.Store.Open();
-                if (now >= nextPull)
-                {
-                    var pulled = await runtime.Puller.PullAsync(db, stoppingToken);
-                    if (pulled.Records > 0)
-                        LogPulled(log, pulled.Records, pulled.Enrolled, pulled.Suspended, pulled.Resumed, pulled.Renewed, pulled.FixedGrants);
-                    nextPull = now + runtime.Options.PollInterval;
-                }
-                var closed = await runtime.Ledger.CloseMonthsAsync(db, stoppingToken);
-                if (closed > 0)
-                    LogClosed(log, closed);
-                var report = await runtime.Reporter.ReportAsync(db, runtime.Store.DataFolder, null, stoppingToken);
-                if (report.Sent > 0 || report.Cancellations > 0)
-                    LogReported(log, report.Sent, report.Accepted, report.Partial, report.Refused, report.Points, report.Cancellations);
-                if (report.Error is not null)
-                    LogReportError(log, report.Error);
+                // A simulate or settle on this store meanwhile: this round is skipped, the next one tries again.
+                using var held = await runtime.Store.LockAsync(TimeSpan.Zero, stoppingToken);
+                if (held is null)
+                    LogStoreBusy(log);
+                else
+                    nextPull = await RoundAsync(now, nextPull, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
@@ -159,6 +149,31 @@ internal sealed partial class OperatorWorker(OperatorRuntime runtime, PlatformKe
             }
         }
     }
+
+    // One round: the feed (when due), months to close, the outbox; answers when the feed is next due.
+    private async Task<DateTimeOffset> RoundAsync(DateTimeOffset now, DateTimeOffset nextPull, CancellationToken stoppingToken)
+    {
+        await using var db = runtime.Store.Open();
+        if (now >= nextPull)
+        {
+            var pulled = await runtime.Puller!.PullAsync(db, stoppingToken);
+            if (pulled.Records > 0)
+                LogPulled(log, pulled.Records, pulled.Enrolled, pulled.Suspended, pulled.Resumed, pulled.Renewed, pulled.FixedGrants);
+            nextPull = now + runtime.Options.PollInterval;
+        }
+        var closed = await runtime.Ledger.CloseMonthsAsync(db, stoppingToken);
+        if (closed > 0)
+            LogClosed(log, closed);
+        var report = await runtime.Reporter!.ReportAsync(db, runtime.Store.DataFolder, null, stoppingToken);
+        if (report.Sent > 0 || report.Cancellations > 0)
+            LogReported(log, report.Sent, report.Accepted, report.Partial, report.Refused, report.Points, report.Cancellations);
+        if (report.Error is not null)
+            LogReportError(log, report.Error);
+        return nextPull;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Another command holds the operator's store; this round is skipped.")]
+    private static partial void LogStoreBusy(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operator {Code}: no platform URL or key configured; only the verification endpoint runs.")]
     private static partial void LogNoPlatform(ILogger logger, string code);

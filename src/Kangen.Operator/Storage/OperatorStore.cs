@@ -31,4 +31,36 @@ public sealed class OperatorStore
 
     /// <summary>A new context (dispose it).</summary>
     public OperatorDb Open() => new(_options);
+
+    /// <summary>
+    /// Holds the store for one unit of operator work (a round of the worker of <c>kangen operator run</c>, a whole
+    /// <c>kangen operator simulate</c> or <c>settle</c>), waiting up to <paramref name="wait"/> for whoever holds it;
+    /// null when it is still held then. The puller, the ledger and the reporter keep rows in their context from one
+    /// transaction to the next, so two of them on one store at once would act on stale copies (a cap reached seen as not,
+    /// an outbox line sent twice, a settlement compared while answers land). A lock on a file beside the database
+    /// (<c>flock</c>, released when the holder disposes it or its process ends), so it holds across processes.
+    /// </summary>
+    public async Task<IDisposable?> LockAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var path = File + ".lock";
+        // Another process's work is waited for in real time, whatever clock the caller's work runs on.
+        var started = TimeProvider.System.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (TimeProvider.System.GetElapsedTime(started) < wait)
+            {
+                await Task.Delay(LockPoll, cancellationToken);
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
+    }
+
+    private static readonly TimeSpan LockPoll = TimeSpan.FromMilliseconds(50);
 }

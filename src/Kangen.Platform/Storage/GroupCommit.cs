@@ -95,6 +95,14 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
     /// <summary>Runs before each piece (and each new attempt at it), outside its savepoint (nothing by default).</summary>
     protected virtual Task BeforePieceAsync(IServiceProvider scope, TWork work) => Task.CompletedTask;
 
+    /// <summary>
+    /// Runs when a piece has been rolled back to its savepoint (a refusal, a replay, a failure, a lost race before its
+    /// next attempt): undoes what the rollback cannot, such as writes still waiting in the context (nothing by default).
+    /// </summary>
+    protected virtual void PieceUndone(IServiceProvider scope)
+    {
+    }
+
     /// <summary>Runs after the group's last piece, before its commit: writes what the pieces left in memory (nothing by default).</summary>
     protected virtual Task EndGroupAsync(IServiceProvider scope) => Task.CompletedTask;
 
@@ -231,7 +239,10 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
                     var (outcome, keep) = await RecordAsync(scope.ServiceProvider, group[i].Work);
                     // A refusal or a replay keeps nothing it may have written.
                     if (!keep)
+                    {
                         await transaction.RollbackToSavepointAsync(Savepoint, none);
+                        PieceUndone(scope.ServiceProvider);
+                    }
                     await transaction.ReleaseSavepointAsync(Savepoint, none);
                     pieces[i] = Piece.Done(outcome);
                     break;
@@ -240,6 +251,7 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
                 catch (Exception e) when (!KangenStorage.IsUnavailable(e))
                 {
                     await transaction.RollbackToSavepointAsync(Savepoint, none);
+                    PieceUndone(scope.ServiceProvider);
                     await transaction.ReleaseSavepointAsync(Savepoint, none);
                     if (attempt < MaxAttempts && IsUniqueViolation(e))
                         continue;

@@ -31,6 +31,7 @@ public abstract class GroupReads(KangenDbContext db)
     private int _piece;
     private int _size;
     private (long, string)? _locked;
+    private (long, string)? _pieceHead;
 
     /// <summary>The audit chain's head, locked for the group; null outside a group (appends then read it themselves).</summary>
     public AuditCursor? Audit { get; private set; }
@@ -41,8 +42,8 @@ public abstract class GroupReads(KangenDbContext db)
     /// <summary>The group's context.</summary>
     protected KangenDbContext Db => db;
 
-    /// <summary>The persons the group read (null for one created by a piece of the group).</summary>
-    protected IReadOnlyDictionary<Guid, Person?> Persons => _persons;
+    /// <summary>Whether a piece of this group created the person (a person with nothing recorded yet).</summary>
+    protected bool CreatedInGroup(Guid personId) => _persons.TryGetValue(personId, out var person) && person is null;
 
     /// <summary>The person a serial was linked to when the group began (no mark: for planning the group's reads).</summary>
     protected Guid? LinkedPerson(string serial) => _personBySerial.GetValueOrDefault(serial);
@@ -89,6 +90,7 @@ public abstract class GroupReads(KangenDbContext db)
     protected async Task BeginPieceAsync(bool answerable, CancellationToken cancellationToken)
     {
         _piece++;
+        _pieceHead = Audit?.Position;
         Deferring = _size > 1 && answerable;
         if (!Deferring)
             await FlushAsync(cancellationToken);
@@ -114,19 +116,16 @@ public abstract class GroupReads(KangenDbContext db)
         return true;
     }
 
-    /// <summary>Where the audit head is before a piece, to give to <see cref="Undo"/>.</summary>
-    internal (long, string)? Mark() => Audit?.Position;
-
     /// <summary>
     /// Undoes what the savepoint's rollback cannot of a piece that keeps nothing (refused, replayed, failed): the writes
-    /// still waiting in the context, and the head in memory.
+    /// still waiting in the context, and the head in memory (back to where it was when the piece began).
     /// </summary>
-    internal void Undo((long, string)? head)
+    internal void UndoPiece()
     {
         foreach (var entity in _added)
             db.Entry(entity).State = EntityState.Detached;
         _added.Clear();
-        if (head is { } before)
+        if (_pieceHead is { } before)
             Audit!.Position = before;
     }
 
@@ -137,19 +136,6 @@ public abstract class GroupReads(KangenDbContext db)
         // A group that appended nothing (every piece refused) leaves the head as it was.
         if (Audit is not null && Audit.Position != _locked)
             await AuditChain.SaveHeadAsync(db, Audit, cancellationToken);
-    }
-
-    /// <summary>Appends the intents after the group's head (inside the group) or the database's (alone); answers the last entry.</summary>
-    internal async Task<AuditEntry?> AppendAsync(DateTimeOffset now, IEnumerable<AuditIntent> intents, CancellationToken cancellationToken)
-    {
-        AuditEntry? last = null;
-        foreach (var intent in intents)
-        {
-            last = Audit is { } cursor
-                ? AuditChain.Append(db, cursor, now, intent.Actor, intent.Action, intent.Subject, intent.Data)
-                : await AuditChain.AppendAsync(db, now, intent.Actor, intent.Action, intent.Subject, intent.Data, cancellationToken);
-        }
-        return last;
     }
 
     /// <summary>The person a serial was linked to when the group began (null: none), when that still holds.</summary>

@@ -359,6 +359,9 @@ public static class OperatorCommand
         KeyFile = parse.GetValue(key)?.FullName,
     };
 
+    // A worker's round is a pull and a report: seconds at most.
+    private static readonly TimeSpan StoreWait = TimeSpan.FromMinutes(1);
+
     private static async Task<int> WithRuntimeAsync(CliContext context, OperatorOptions options, Func<OperatorRuntime, Task<int>> action)
     {
         OperatorRuntime runtime;
@@ -380,6 +383,14 @@ public static class OperatorCommand
         {
             try
             {
+                // The worker of a `kangen operator run` on this data folder finishes its round first (and skips its
+                // rounds until this command is done).
+                using var held = await runtime.Store.LockAsync(StoreWait, CancellationToken.None);
+                if (held is null)
+                {
+                    context.Error($"Another kangen operator process has held the store {runtime.Store.File} for over {StoreWait.TotalSeconds:0} s; try again when it is done.");
+                    return ExitCodes.Failure;
+                }
                 return await action(runtime);
             }
             catch (Exception e) when (e is PlatformException or HttpRequestException or Polly.Timeout.TimeoutRejectedException or JsonException or FormatException)

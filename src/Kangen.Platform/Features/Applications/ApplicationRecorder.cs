@@ -37,7 +37,7 @@ public sealed record SubmissionOutcome(ApplicationResponse? Application, bool Re
 public sealed class ApplicationRecorder(
     KangenDbContext db, SubmissionWriter writer, TimeProvider time, CampaignProvider campaigns, ServiceCatalogue catalogue,
     ChallengeCodec challenges, CardCertificateVerifier verifier, TrustStore trust, TrustFreshness freshness,
-    VerificationTokens tokens, AgeProofVerifier ageProofs, SecretBox box, IRegistrationRegistry registry, SubmissionGroup group)
+    VerificationTokens tokens, AgeProofVerifier ageProofs, SecretBox box, IRegistrationRegistry registry)
 {
     /// <summary>The purpose under which payment service IDs are sealed.</summary>
     public const string ServiceIdPurpose = "payment-service-id";
@@ -172,10 +172,10 @@ public sealed class ApplicationRecorder(
 
     /// <summary>
     /// Records one checked submission inside the transaction <see cref="SubmissionWriter"/> opened on this recorder's
-    /// context (it commits, and undoes whatever a refusal or a replay did). The reads are answered by the
-    /// <see cref="SubmissionGroup"/> where it can, else by the database.
+    /// context (it commits, and undoes whatever a refusal or a replay did). The reads are answered by
+    /// <paramref name="group"/>, the group's reads, where it can, else by the database.
     /// </summary>
-    internal async Task<SubmissionOutcome> RecordAsync(Checked c)
+    internal async Task<SubmissionOutcome> RecordAsync(Checked c, SubmissionGroup group)
     {
         // The group is one unit: it is not abandoned halfway because one of its requests went away.
         var cancellationToken = CancellationToken.None;
@@ -185,24 +185,24 @@ public sealed class ApplicationRecorder(
             db.ChangeTracker.Clear();
         var now = time.GetUtcNow();
 
-        if (await ReplayAsync(c, fresh: false, cancellationToken) is { } replay)
+        if (await ReplayAsync(c, group, fresh: false, cancellationToken) is { } replay)
             return replay;
         // On PostgreSQL (read committed) a twin request can commit between the replay check above and the reads
         // below: a refusal looks for it once more, in the database, so a double click gets the replay rather than
         // "already applied".
         if (group.TryConsumed(c.Challenge.Nonce, out var consumed) ? consumed : await db.ConsumedChallenges.AnyAsync(x => x.Nonce == c.Challenge.Nonce, cancellationToken))
-            return await ReplayAsync(c, fresh: true, cancellationToken) ?? Refuse(IdentityProblems.ChallengeUsed);
+            return await ReplayAsync(c, group, fresh: true, cancellationToken) ?? Refuse(IdentityProblems.ChallengeUsed);
         db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = c.Challenge.Nonce, Purpose = c.Challenge.Purpose, ConsumedAt = now, ExpiresAt = c.Challenge.ExpiresAt });
 
         var audit = new List<AuditIntent>();
-        var (applicantResolution, applicantAudit) = await ResolveAsync(c.Card, now, cancellationToken);
+        var (applicantResolution, applicantAudit) = await ResolveAsync(c.Card, group, now, cancellationToken);
         audit.AddRange(applicantAudit);
         var applicant = applicantResolution.Person;
         var requester = applicant;
         var representativeRenewed = false;
         if (c.Representative is { } rep)
         {
-            var (repResolution, repAudit) = await ResolveAsync(rep, now, cancellationToken);
+            var (repResolution, repAudit) = await ResolveAsync(rep, group, now, cancellationToken);
             audit.AddRange(repAudit);
             requester = repResolution.Person;
             representativeRenewed = repResolution.LinkedByRenewal;
@@ -287,7 +287,7 @@ public sealed class ApplicationRecorder(
         if (problems.Count > 0)
         {
             // Conflicts (already applied, account taken) first: they decide the status.
-            return await ReplayAsync(c, fresh: true, cancellationToken) ?? Refuse([.. problems.OrderBy(p => p.Status == StatusCodes.Status409Conflict ? 0 : 1)]);
+            return await ReplayAsync(c, group, fresh: true, cancellationToken) ?? Refuse([.. problems.OrderBy(p => p.Status == StatusCodes.Status409Conflict ? 0 : 1)]);
         }
 
         var actorCode = actor == Actor.Self ? "self" : "legal-representative";
@@ -341,7 +341,7 @@ public sealed class ApplicationRecorder(
         // The rows, their audit entries and the feed records are saved by one SaveChanges at the end: each SaveChanges
         // has a fixed cost on the writer's serial path, and inside the writer's transaction the order of the statements
         // changes nothing anyone else can see.
-        var last = await group.AppendAsync(now, audit, cancellationToken);
+        var last = await AuditIntent.AppendAsync(db, group.Audit, now, audit, cancellationToken);
         // A renewal's earlier choices are read back from the database, which must hold this submission's rows by then.
         if (applicantResolution.LinkedByRenewal || representativeRenewed)
         {
@@ -373,7 +373,7 @@ public sealed class ApplicationRecorder(
     /// The recorded answer when the requester sent this idempotency key before (or the refusal of a reused key), else
     /// null; <paramref name="fresh"/> asks the database even where the group could answer.
     /// </summary>
-    private async Task<SubmissionOutcome?> ReplayAsync(Checked c, bool fresh, CancellationToken cancellationToken)
+    private async Task<SubmissionOutcome?> ReplayAsync(Checked c, SubmissionGroup group, bool fresh, CancellationToken cancellationToken)
     {
         var requesterSerial = c.Representative?.Serial ?? c.Card.Serial;
         if (fresh || !group.TryPersonOf(requesterSerial, out var known))
@@ -393,7 +393,7 @@ public sealed class ApplicationRecorder(
     /// The person behind a certificate, as the group read them (untracked, shared by the group's submissions, read only
     /// here) or through <see cref="PersonDirectory"/> (tracked).
     /// </summary>
-    private async Task<(PersonResolution Resolution, IReadOnlyList<AuditIntent> Audit)> ResolveAsync(VerifiedCertificate card, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(PersonResolution Resolution, IReadOnlyList<AuditIntent> Audit)> ResolveAsync(VerifiedCertificate card, SubmissionGroup group, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (group.TryPersonOf(card.Serial, out var known) && known is { } id && group.TryPerson(id, out var person))
             return (new PersonResolution(person, false, false), []);

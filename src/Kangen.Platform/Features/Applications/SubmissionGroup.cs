@@ -107,7 +107,7 @@ public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry re
         if (!Covers(personId))
             return false;
         // A person this group created has no registrations yet; for anyone else, only what the registry answered.
-        if (!_facts.TryGetValue(personId, out facts) && Persons[personId] is null)
+        if (!_facts.TryGetValue(personId, out facts) && CreatedInGroup(personId))
             facts = new RegistrationFacts(null, null);
         return facts is not null;
     }

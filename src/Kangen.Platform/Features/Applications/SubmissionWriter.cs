@@ -22,23 +22,13 @@ public sealed class SubmissionWriter(IServiceScopeFactory scopes, WriteGate gate
         scope.GetRequiredService<SubmissionGroup>().BeginPieceAsync(work, CancellationToken.None);
 
     /// <inheritdoc/>
+    protected override void PieceUndone(IServiceProvider scope) => scope.GetRequiredService<SubmissionGroup>().UndoPiece();
+
+    /// <inheritdoc/>
     protected override async Task<(SubmissionOutcome Outcome, bool Keep)> RecordAsync(IServiceProvider scope, ApplicationRecorder.Checked work)
     {
-        var reads = scope.GetRequiredService<SubmissionGroup>();
-        var head = reads.Mark();
-        try
-        {
-            var outcome = await scope.GetRequiredService<ApplicationRecorder>().RecordAsync(work);
-            // A refusal or a replay keeps nothing it may have written.
-            var keep = outcome.Application is not null && !outcome.Replayed;
-            if (!keep)
-                reads.Undo(head);
-            return (outcome, keep);
-        }
-        catch
-        {
-            reads.Undo(head);
-            throw;
-        }
+        var outcome = await scope.GetRequiredService<ApplicationRecorder>().RecordAsync(work, scope.GetRequiredService<SubmissionGroup>());
+        // A refusal or a replay keeps nothing it may have written.
+        return (outcome, outcome.Application is not null && !outcome.Replayed);
     }
 }

@@ -23,23 +23,15 @@ public sealed class SessionWriter(IServiceScopeFactory scopes, WriteGate gate, P
         scope.GetRequiredService<SessionGroup>().BeginPieceAsync(work, CancellationToken.None);
 
     /// <inheritdoc/>
+    protected override void PieceUndone(IServiceProvider scope) => scope.GetRequiredService<SessionGroup>().UndoPiece();
+
+    /// <inheritdoc/>
     protected override async Task<((OpenedSession? Session, PlatformProblem? Problem) Outcome, bool Keep)> RecordAsync(
         IServiceProvider scope, Authenticator.SessionWork work)
     {
-        var reads = scope.GetRequiredService<SessionGroup>();
-        var head = reads.Mark();
-        try
-        {
-            (OpenedSession? Session, PlatformProblem? Problem) outcome = await scope.GetRequiredService<Authenticator>().RecordAsync(work, reads);
-            // A refusal keeps nothing it may have written.
-            if (outcome.Problem is not null)
-                reads.Undo(head);
-            return (outcome, outcome.Problem is null);
-        }
-        catch
-        {
-            reads.Undo(head);
-            throw;
-        }
+        (OpenedSession? Session, PlatformProblem? Problem) outcome =
+            await scope.GetRequiredService<Authenticator>().RecordAsync(work, scope.GetRequiredService<SessionGroup>());
+        // A refusal keeps nothing it may have written.
+        return (outcome, outcome.Problem is null);
     }
 }
