@@ -118,6 +118,37 @@ public abstract class GroupCommitTests(StorageProvider provider)
     }
 
     [Fact]
+    public async Task Two_parents_applying_for_one_child_in_one_group_record_one_application_and_refuse_the_other()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var filler = await FillerAsync(fixture, client);
+        // The child has signed in before, so the first parent's submission is deferred; the second meets the child's
+        // person used and reads the database after what waits was saved.
+        var childCard = fixture.IssueCard(birthDate: new DateOnly(2016, 5, 5));
+        await SignInAsync(client, childCard);
+        var bodies = new List<JsonObject>();
+        for (var i = 0; i < 2; i++)
+        {
+            var parent = await SignInAsync(client, fixture.IssueCard());
+            var verified = await VerifyOkAsync(client, parent.Token, "demo-pay", fixture.NewAccount("demo-pay"), forChild: true);
+            bodies.Add(await SignApplicationAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, childCard,
+                Representative: parent.Card, AgeProof: childCard)));
+        }
+        var before = await fixture.CountApplicationsAsync();
+        using var groups = new GroupSizes(fixture);
+
+        var replies = await PostTogetherAsync(fixture, client, [filler, .. bodies]);
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Conflict], replies.Select(r => r.Status));
+        Assert.Equal("application.already-exists", replies[2].Code);
+        // The filler's application and the child's, nothing of the refused one.
+        Assert.Equal(WithApplications(before, 2), await fixture.CountApplicationsAsync());
+        Assert.Equal([1, 2], groups.Sizes);
+        await AssertAuditIntactAsync(fixture);
+    }
+
+    [Fact]
     public async Task A_submission_that_fails_on_its_own_gets_its_failure_and_the_rest_of_its_group_is_recorded()
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
@@ -213,6 +244,44 @@ public abstract class GroupCommitTests(StorageProvider provider)
             await fixture.CountApplicationsAsync());
         Assert.Equal(sessionsBefore + 6, await CountSessionsAsync(fixture));
         Assert.Equal([1, 5], groups.Sizes);
+        await AssertAuditIntactAsync(fixture);
+    }
+
+    [Fact]
+    public async Task A_double_click_on_a_known_cards_login_in_one_group_opens_one_session_and_refuses_the_other()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var cards = new List<TestCard>();
+        for (var i = 0; i < 3; i++)
+        {
+            var card = fixture.IssueCard();
+            await SignInAsync(client, card);
+            cards.Add(card);
+        }
+        async Task<Func<Task<Reply>>> SessionAsync(TestCard card)
+        {
+            var challenge = await ChallengeAsync(client);
+            var signature = card.Sign(System.Text.Encoding.UTF8.GetBytes(challenge));
+            return () => OpenSessionAsync(client, challenge, card.Certificate(), signature);
+        }
+        // Behind a filler (cards[0]): cards[1]'s login, deferred, then the very same request again (the double click:
+        // its serial and challenge are used, so it saves what waits and reads the database), then cards[2]'s.
+        var clicked = await SessionAsync(cards[1]);
+        List<Func<Task<Reply>>> sends = [await SessionAsync(cards[0]), clicked, clicked, await SessionAsync(cards[2])];
+        var before = await fixture.CountApplicationsAsync();
+        var sessionsBefore = await CountSessionsAsync(fixture);
+        using var groups = new GroupSizes(fixture, "sessions");
+        var writer = fixture.Factory.Services.GetRequiredService<Kangen.Platform.Features.Identity.Sessions.SessionWriter>();
+
+        var replies = await SendTogetherAsync(fixture, writer, sends);
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Unauthorized, HttpStatusCode.Created], replies.Select(r => r.Status));
+        Assert.Equal("auth.challenge-used", replies[2].Code);
+        // Three sessions of known cards: three consumed challenges and three "session.created", nothing of the refusal.
+        Assert.Equal(before with { ConsumedChallenges = before.ConsumedChallenges + 3, Audit = before.Audit + 3 }, await fixture.CountApplicationsAsync());
+        Assert.Equal(sessionsBefore + 3, await CountSessionsAsync(fixture));
+        Assert.Equal([1, 3], groups.Sizes);
         await AssertAuditIntactAsync(fixture);
     }
 
