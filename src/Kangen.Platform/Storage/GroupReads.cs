@@ -28,13 +28,14 @@ public abstract class GroupReads(KangenDbContext db)
     // What the current piece added to the context: the rest waits for the group's save.
     private readonly List<object> _added = [];
     private bool _listening;
+    private bool _flushing;
     private int _piece;
     private int _size;
     private (long, string)? _locked;
     private (long, string)? _pieceHead;
 
-    /// <summary>The audit chain's head, locked for the group; null outside a group (appends then read it themselves).</summary>
-    public AuditCursor? Audit { get; private set; }
+    // The audit head, locked for the group and moved in memory by its appends (the context's HeldAuditHead).
+    private AuditCursor? _audit;
 
     /// <summary>True while the current piece is deferred: every read it makes is answered here, and its writes wait.</summary>
     internal bool Deferring { get; private set; }
@@ -71,8 +72,9 @@ public abstract class GroupReads(KangenDbContext db)
     /// </summary>
     protected async Task LockAndReadAsync(IReadOnlyCollection<Guid> ids, IReadOnlyCollection<string> nonces, CancellationToken cancellationToken)
     {
-        Audit = await AuditChain.LockHeadAsync(db, cancellationToken);
-        _locked = Audit.Position;
+        _audit = await AuditChain.LockHeadAsync(db, cancellationToken);
+        _locked = _audit.Position;
+        db.HeldAuditHead = _audit;
         foreach (var person in await db.Persons.AsNoTracking().Where(p => ids.Contains(p.Id)).ToListAsync(cancellationToken))
             _persons[person.Id] = person;
         foreach (var nonce in nonces)
@@ -90,13 +92,20 @@ public abstract class GroupReads(KangenDbContext db)
     protected async Task BeginPieceAsync(bool answerable, CancellationToken cancellationToken)
     {
         _piece++;
-        _pieceHead = Audit?.Position;
+        _pieceHead = _audit?.Position;
         Deferring = _size > 1 && answerable;
         if (!Deferring)
             await FlushAsync(cancellationToken);
         if (!_listening)
         {
             db.ChangeTracker.Tracked += (_, e) => _added.Add(e.Entry.Entity);
+            // Whatever a deferred piece reaches (a registrations adapter, say) must not save the writes waiting in the
+            // shared context: they belong to the group's one save, or to no one if the piece is refused.
+            db.SavingChanges += (_, _) =>
+            {
+                if (Deferring && !_flushing)
+                    throw new InvalidOperationException("A deferred piece of a group commit cannot save before its group does.");
+            };
             _listening = true;
         }
         _added.Clear();
@@ -126,7 +135,7 @@ public abstract class GroupReads(KangenDbContext db)
             db.Entry(entity).State = EntityState.Detached;
         _added.Clear();
         if (_pieceHead is { } before)
-            Audit!.Position = before;
+            _audit!.Position = before;
     }
 
     /// <summary>Saves the deferred writes and the audit head the group's appends moved to, before the commit.</summary>
@@ -134,8 +143,8 @@ public abstract class GroupReads(KangenDbContext db)
     {
         await FlushAsync(cancellationToken);
         // A group that appended nothing (every piece refused) leaves the head as it was.
-        if (Audit is not null && Audit.Position != _locked)
-            await AuditChain.SaveHeadAsync(db, Audit, cancellationToken);
+        if (_audit is not null && _audit.Position != _locked)
+            await AuditChain.SaveHeadAsync(db, _audit, cancellationToken);
     }
 
     /// <summary>The person a serial was linked to when the group began (null: none), when that still holds.</summary>
@@ -177,7 +186,15 @@ public abstract class GroupReads(KangenDbContext db)
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        await db.SaveChangesAsync(cancellationToken);
+        _flushing = true;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        finally
+        {
+            _flushing = false;
+        }
         db.ChangeTracker.Clear();
     }
 }

@@ -81,6 +81,12 @@ public abstract class KangenDbContext(DbContextOptions options) : DbContext(opti
     /// <summary>Which provider this context is for.</summary>
     public abstract StorageProvider Provider { get; }
 
+    /// <summary>
+    /// The audit head a group commit locked for this context's transaction and moves in memory (null outside one): every
+    /// append on this context goes after it, never after the database's head, which would fork the chain.
+    /// </summary>
+    internal Kangen.Platform.Features.Audit.AuditCursor? HeldAuditHead { get; set; }
+
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -341,13 +341,12 @@ public sealed class ApplicationRecorder(
         // The rows, their audit entries and the feed records are saved by one SaveChanges at the end: each SaveChanges
         // has a fixed cost on the writer's serial path, and inside the writer's transaction the order of the statements
         // changes nothing anyone else can see.
-        var last = await AuditIntent.AppendAsync(db, group.Audit, now, audit, cancellationToken);
+        var last = await AuditIntent.AppendAsync(db, now, audit, cancellationToken);
         // A renewal's earlier choices are read back from the database, which must hold this submission's rows by then.
         if (applicantResolution.LinkedByRenewal || representativeRenewed)
         {
-            // Only a serial the group did not know is linked by renewal, and such a submission is never deferred.
-            if (group.Deferring)
-                throw new InvalidOperationException("A deferred submission cannot save before its group does.");
+            // Only a serial the group did not know is linked by renewal, and such a submission is never deferred (the
+            // group's guard would refuse this save).
             await db.SaveChangesAsync(cancellationToken);
         }
         // The operator learns of the application through its enrolment feed (flow 3), under its own pseudonym; a card

@@ -45,7 +45,7 @@ public static class AuditChain
 
     /// <summary>
     /// Appends an entry. Call inside the transaction of the change it records, after the change itself:
-    /// it locks the chain head (PostgreSQL: <c>SELECT ... FOR UPDATE</c>; SQLite: the transaction already
+    /// after the head a group commit holds for this context (<see cref="KangenDbContext.HeldAuditHead"/>), else it locks the chain head (PostgreSQL: <c>SELECT ... FOR UPDATE</c>; SQLite: the transaction already
     /// holds the database's write lock), so concurrent writers, in any number of replicas, keep one chain.
     /// The head moves at once; the entry is saved with the caller's next <c>SaveChanges</c>.
     /// </summary>
@@ -53,6 +53,9 @@ public static class AuditChain
         KangenDbContext db, DateTimeOffset now, string actor, string action, string subject, object? data, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
+        // Inside a group commit the head is the group's, written once before its commit.
+        if (db.HeldAuditHead is { } held)
+            return Append(db, held, now, actor, action, subject, data);
         var head = await LockHeadAsync(db, cancellationToken);
         var entry = Append(db, head, now, actor, action, subject, data);
         // Moved at once, so a second append in the same transaction (or context) sees the new head.
@@ -70,6 +73,9 @@ public static class AuditChain
         ArgumentNullException.ThrowIfNull(db);
         if (db.Database.CurrentTransaction is null)
             throw new InvalidOperationException("Audit entries are appended inside the transaction of the change they record.");
+        // The database's head is behind the group's cursor until the group saves it.
+        if (db.HeldAuditHead is not null)
+            throw new InvalidOperationException("The audit head is held by this context's group commit; append through it.");
         var head = db.Provider == StorageProvider.Postgres
             ? await db.AuditHead.FromSqlRaw("SELECT * FROM audit_head WHERE id = 1 FOR UPDATE").AsNoTracking().SingleAsync(cancellationToken)
             : await db.AuditHead.AsNoTracking().SingleAsync(h => h.Id == 1, cancellationToken);

@@ -8,27 +8,22 @@ public sealed record AuditIntent(string Actor, string Action, string Subject, ob
     /// <summary>Appends the intents in order and saves them (the head is locked only for this last step); returns the last entry appended, if any.</summary>
     public static async Task<AuditEntry?> AppendAllAsync(KangenDbContext db, DateTimeOffset now, IEnumerable<AuditIntent> intents, CancellationToken cancellationToken)
     {
-        var last = await AppendAsync(db, null, now, intents, cancellationToken);
+        var last = await AppendAsync(db, now, intents, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return last;
     }
 
     /// <summary>
-    /// Appends the intents in order without saving: after <paramref name="cursor"/> (a group commit's head, locked and
-    /// moved in memory) or, without one, after the database's head; returns the last entry appended, if any.
+    /// Appends the intents in order without saving (after a group commit's head when the context has one, see
+    /// <see cref="AuditChain.AppendAsync"/>); returns the last entry appended, if any.
     /// </summary>
-    public static async Task<AuditEntry?> AppendAsync(KangenDbContext db, AuditCursor? cursor, DateTimeOffset now, IEnumerable<AuditIntent> intents,
-        CancellationToken cancellationToken)
+    public static async Task<AuditEntry?> AppendAsync(KangenDbContext db, DateTimeOffset now, IEnumerable<AuditIntent> intents, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(intents);
         AuditEntry? last = null;
         foreach (var intent in intents)
-        {
-            last = cursor is not null
-                ? AuditChain.Append(db, cursor, now, intent.Actor, intent.Action, intent.Subject, intent.Data)
-                : await AuditChain.AppendAsync(db, now, intent.Actor, intent.Action, intent.Subject, intent.Data, cancellationToken);
-        }
+            last = await AuditChain.AppendAsync(db, now, intent.Actor, intent.Action, intent.Subject, intent.Data, cancellationToken);
         return last;
     }
 }

@@ -320,6 +320,29 @@ public abstract class GroupCommitTests(StorageProvider provider)
         await AssertAuditIntactAsync(fixture);
     }
 
+    [Fact]
+    public async Task Inside_a_group_commit_any_append_goes_after_the_groups_head_and_the_databases_head_cannot_be_locked_again()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        await using var db = fixture.NewContext();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var now = DateTimeOffset.UnixEpoch.AddYears(52);
+        var head = await AuditChain.LockHeadAsync(db, default);
+        db.HeldAuditHead = head;
+
+        var groups = AuditChain.Append(db, head, now, "test", "test.group", "s:1", null);
+        // Code the group reaches that appends the usual way (it would read the database's head, one behind).
+        var other = await AuditChain.AppendAsync(db, now, "test", "test.other", "s:2", null, default);
+        await db.SaveChangesAsync();
+
+        Assert.Equal((groups.Sequence + 1, groups.Hash), (other.Sequence, other.PreviousHash));
+        Assert.Equal((other.Sequence, other.Hash), head.Position);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => AuditChain.LockHeadAsync(db, default));
+        await AuditChain.SaveHeadAsync(db, head, default);
+        await transaction.CommitAsync();
+        await AssertAuditIntactAsync(fixture);
+    }
+
     /// <summary>The counts after <paramref name="applications"/> more first applications of people who had signed in.</summary>
     private static ApplicationCounts WithApplications(ApplicationCounts before, int applications) => before with
     {

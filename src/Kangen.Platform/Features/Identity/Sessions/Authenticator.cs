@@ -146,7 +146,7 @@ public sealed class Authenticator(
         db.Sessions.Add(new Session { TokenHash = tokenHash, PersonId = person.Id, Serial = cert.Serial, CreatedAt = now, ExpiresAt = expires, Channel = channel });
         var actor = "person:" + person.Id;
         var intents = audit.Append(new AuditIntent(actor, "session.created", SessionSubject(tokenHash), new { serial = cert.Serial, expiresAt = expires, channel }));
-        var last = await AuditIntent.AppendAsync(db, group.Audit, now, intents, cancellationToken);
+        var last = await AuditIntent.AppendAsync(db, now, intents, cancellationToken);
         if (group.Deferring)
             return (Opened(), null);
         // A concurrent first login of the same card (serial), a replay racing this one (nonce) or a My Key ID collision
