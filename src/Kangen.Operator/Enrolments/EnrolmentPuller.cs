@@ -40,8 +40,8 @@ public sealed class EnrolmentPuller(PlatformClient client, OperatorLedger ledger
     {
         ArgumentNullException.ThrowIfNull(db);
         // Each page is its own write transaction (BEGIN IMMEDIATE): joined to a caller's, the check below would not hold.
-        if (db.Database.CurrentTransaction is not null)
-            throw new InvalidOperationException("The enrolment feed is pulled in transactions of its own; pull outside the caller's transaction.");
+        if (db.Database.CurrentTransaction is not null || db.ChangeTracker.HasChanges())
+            throw new InvalidOperationException("The enrolment feed is pulled in transactions of its own; pull outside the caller's transaction, with nothing unsaved.");
         var cursor = (await db.Feed.AsNoTracking().FirstOrDefaultAsync(f => f.Id == 1, cancellationToken))?.Cursor;
         int records = 0, enrolled = 0, suspended = 0, resumed = 0, renewed = 0, fixedGrants = 0;
         while (true)

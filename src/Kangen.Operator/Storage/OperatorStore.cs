@@ -51,11 +51,12 @@ public sealed class OperatorStore
             {
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (TimeProvider.System.GetElapsedTime(started) < wait)
+            // Only the lock's conflict means "held" (an IOException itself); a missing folder or a full disk is thrown.
+            catch (IOException e) when (e.GetType() == typeof(IOException) && TimeProvider.System.GetElapsedTime(started) < wait)
             {
                 await Task.Delay(LockPoll, cancellationToken);
             }
-            catch (IOException)
+            catch (IOException e) when (e.GetType() == typeof(IOException))
             {
                 return null;
             }

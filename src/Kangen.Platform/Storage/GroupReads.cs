@@ -145,6 +145,8 @@ public abstract class GroupReads(KangenDbContext db)
         // A group that appended nothing (every piece refused) leaves the head as it was.
         if (_audit is not null && _audit.Position != _locked)
             await AuditChain.SaveHeadAsync(db, _audit, cancellationToken);
+        // Written: nothing may append after it in this context any more.
+        db.HeldAuditHead = null;
     }
 
     /// <summary>The person a serial was linked to when the group began (null: none), when that still holds.</summary>

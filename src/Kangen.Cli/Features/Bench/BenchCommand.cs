@@ -196,7 +196,8 @@ public static class BenchCommand
         var restart = new Option<string?>("--postgres-restart")
         {
             Description = "A shell command that crashes and restarts that PostgreSQL server, e.g. \"KANGEN_PG_DIR=/tmp/kangen-pg-faults KANGEN_PG_PORT=55499 scripts/postgres.sh restart\". " +
-                "Never the server other work uses. Without it the PostgreSQL restart fault is skipped (the summary says so).",
+                "Never the server other work uses. It runs with KANGEN_PG_HOLD=<file> in its environment and must keep the server down while that file exists " +
+                "(scripts/postgres.sh restart does), so that a login sent to each replica meets the outage. Without it the PostgreSQL restart fault is skipped (the summary says so).",
         };
         var only = new Option<string[]>("--only")
         {

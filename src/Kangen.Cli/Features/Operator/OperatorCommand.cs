@@ -211,7 +211,7 @@ public static class OperatorCommand
                 context.Error("--days must be between 1 and 366.");
                 return ExitCodes.Usage;
             }
-            return await WithRuntimeAsync(context, Options(parse, data, code, platform, key), async runtime =>
+            return await WithRuntimeAsync(context, Options(parse, data, code, platform, key), cancellationToken, async runtime =>
             {
                 await using var db = runtime.Store.Open();
                 var pulled = await runtime.Puller!.PullAsync(db, cancellationToken);
@@ -278,7 +278,7 @@ public static class OperatorCommand
                 context.Error($"--month must be yyyy-MM, not '{m}'.");
                 return ExitCodes.Usage;
             }
-            return await WithRuntimeAsync(context, Options(parse, data, code, platform, key), async runtime =>
+            return await WithRuntimeAsync(context, Options(parse, data, code, platform, key), cancellationToken, async runtime =>
             {
                 await using var db = runtime.Store.Open();
                 var result = await runtime.Settlement!.CheckAsync(db, m, cancellationToken);
@@ -359,10 +359,10 @@ public static class OperatorCommand
         KeyFile = parse.GetValue(key)?.FullName,
     };
 
-    // A worker's round is a pull and a report: seconds at most.
+    // A worker's round is a pull and a report: seconds, unless the platform is slow to answer.
     private static readonly TimeSpan StoreWait = TimeSpan.FromMinutes(1);
 
-    private static async Task<int> WithRuntimeAsync(CliContext context, OperatorOptions options, Func<OperatorRuntime, Task<int>> action)
+    private static async Task<int> WithRuntimeAsync(CliContext context, OperatorOptions options, CancellationToken cancellationToken, Func<OperatorRuntime, Task<int>> action)
     {
         OperatorRuntime runtime;
         try
@@ -385,7 +385,7 @@ public static class OperatorCommand
             {
                 // The worker of a `kangen operator run` on this data folder finishes its round first (and skips its
                 // rounds until this command is done).
-                using var held = await runtime.Store.LockAsync(StoreWait, CancellationToken.None);
+                using var held = await runtime.Store.LockAsync(StoreWait, cancellationToken);
                 if (held is null)
                 {
                     context.Error($"Another kangen operator process has held the store {runtime.Store.File} for over {StoreWait.TotalSeconds:0} s; try again when it is done.");

@@ -375,7 +375,7 @@ internal sealed class PostgresRestartedUnderLoad : Fault
                 File.Delete(hold);
             }
             var (exit, output) = await restarting;
-            Timed(report, "postgres restart", started, context.Time, "How long the restart command took (crash, recovery, ready)");
+            Timed(report, "postgres restart", started, context.Time, "How long the restart command took (crash, held down until the probes were answered, recovery, ready)");
             report.Equal("restart command succeeded", exit, 0, "The restart command's exit code: " + output);
             var after = await PostmasterStartedAsync(environment, cancellationToken);
             // A command that restarted another server (or none) would leave the replicas' server as it was.
