@@ -211,21 +211,9 @@ public abstract class GroupCommitTests(StorageProvider provider)
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
         using var client = fixture.CreateClient();
-        var known = new List<TestCard>();
-        for (var i = 0; i < 3; i++)
-        {
-            var card = fixture.IssueCard();
-            await SignInAsync(client, card);
-            known.Add(card);
-        }
-        async Task<Func<Task<Reply>>> SessionAsync(TestCard card)
-        {
-            var challenge = await ChallengeAsync(client);
-            var signature = card.Sign(System.Text.Encoding.UTF8.GetBytes(challenge));
-            return () => OpenSessionAsync(client, challenge, card.Certificate(), signature);
-        }
-        var filler = fixture.IssueCard();
-        await SignInAsync(client, filler);
+        var known = await KnownCardsAsync(fixture, client, 3);
+        Task<Func<Task<Reply>>> SessionAsync(TestCard card) => PreparedSessionAsync(client, card);
+        var filler = (await KnownCardsAsync(fixture, client, 1))[0];
         // Behind the filler: three known cards (deferred), the first of them again with another challenge (its serial is
         // used, so it saves what waits and reads the database), and a card never seen (a first login, never deferred).
         List<Func<Task<Reply>>> sends = [await SessionAsync(filler), .. await Task.WhenAll(known.Select(SessionAsync)), await SessionAsync(known[0]), await SessionAsync(fixture.IssueCard())];
@@ -252,19 +240,8 @@ public abstract class GroupCommitTests(StorageProvider provider)
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
         using var client = fixture.CreateClient();
-        var cards = new List<TestCard>();
-        for (var i = 0; i < 3; i++)
-        {
-            var card = fixture.IssueCard();
-            await SignInAsync(client, card);
-            cards.Add(card);
-        }
-        async Task<Func<Task<Reply>>> SessionAsync(TestCard card)
-        {
-            var challenge = await ChallengeAsync(client);
-            var signature = card.Sign(System.Text.Encoding.UTF8.GetBytes(challenge));
-            return () => OpenSessionAsync(client, challenge, card.Certificate(), signature);
-        }
+        var cards = await KnownCardsAsync(fixture, client, 3);
+        Task<Func<Task<Reply>>> SessionAsync(TestCard card) => PreparedSessionAsync(client, card);
         // Behind a filler (cards[0]): cards[1]'s login, deferred, then the very same request again (the double click:
         // its serial and challenge are used, so it saves what waits and reads the database), then cards[2]'s.
         var clicked = await SessionAsync(cards[1]);
@@ -350,6 +327,27 @@ public abstract class GroupCommitTests(StorageProvider provider)
         ServiceAccounts = before.ServiceAccounts + applications, ConsumedChallenges = before.ConsumedChallenges + applications,
         Audit = before.Audit + applications,
     };
+
+    /// <summary><paramref name="count"/> new cards that have signed in once (their persons exist).</summary>
+    private static async Task<List<TestCard>> KnownCardsAsync(ApplyingFixture fixture, HttpClient client, int count)
+    {
+        var cards = new List<TestCard>();
+        for (var i = 0; i < count; i++)
+        {
+            var card = fixture.IssueCard();
+            await SignInAsync(client, card);
+            cards.Add(card);
+        }
+        return cards;
+    }
+
+    /// <summary>A login of <paramref name="card"/> over a fresh challenge, signed now and sent when called.</summary>
+    private static async Task<Func<Task<Reply>>> PreparedSessionAsync(HttpClient client, TestCard card)
+    {
+        var challenge = await ChallengeAsync(client);
+        var signature = card.Sign(System.Text.Encoding.UTF8.GetBytes(challenge));
+        return () => OpenSessionAsync(client, challenge, card.Certificate(), signature);
+    }
 
     private static async Task<int> CountSessionsAsync(ApplyingFixture fixture)
     {
