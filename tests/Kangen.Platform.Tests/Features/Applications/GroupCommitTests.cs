@@ -149,6 +149,44 @@ public abstract class GroupCommitTests(StorageProvider provider)
     }
 
     [Fact]
+    public async Task In_one_group_parts_2_and_3_are_recorded_for_the_registered_and_refused_for_one_who_is_not()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var filler = await FillerAsync(fixture, client);
+        string[] all = [Card, Health, PublicFund];
+        var bodies = new List<JsonObject>();
+        for (var i = 0; i < 3; i++)
+        {
+            var applicant = await SignInAsync(client, fixture.IssueCard());
+            // The second applicant registered nothing.
+            if (i != 1)
+            {
+                await RegisterHealthInsuranceAsync(client, applicant.Token);
+                await RegisterPublicFundAccountAsync(client, applicant.Token);
+            }
+            bodies.Add(await SignedApplicationAsync(client, applicant, fixture.NewAccount("demo-pay"), programs: all));
+        }
+        var before = await fixture.CountApplicationsAsync();
+        using var groups = new GroupSizes(fixture);
+
+        var replies = await PostTogetherAsync(fixture, client, [filler, .. bodies]);
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.UnprocessableEntity, HttpStatusCode.Created], replies.Select(r => r.Status));
+        Assert.Equal("eligibility.registration-missing", replies[2].Code);
+        Assert.All([replies[1], replies[3]], r => Assert.Equal(all, r.Body.GetProperty("programs").EnumerateArray().Select(p => p.GetString())));
+        var after = await fixture.CountApplicationsAsync();
+        // The filler's part 1 and the registered applicants' three parts each; nothing of the refused one.
+        Assert.Equal(before with
+        {
+            Submissions = before.Submissions + 3, Applications = before.Applications + 1 + 2 * 3, Choices = before.Choices + 3,
+            ServiceAccounts = before.ServiceAccounts + 3, ConsumedChallenges = before.ConsumedChallenges + 3, Audit = after.Audit,
+        }, after);
+        Assert.Equal([1, 3], groups.Sizes);
+        await AssertAuditIntactAsync(fixture);
+    }
+
+    [Fact]
     public async Task A_submission_that_fails_on_its_own_gets_its_failure_and_the_rest_of_its_group_is_recorded()
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
@@ -356,10 +394,10 @@ public abstract class GroupCommitTests(StorageProvider provider)
     }
 
     private static async Task<JsonObject> SignedApplicationAsync(
-        HttpClient client, Applicant applicant, IReadOnlyDictionary<string, string> account, string? phoneLast4 = null)
+        HttpClient client, Applicant applicant, IReadOnlyDictionary<string, string> account, string? phoneLast4 = null, IReadOnlyList<string>? programs = null)
     {
         var verified = await VerifyOkAsync(client, applicant.Token, "demo-pay", account);
-        return await SignApplicationAsync(client, new ApplicationDraft([Card], "demo-pay", verified.TermsVersion, verified.Verification, applicant.Card)
+        return await SignApplicationAsync(client, new ApplicationDraft(programs ?? [Card], "demo-pay", verified.TermsVersion, verified.Verification, applicant.Card)
         {
             PhoneLast4 = phoneLast4,
         });
