@@ -301,6 +301,37 @@ public abstract class GroupCommitTests(StorageProvider provider)
     }
 
     [Fact]
+    public async Task A_double_click_on_a_renewed_cards_first_login_in_one_group_links_it_once_and_refuses_the_other()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var cards = await KnownCardsAsync(fixture, client, 3);
+        fixture.Time.Advance(TimeSpan.FromMinutes(1));
+        var renewed = fixture.Issuer.Renew(cards[1].Path);
+        fixture.Trust.Refresh();
+        // Behind a filler (cards[0]): the renewed card's first login (a serial the group does not know, so it reads and
+        // saves alone, linking the certificate), the very same request again, then cards[2]'s login (deferred).
+        var clicked = await PreparedSessionAsync(client, cards[1]);
+        List<Func<Task<Reply>>> sends = [await PreparedSessionAsync(client, cards[0]), clicked, clicked, await PreparedSessionAsync(client, cards[2])];
+        var before = await fixture.CountAsync();
+        using var groups = new GroupSizes(fixture, "sessions");
+        var writer = fixture.Factory.Services.GetRequiredService<Kangen.Platform.Features.Identity.Sessions.SessionWriter>();
+
+        var replies = await SendTogetherAsync(fixture, writer, sends);
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Unauthorized, HttpStatusCode.Created], replies.Select(r => r.Status));
+        Assert.True(replies[1].Body.GetProperty("linkedByRenewal").GetBoolean());
+        Assert.Equal(renewed.AuthenticationSerial, replies[1].Text("serial"));
+        Assert.Equal("auth.challenge-used", replies[2].Code);
+        var after = await fixture.CountAsync();
+        // One certificate linked once, three sessions; nothing of the refusal.
+        Assert.Equal((before.Persons, before.Certificates + 1, before.Sessions + 3, before.ConsumedChallenges + 3),
+            (after.Persons, after.Certificates, after.Sessions, after.ConsumedChallenges));
+        Assert.Equal([1, 3], groups.Sizes);
+        await AssertAuditIntactAsync(fixture);
+    }
+
+    [Fact]
     public async Task Sessions_waiting_together_are_opened_by_one_commit_and_a_replayed_challenge_among_them_is_refused()
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
