@@ -60,13 +60,26 @@ public abstract class PlatformFixture(StorageProvider provider) : IAsyncLifetime
     }
 
     /// <summary>
-    /// A second platform instance (a replica) with the same settings, data folder (so the same data keys), clock and
-    /// database as <see cref="Factory"/>, started; the caller disposes it.
+    /// A second platform instance (a replica) with the same settings (and <paramref name="settings"/> over them), data
+    /// folder (so the same data keys), clock and database as <see cref="Factory"/>, started; the caller disposes it.
     /// </summary>
-    public WebApplicationFactory<Program> StartReplica()
+    public WebApplicationFactory<Program> StartReplica(params (string Key, string Value)[] settings)
     {
-        var replica = new WebApplicationFactory<Program>().WithWebHostBuilder(ConfigureHost);
-        _ = replica.Server;
+        var replica = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            ConfigureHost(web);
+            foreach (var (key, value) in settings)
+                web.UseSetting(key, value);
+        });
+        try
+        {
+            _ = replica.Server;
+        }
+        catch
+        {
+            replica.Dispose();
+            throw;
+        }
         return replica;
     }
 

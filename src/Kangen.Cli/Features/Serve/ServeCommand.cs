@@ -77,6 +77,13 @@ public static class ServeCommand
                 context.Error($"Cannot listen on {parse.GetValue(urls)}: {e.Message}");
                 return ExitCodes.Failure;
             }
+            // A setting out of range is said by name, before anything is served.
+            catch (Microsoft.Extensions.Options.OptionsValidationException e)
+            {
+                foreach (var failure in e.Failures)
+                    context.Error("Configuration: " + failure);
+                return ExitCodes.Failure;
+            }
             context.Console.MarkupLineInterpolated($"Kangen platform listening on [bold]{string.Join(", ", app.Urls)}[/]");
             context.Console.MarkupLineInterpolated($"  data {folder}; {PlatformCli.Describe(chosen, folder, cs)}");
             context.Console.MarkupLineInterpolated($"  health /health, readiness /ready, API reference /scalar, OpenAPI /openapi/v1.json, metrics /metrics");

@@ -45,9 +45,12 @@ public static class IdentityEndpoints
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<ChallengeOptions>().BindConfiguration(ChallengeOptions.Section)
-            .Validate(o => o.LifetimeSeconds is > 0 and <= 3600, "Kangen:Challenges:LifetimeSeconds must be 1..3600.");
+            .Validate(o => o.LifetimeSeconds is > 0 and <= 3600, "Kangen:Challenges:LifetimeSeconds must be 1..3600.")
+            // Said when the platform starts, not by a 500 on the first citizen's challenge.
+            .ValidateOnStart();
         builder.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
-            .Validate(o => o.LifetimeMinutes is > 0 and <= 24 * 60, "Kangen:Sessions:LifetimeMinutes must be 1..1440.");
+            .Validate(o => o.LifetimeMinutes is > 0 and <= 24 * 60, "Kangen:Sessions:LifetimeMinutes must be 1..1440.")
+            .ValidateOnStart();
         builder.Services.AddOptions<TrustSourceOptions>().BindConfiguration(TrustOptions.Section);
         builder.Services.AddSingleton(sp => new ChallengeCodec(
             ChallengeKey.Load(sp.GetRequiredService<IOptions<ChallengeOptions>>().Value.Key, Data(sp)),

@@ -38,4 +38,22 @@ public class ServeCommandTests(ServedPlatform platform) : IClassFixture<ServedPl
         Assert.Equal(2, code);
         Assert.Contains("--connection", output);
     }
+
+    [Fact]
+    public async Task A_setting_out_of_range_stops_serve_at_start_with_the_setting_named()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "kangen-serve-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (code, output) = await platform.RunAsync("serve", "--data", data, "--urls", "http://127.0.0.1:0", "--Kangen:Challenges:LifetimeSeconds=0");
+
+            Assert.Equal(1, code);
+            Assert.Contains("Configuration: Kangen:Challenges:LifetimeSeconds must be 1..3600.", output);
+            Assert.DoesNotContain("   at ", output);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
 }

@@ -284,6 +284,27 @@ public abstract class CardAuthenticationTests<TFixture>(TFixture fixture) where 
         Assert.Equal(1, await db.Certificates.CountAsync(c => c.Serial == card.Serial));
     }
 
+    [Theory]
+    [InlineData("Kangen:Challenges:LifetimeSeconds", "0", "Kangen:Challenges:LifetimeSeconds must be 1..3600.")]
+    [InlineData("Kangen:Sessions:LifetimeMinutes", "1441", "Kangen:Sessions:LifetimeMinutes must be 1..1440.")]
+    public void A_lifetime_out_of_range_stops_the_platform_at_start_with_the_setting_named(string key, string value, string message)
+    {
+        var refused = Assert.ThrowsAny<Exception>(() => Fixture.StartReplica((key, value)).Dispose());
+
+        var validation = Assert.IsType<Microsoft.Extensions.Options.OptionsValidationException>(Innermost(refused, e => e is Microsoft.Extensions.Options.OptionsValidationException));
+        Assert.Contains(message, validation.Failures);
+    }
+
+    private static Exception Innermost(Exception e, Func<Exception, bool> match)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (match(x))
+                return x;
+        }
+        return e;
+    }
+
     [Fact]
     public async Task A_renewed_certificate_keeps_the_my_key_id_and_the_old_one_is_refused()
     {
