@@ -88,7 +88,8 @@ public sealed class GrantReporter(PlatformClient client, TimeProvider time, int 
         await db.SaveChangesAsync(cancellationToken);
         var folder = Path.Combine(dataFolder, "outbox");
         Directory.CreateDirectory(folder);
-        var file = Path.Combine(folder, $"grants-{time.GetUtcNow():yyyyMMddTHHmmss}.ndjson");
+        // The second's resolution alone would let two sends in one second (or under a test's stopped clock) share a file.
+        var file = Path.Combine(folder, $"grants-{time.GetUtcNow():yyyyMMddTHHmmss}-{Guid.NewGuid():N}.ndjson");
         await using (var writer = new StreamWriter(file, false, new UTF8Encoding(false)))
         {
             foreach (var g in lines)
