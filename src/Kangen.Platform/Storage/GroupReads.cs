@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Kangen.Platform.Features.Audit;
+using Kangen.Platform.Features.Identity.Certificates;
+using Kangen.Platform.Features.Reservation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Kangen.Platform.Storage;
@@ -86,8 +88,8 @@ public abstract class GroupReads(KangenDbContext db)
 
     /// <summary>
     /// Starts one piece (or another attempt at it), before its savepoint: deferred when <paramref name="answerable"/>
-    /// (the writer's judgement, see <see cref="Answerable"/>) and the group has more than one piece; otherwise what
-    /// waits is saved first.
+    /// (the writer's judgement, see <see cref="Answerable"/>) and the group has more than one piece, its writes joining
+    /// those waiting in the context; otherwise what waits is saved first and the piece starts from an empty context.
     /// </summary>
     protected async Task BeginPieceAsync(bool answerable, CancellationToken cancellationToken)
     {
@@ -161,6 +163,21 @@ public abstract class GroupReads(KangenDbContext db)
     {
         person = null;
         return Use("person:" + personId) && _persons.TryGetValue(personId, out person) && person is not null;
+    }
+
+    /// <summary>
+    /// The person behind <paramref name="card"/>: as the group read them (untracked, shared by the group's pieces, read
+    /// only) when it can answer, else through <see cref="PersonDirectory"/> (tracked; a first login creates them, a
+    /// renewed card is linked), then marked <see cref="Resolved"/>.
+    /// </summary>
+    internal async Task<(PersonResolution Resolution, IReadOnlyList<AuditIntent> Audit)> ResolveAsync(
+        TrustStore trust, VerifiedCertificate card, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (TryPersonOf(card.Serial, out var known) && known is { } id && TryPerson(id, out var person))
+            return (new PersonResolution(person, false, false), []);
+        var resolved = await PersonDirectory.ResolveAsync(db, trust, card, now, cancellationToken);
+        Resolved(resolved.Resolution.Person.Id, resolved.Resolution.Created);
+        return resolved;
     }
 
     /// <summary>

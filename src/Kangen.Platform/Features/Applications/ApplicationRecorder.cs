@@ -179,10 +179,6 @@ public sealed class ApplicationRecorder(
     {
         // The group is one unit: it is not abandoned halfway because one of its requests went away.
         var cancellationToken = CancellationToken.None;
-        // A deferred submission's writes join the earlier ones' waiting in the context; any other starts from an empty one
-        // (the group flushed it before).
-        if (!group.Deferring)
-            db.ChangeTracker.Clear();
         var now = time.GetUtcNow();
 
         if (await ReplayAsync(c, group, fresh: false, cancellationToken) is { } replay)
@@ -195,14 +191,14 @@ public sealed class ApplicationRecorder(
         db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = c.Challenge.Nonce, Purpose = c.Challenge.Purpose, ConsumedAt = now, ExpiresAt = c.Challenge.ExpiresAt });
 
         var audit = new List<AuditIntent>();
-        var (applicantResolution, applicantAudit) = await ResolveAsync(c.Card, group, now, cancellationToken);
+        var (applicantResolution, applicantAudit) = await group.ResolveAsync(trust, c.Card, now, cancellationToken);
         audit.AddRange(applicantAudit);
         var applicant = applicantResolution.Person;
         var requester = applicant;
         var representativeRenewed = false;
         if (c.Representative is { } rep)
         {
-            var (repResolution, repAudit) = await ResolveAsync(rep, group, now, cancellationToken);
+            var (repResolution, repAudit) = await group.ResolveAsync(trust, rep, now, cancellationToken);
             audit.AddRange(repAudit);
             requester = repResolution.Person;
             representativeRenewed = repResolution.LinkedByRenewal;
@@ -386,19 +382,6 @@ public sealed class ApplicationRecorder(
         return earlier.RequestHash == c.RequestHash
             ? new SubmissionOutcome(await DescribeAsync(earlier, c.Claim, cancellationToken), true, [])
             : Refuse(ApplicationProblems.IdempotencyKeyReused);
-    }
-
-    /// <summary>
-    /// The person behind a certificate, as the group read them (untracked, shared by the group's submissions, read only
-    /// here) or through <see cref="PersonDirectory"/> (tracked).
-    /// </summary>
-    private async Task<(PersonResolution Resolution, IReadOnlyList<AuditIntent> Audit)> ResolveAsync(VerifiedCertificate card, SubmissionGroup group, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (group.TryPersonOf(card.Serial, out var known) && known is { } id && group.TryPerson(id, out var person))
-            return (new PersonResolution(person, false, false), []);
-        var resolved = await PersonDirectory.ResolveAsync(db, trust, card, now, cancellationToken);
-        group.Resolved(resolved.Resolution.Person.Id, resolved.Resolution.Created);
-        return resolved;
     }
 
     private async Task<ApplicationResponse> DescribeAsync(ApplicationSubmission submission, AccountVerificationClaim claim, CancellationToken cancellationToken)

@@ -258,9 +258,8 @@ public abstract class GroupCommitTests(StorageProvider provider)
         var before = await fixture.CountApplicationsAsync();
         var sessionsBefore = await CountSessionsAsync(fixture);
         using var groups = new GroupSizes(fixture, "sessions");
-        var writer = fixture.Factory.Services.GetRequiredService<Kangen.Platform.Features.Identity.Sessions.SessionWriter>();
 
-        var replies = await SendTogetherAsync(fixture, writer, sends);
+        var replies = await SendSessionsTogetherAsync(fixture, sends);
 
         Assert.All(replies, r => Assert.Equal(HttpStatusCode.Created, r.Status));
         Assert.Equal(replies.Length, replies.Select(r => r.Text("token")).Distinct().Count());
@@ -287,9 +286,8 @@ public abstract class GroupCommitTests(StorageProvider provider)
         var before = await fixture.CountApplicationsAsync();
         var sessionsBefore = await CountSessionsAsync(fixture);
         using var groups = new GroupSizes(fixture, "sessions");
-        var writer = fixture.Factory.Services.GetRequiredService<Kangen.Platform.Features.Identity.Sessions.SessionWriter>();
 
-        var replies = await SendTogetherAsync(fixture, writer, sends);
+        var replies = await SendSessionsTogetherAsync(fixture, sends);
 
         Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Unauthorized, HttpStatusCode.Created], replies.Select(r => r.Status));
         Assert.Equal("auth.challenge-used", replies[2].Code);
@@ -315,9 +313,8 @@ public abstract class GroupCommitTests(StorageProvider provider)
         List<Func<Task<Reply>>> sends = [await PreparedSessionAsync(client, cards[0]), clicked, clicked, await PreparedSessionAsync(client, cards[2])];
         var before = await fixture.CountAsync();
         using var groups = new GroupSizes(fixture, "sessions");
-        var writer = fixture.Factory.Services.GetRequiredService<Kangen.Platform.Features.Identity.Sessions.SessionWriter>();
 
-        var replies = await SendTogetherAsync(fixture, writer, sends);
+        var replies = await SendSessionsTogetherAsync(fixture, sends);
 
         Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Unauthorized, HttpStatusCode.Created], replies.Select(r => r.Status));
         Assert.True(replies[1].Body.GetProperty("linkedByRenewal").GetBoolean());
@@ -349,9 +346,8 @@ public abstract class GroupCommitTests(StorageProvider provider)
         var before = await fixture.CountApplicationsAsync();
         var sessionsBefore = await CountSessionsAsync(fixture);
         using var groups = new GroupSizes(fixture, "sessions");
-        var writer = fixture.Factory.Services.GetRequiredService<Kangen.Platform.Features.Identity.Sessions.SessionWriter>();
 
-        var replies = await SendTogetherAsync(fixture, writer, sends);
+        var replies = await SendSessionsTogetherAsync(fixture, sends);
 
         Assert.Equal(5, replies.Count(r => r.Status == HttpStatusCode.Created));
         var replayed = Assert.Single(replies, r => r.Status != HttpStatusCode.Created);
@@ -440,6 +436,9 @@ public abstract class GroupCommitTests(StorageProvider provider)
     /// </summary>
     private static async Task<JsonObject> FillerAsync(ApplyingFixture fixture, HttpClient client) =>
         await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"));
+
+    private static Task<Reply[]> SendSessionsTogetherAsync(ApplyingFixture fixture, IReadOnlyList<Func<Task<Reply>>> sends) =>
+        SendTogetherAsync(fixture, fixture.Factory.Services.GetRequiredService<Kangen.Platform.Features.Identity.Sessions.SessionWriter>(), sends);
 
     private static Task<Reply[]> PostTogetherAsync(ApplyingFixture fixture, HttpClient client, IReadOnlyList<JsonObject> bodies)
     {

@@ -122,23 +122,11 @@ public sealed class Authenticator(
         var (challenge, cert, channel) = work;
         // The group is one unit: it is not abandoned halfway because one of its requests went away.
         var cancellationToken = CancellationToken.None;
-        // A deferred session's writes join the earlier ones' waiting in the context; any other starts from an empty one
-        // (the group saved it before).
-        if (!group.Deferring)
-            db.ChangeTracker.Clear();
         var now = time.GetUtcNow();
         if (group.TryConsumed(challenge.Nonce, out var consumed) ? consumed : await db.ConsumedChallenges.AnyAsync(c => c.Nonce == challenge.Nonce, cancellationToken))
             return (null, IdentityProblems.ChallengeUsed);
         db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = challenge.Nonce, Purpose = challenge.Purpose, ConsumedAt = now, ExpiresAt = challenge.ExpiresAt });
-        PersonResolution resolution;
-        IReadOnlyList<AuditIntent> audit;
-        if (group.TryPersonOf(cert.Serial, out var known) && known is { } id && group.TryPerson(id, out var read))
-            (resolution, audit) = (new PersonResolution(read, false, false), []);
-        else
-        {
-            (resolution, audit) = await PersonDirectory.ResolveAsync(db, trust, cert, now, cancellationToken);
-            group.Resolved(resolution.Person.Id, resolution.Created);
-        }
+        var (resolution, audit) = await group.ResolveAsync(trust, cert, now, cancellationToken);
         var person = resolution.Person;
         var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var tokenHash = HashToken(token);
