@@ -80,6 +80,13 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
         if (candidates.Count == 0)
             return results;
 
+        // Read before the write gate: a pseudonym names the same person for ever (rows are only ever added, and one
+        // reaches an operator through the feed only after it committed), so this lookup, the costliest of a chunk's
+        // reads, runs while another chunk holds the gate instead of lengthening the serial part.
+        var pseudonyms = candidates.Select(c => c.Line.Person).Distinct(StringComparer.Ordinal).ToArray();
+        var persons = await db.OperatorPseudonyms.AsNoTracking().Where(p => p.OperatorCode == operatorCode && EF.Parameter(pseudonyms).Contains(p.Pseudonym))
+            .ToDictionaryAsync(p => p.Pseudonym, p => p.PersonId, StringComparer.Ordinal, cancellationToken);
+
         using var _ = await gate.EnterAsync(cancellationToken);
         db.ChangeTracker.Clear();
         var now = time.GetUtcNow();
@@ -92,10 +99,7 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
         // 2,000 keys or persons as 2,000 parameters each halved the ingestion rate (docs/performance.md).
         var existing = await db.Grants.AsNoTracking().Where(g => g.OperatorCode == operatorCode && EF.Parameter(keys).Contains(g.Key))
             .ToDictionaryAsync(g => g.Key, StringComparer.Ordinal, cancellationToken);
-        var pseudonyms = candidates.Where(c => !existing.ContainsKey(c.Line.Key)).Select(c => c.Line.Person).Distinct(StringComparer.Ordinal).ToArray();
-        var persons = await db.OperatorPseudonyms.AsNoTracking().Where(p => p.OperatorCode == operatorCode && EF.Parameter(pseudonyms).Contains(p.Pseudonym))
-            .ToDictionaryAsync(p => p.Pseudonym, p => p.PersonId, StringComparer.Ordinal, cancellationToken);
-        var ids = persons.Values.Distinct().ToArray();
+        var ids = candidates.Where(c => !existing.ContainsKey(c.Line.Key) && persons.ContainsKey(c.Line.Person)).Select(c => persons[c.Line.Person]).Distinct().ToArray();
         var choices = await db.CampaignChoices.AsNoTracking().Where(c => c.Campaign == campaignId && EF.Parameter(ids).Contains(c.PersonId))
             .ToDictionaryAsync(c => c.PersonId, c => c.Service, cancellationToken);
         var applied = (await db.Applications.AsNoTracking().Where(a => a.Campaign == campaignId && EF.Parameter(ids).Contains(a.PersonId))

@@ -167,7 +167,8 @@ public static class GrantRules
                 .ToListAsync(cancellationToken);
             return locked.ToDictionary(t => t.PersonId);
         }
-        var rows = await db.GrantTotals.Where(t => t.Campaign == campaign && ids.Contains(t.PersonId)).ToListAsync(cancellationToken);
+        // One array parameter, not one per person: SQLite binds named parameters in quadratic time (docs/performance.md).
+        var rows = await db.GrantTotals.Where(t => t.Campaign == campaign && EF.Parameter(ids).Contains(t.PersonId)).ToListAsync(cancellationToken);
         var totals = rows.ToDictionary(t => t.PersonId);
         foreach (var id in ids)
         {

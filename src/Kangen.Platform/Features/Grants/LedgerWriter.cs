@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text;
 using Kangen.Platform.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -15,10 +16,11 @@ namespace Kangen.Platform.Features.Grants;
 public static class LedgerWriter
 {
     // 19 columns: 300 rows stay far below PostgreSQL's 65,535 parameters per statement. SQLite binds parameters by name,
-    // and finding a name scans the statement's list, so binding n parameters costs n^2: 300 rows (5,700 parameters) made a
-    // 2,000-line chunk cost 1.3 s there; 16 rows (304 parameters) cost a few milliseconds.
+    // and finding a name scans the statement's list, so binding n parameters costs n^2; there one row per statement,
+    // prepared once and run again for every row, is the fastest (SQLite's statements cost no round trip): 16 rows per
+    // freshly prepared statement spent half of a 2,000-line chunk preparing and binding (docs/performance.md).
     private const int RowsPerStatement = 300;
-    private const int SqliteRowsPerStatement = 16;
+    private const int SqliteRowsPerStatement = 1;
 
     /// <summary>Inserts <paramref name="rows"/> (their <see cref="GrantEntry.Id"/> is left to the database and not read back).</summary>
     public static async Task InsertAsync(KangenDbContext db, IReadOnlyList<GrantEntry> rows, CancellationToken cancellationToken)
@@ -33,26 +35,58 @@ public static class LedgerWriter
         var head = $"INSERT INTO \"{table.Name}\" ({string.Join(", ", columns.Select(c => "\"" + c.Name + "\""))}) VALUES ";
         var connection = db.Database.GetDbConnection();
         var perStatement = db.Provider == StorageProvider.Sqlite ? SqliteRowsPerStatement : RowsPerStatement;
-        for (var start = 0; start < rows.Count; start += perStatement)
+        // Every full statement has the same text, so one command serves them all: the provider prepares its text once
+        // and binds each statement's values afresh. A shorter last statement gets a command of its own.
+        var names = new string[Math.Min(perStatement, rows.Count) * columns.Length];
+        for (var i = 0; i < names.Length; i++)
+            names[i] = "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        DbCommand? full = null;
+        try
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction.GetDbTransaction();
-            var sql = new StringBuilder(head);
-            var end = Math.Min(rows.Count, start + perStatement);
-            for (var r = start; r < end; r++)
+            for (var start = 0; start < rows.Count; start += perStatement)
             {
-                sql.Append(r == start ? "(" : ", (");
-                for (var c = 0; c < columns.Length; c++)
+                var count = Math.Min(perStatement, rows.Count - start);
+                var command = count == perStatement ? full ??= Create(connection, transaction, head, names, columns.Length, count) : Create(connection, transaction, head, names, columns.Length, count);
+                try
                 {
-                    var name = "@p" + ((r - start) * columns.Length + c).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    sql.Append(c == 0 ? "" : ", ").Append(name);
-                    var (property, _, mapping) = columns[c];
-                    command.Parameters.Add(mapping.CreateParameter(command, name, property.PropertyInfo!.GetValue(rows[r]), property.IsNullable));
+                    command.Parameters.Clear();
+                    for (var r = 0; r < count; r++)
+                    {
+                        for (var c = 0; c < columns.Length; c++)
+                        {
+                            var (property, _, mapping) = columns[c];
+                            command.Parameters.Add(mapping.CreateParameter(command, names[r * columns.Length + c], property.PropertyInfo!.GetValue(rows[start + r]), property.IsNullable));
+                        }
+                    }
+                    await command.ExecuteNonQueryAsync(cancellationToken);
                 }
-                sql.Append(')');
+                finally
+                {
+                    if (command != full)
+                        await command.DisposeAsync();
+                }
             }
-            command.CommandText = sql.ToString();
-            await command.ExecuteNonQueryAsync(cancellationToken);
         }
+        finally
+        {
+            if (full is not null)
+                await full.DisposeAsync();
+        }
+    }
+
+    private static DbCommand Create(DbConnection connection, IDbContextTransaction transaction, string head, string[] names, int columns, int rows)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction.GetDbTransaction();
+        var sql = new StringBuilder(head);
+        for (var r = 0; r < rows; r++)
+        {
+            sql.Append(r == 0 ? "(" : ", (");
+            for (var c = 0; c < columns; c++)
+                sql.Append(c == 0 ? "" : ", ").Append(names[r * columns + c]);
+            sql.Append(')');
+        }
+        command.CommandText = sql.ToString();
+        return command;
     }
 }
