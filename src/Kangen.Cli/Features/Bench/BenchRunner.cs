@@ -83,7 +83,7 @@ internal static class BenchRunner
             var phases = await WithProgressAsync(context, progress => scenario.MeasureAsync(progress, cancellationToken));
             var (figures, checks) = await scenario.JudgeAsync(phases, cancellationToken);
             result = new BenchResult(scenario.Name, startedAt, BenchMachine.Current(), scenario.Parameters,
-                [.. phases.Select(p => p.Summarise())], figures, checks, []);
+                [.. phases.Select(p => p.Summarise())], [.. figures, .. BenchMemory.Figures()], checks, []);
         }
         if (limits is not null)
         {

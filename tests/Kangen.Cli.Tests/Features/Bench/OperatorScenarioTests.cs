@@ -63,6 +63,8 @@ public sealed class OperatorScenarioTests : IDisposable
         var figures = Figures(root);
         Assert.True(figures.ContainsKey("records per second"));
         Assert.True(figures.ContainsKey("time to first record"));
+        // Every scenario reports the process's memory: a live heap, within what was ever resident.
+        Assert.InRange(figures["managed heap after"], 0.1, figures["peak working set"]);
         Assert.Equal("no", root.GetProperty("parameters").GetProperty("reused").GetString());
 
         // The same name again: the kept database, not a new one (--people is ignored).
