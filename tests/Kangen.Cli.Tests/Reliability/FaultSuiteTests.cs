@@ -166,6 +166,19 @@ public sealed class FaultSuiteTests(FaultSuiteFolder folder) : IClassFixture<Fau
     }
 
     [Fact]
+    public void The_crash_fault_takes_a_refused_connection_or_a_shutdown_for_a_server_down_but_not_too_many_connections()
+    {
+        static Exception Opening(Exception inner) => new Npgsql.NpgsqlException("Failed to connect to 127.0.0.1:55432", inner);
+
+        Assert.True(PostgresRestartedUnderLoad.IsServerDown(Opening(new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused))));
+        Assert.True(PostgresRestartedUnderLoad.IsServerDown(new Npgsql.PostgresException("the database system is starting up", "FATAL", "FATAL", Npgsql.PostgresErrorCodes.CannotConnectNow)));
+        Assert.True(PostgresRestartedUnderLoad.IsServerDown(new Npgsql.PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", Npgsql.PostgresErrorCodes.AdminShutdown)));
+        Assert.False(PostgresRestartedUnderLoad.IsServerDown(new Npgsql.PostgresException("sorry, too many clients already", "FATAL", "FATAL", Npgsql.PostgresErrorCodes.TooManyConnections)));
+        Assert.False(PostgresRestartedUnderLoad.IsServerDown(Opening(new TimeoutException())));
+        Assert.False(PostgresRestartedUnderLoad.IsServerDown(new InvalidOperationException("not the database")));
+    }
+
+    [Fact]
     public async Task An_unknown_fault_is_a_usage_error()
     {
         var console = new TestConsole().Width(250);

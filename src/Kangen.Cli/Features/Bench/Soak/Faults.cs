@@ -481,11 +481,39 @@ internal sealed class PostgresRestartedUnderLoad : Fault
             {
                 await PostmasterStartedAsync(environment, cancellationToken);
             }
-            catch (Exception e) when (KangenStorage.IsUnavailable(e))
+            catch (Exception e) when (IsServerDown(e))
             {
                 return true;
             }
+            catch (Exception e) when (KangenStorage.IsUnavailable(e))
+            {
+                // Unavailable for another reason (too many connections, say): the server is up, so not yet.
+            }
             await Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken);
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// True when <paramref name="exception"/> says the server itself is down: the connection was refused or reset (no
+    /// postmaster), or the server answered that it is shutting down, crashed or still starting. Errors of a running
+    /// server that merely cannot take this connection now (too many connections, out of memory) are not.
+    /// </summary>
+    internal static bool IsServerDown(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case Npgsql.PostgresException p:
+                    return p.SqlState is Npgsql.PostgresErrorCodes.AdminShutdown or Npgsql.PostgresErrorCodes.CrashShutdown
+                        or Npgsql.PostgresErrorCodes.CannotConnectNow;
+                case System.Net.Sockets.SocketException socket:
+                    return socket.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.ConnectionReset;
+                case EndOfStreamException:
+                    // The server closed the connection while it was being opened (the postmaster going away).
+                    return true;
+            }
         }
         return false;
     }
