@@ -171,6 +171,7 @@ public sealed class FaultSuiteTests(FaultSuiteFolder folder) : IClassFixture<Fau
         static Exception Opening(Exception inner) => new Npgsql.NpgsqlException("Failed to connect to 127.0.0.1:55432", inner);
 
         Assert.True(PostgresRestartedUnderLoad.IsServerDown(Opening(new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused))));
+        Assert.True(PostgresRestartedUnderLoad.IsServerDown(Opening(new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.AddressNotAvailable))));
         Assert.True(PostgresRestartedUnderLoad.IsServerDown(new Npgsql.PostgresException("the database system is starting up", "FATAL", "FATAL", Npgsql.PostgresErrorCodes.CannotConnectNow)));
         Assert.True(PostgresRestartedUnderLoad.IsServerDown(new Npgsql.PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", Npgsql.PostgresErrorCodes.AdminShutdown)));
         Assert.False(PostgresRestartedUnderLoad.IsServerDown(new Npgsql.PostgresException("sorry, too many clients already", "FATAL", "FATAL", Npgsql.PostgresErrorCodes.TooManyConnections)));

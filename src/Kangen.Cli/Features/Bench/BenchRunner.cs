@@ -27,6 +27,13 @@ internal abstract class BenchScenario : IAsyncDisposable
     public abstract Task<(IReadOnlyList<BenchFigure> Figures, IReadOnlyList<BenchCheck> Checks)> JudgeAsync(
         IReadOnlyList<BenchPhase> phases, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// True when the platform runs in this process during the measured phases, so this process's memory figures
+    /// (<see cref="BenchMemory"/>) bound the server's; false for a scenario whose servers are child processes or that
+    /// has none.
+    /// </summary>
+    public virtual bool HostsPlatform => true;
+
     public abstract ValueTask DisposeAsync();
 }
 
@@ -83,7 +90,7 @@ internal static class BenchRunner
             var phases = await WithProgressAsync(context, progress => scenario.MeasureAsync(progress, cancellationToken));
             var (figures, checks) = await scenario.JudgeAsync(phases, cancellationToken);
             result = new BenchResult(scenario.Name, startedAt, BenchMachine.Current(), scenario.Parameters,
-                [.. phases.Select(p => p.Summarise())], [.. figures, .. BenchMemory.Figures()], checks, []);
+                [.. phases.Select(p => p.Summarise())], scenario.HostsPlatform ? [.. figures, .. BenchMemory.Figures()] : figures, checks, []);
         }
         if (limits is not null)
         {

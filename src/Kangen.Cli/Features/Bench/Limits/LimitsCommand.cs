@@ -75,6 +75,9 @@ internal static class LimitsCommand
     /// <summary>Nothing to prepare or measure: the runner's limits are the whole run.</summary>
     private sealed class LimitsScenario : BenchScenario
     {
+        /// <summary>No platform: only the machine's limits.</summary>
+        public override bool HostsPlatform => false;
+
         public override string Name => "limits";
 
         public override IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>

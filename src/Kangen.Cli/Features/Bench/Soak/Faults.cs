@@ -495,8 +495,8 @@ internal sealed class PostgresRestartedUnderLoad : Fault
     }
 
     /// <summary>
-    /// True when <paramref name="exception"/> says the server itself is down: the connection was refused or reset (no
-    /// postmaster), or the server answered that it is shutting down, crashed or still starting. Errors of a running
+    /// True when <paramref name="exception"/> says the server itself is down: the connection was refused, reset or had
+    /// no socket to reach (no postmaster), or the server answered that it is shutting down, crashed or still starting. Errors of a running
     /// server that merely cannot take this connection now (too many connections, out of memory) are not.
     /// </summary>
     internal static bool IsServerDown(Exception? exception)
@@ -509,7 +509,10 @@ internal sealed class PostgresRestartedUnderLoad : Fault
                     return p.SqlState is Npgsql.PostgresErrorCodes.AdminShutdown or Npgsql.PostgresErrorCodes.CrashShutdown
                         or Npgsql.PostgresErrorCodes.CannotConnectNow;
                 case System.Net.Sockets.SocketException socket:
-                    return socket.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.ConnectionReset;
+                    // Refused (TCP, or a Unix socket file without a listener), no socket file (Host=/dir), reset or a
+                    // broken pipe (the postmaster going away while the connection opens).
+                    return socket.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.AddressNotAvailable
+                        or System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.Shutdown;
                 case EndOfStreamException:
                     // The server closed the connection while it was being opened (the postmaster going away).
                     return true;

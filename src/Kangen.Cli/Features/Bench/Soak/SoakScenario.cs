@@ -13,6 +13,9 @@ namespace Kangen.Cli.Features.Bench.Soak;
 /// </summary>
 internal sealed class SoakScenario(CliContext context, SoakSettings settings, double minutes, IReadOnlyCollection<string>? only) : BenchScenario
 {
+    /// <summary>Its servers are child processes (kangen serve): this process's memory is not theirs.</summary>
+    public override bool HostsPlatform => false;
+
     private readonly Dictionary<string, FaultTally> _tallies = [];
     private readonly Dictionary<string, int> _runs = [];
     private readonly Dictionary<string, string> _skipped = [];
