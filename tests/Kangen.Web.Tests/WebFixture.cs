@@ -252,7 +252,25 @@ public class WebFixture : IAsyncLifetime
         await page.GotoAsync(new Uri(BaseUrl, "staff/sign-in").ToString());
         await page.Locator("#token").FillAsync(StaffToken(role));
         await page.Locator("form button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/staff/sign-in", StringComparison.Ordinal));
+        try
+        {
+            await page.WaitForURLAsync(url => !url.Contains("/staff/sign-in", StringComparison.Ordinal));
+        }
+        catch (TimeoutException e)
+        {
+            // A clean-clone CI run once stayed on the sign-in page past the wait with nothing to say why: the page the
+            // browser is left on (a refusal, an error page, a form never sent) is what the next reader needs.
+            string text;
+            try
+            {
+                text = await page.Locator("body").InnerTextAsync(new() { Timeout = 5_000 });
+            }
+            catch (PlaywrightException unreadable)
+            {
+                text = "(unreadable: " + unreadable.Message + ")";
+            }
+            throw new TimeoutException($"Still on {page.Url} after signing in as {role}; the page says: {(text.Length > 600 ? text[..600] : text)}", e);
+        }
     }
 
     /// <summary>A full-page screenshot in <c>artifacts/screenshots/&lt;name&gt;.png</c> at the repository root; returns its path.</summary>
