@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Kangen.Cli.Features.Bench;
 
 /// <summary>
-/// The memory figures every scenario reports, read once its measured phases are judged and its platform is still
+/// The memory figures every scenario that hosts the platform reports (<see cref="BenchScenario.HostsPlatform"/>), read once its measured phases are judged and its platform is still
 /// running. The platform is hosted in the bench process beside the load generator, so both figures bound the
 /// server's own memory from above; compared across generated databases of 1 and 10 million people they show whether
 /// the server's memory stays flat as the data grows (DESIGN.md).

@@ -8,9 +8,9 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Kangen.Platform.Features.Grants;
 
 /// <summary>
-/// Inserts ledger rows with multi-row <c>INSERT</c> statements inside the caller's transaction. The change tracker
-/// inserts one row per command and reads its id back, which made a 2,000-line chunk cost seconds on SQLite; rows of a
-/// grant chunk need no id back. Columns and parameter conversions come from the EF model (the provider's own type
+/// Inserts ledger rows with <c>INSERT</c> statements of its own inside the caller's transaction (one prepared statement
+/// run per row on SQLite, multi-row statements on PostgreSQL). The change tracker inserts one row per command and reads
+/// its id back, which made a 2,000-line chunk cost seconds on SQLite; rows of a grant chunk need no id back. Columns and parameter conversions come from the EF model (the provider's own type
 /// mappings), so the rows are stored exactly as the change tracker would store them.
 /// </summary>
 public static class LedgerWriter
@@ -48,7 +48,7 @@ public static class LedgerWriter
             for (var start = 0; start < rows.Count; start += perStatement)
             {
                 var count = Math.Min(perStatement, rows.Count - start);
-                var command = count == perStatement ? full ??= Create(connection, transaction, head, names, columns.Length, count) : Create(connection, transaction, head, names, columns.Length, count);
+                var command = count == perStatement ? full ??= Create(count) : Create(count);
                 try
                 {
                     command.Parameters.Clear();
@@ -74,21 +74,22 @@ public static class LedgerWriter
             if (full is not null)
                 await full.DisposeAsync();
         }
+
+        DbCommand Create(int count)
+        {
+            var command = connection.CreateCommand();
+            command.Transaction = transaction.GetDbTransaction();
+            var sql = new StringBuilder(head);
+            for (var r = 0; r < count; r++)
+            {
+                sql.Append(r == 0 ? "(" : ", (");
+                for (var c = 0; c < columns.Length; c++)
+                    sql.Append(c == 0 ? "" : ", ").Append(names[r * columns.Length + c]);
+                sql.Append(')');
+            }
+            command.CommandText = sql.ToString();
+            return command;
+        }
     }
 
-    private static DbCommand Create(DbConnection connection, IDbContextTransaction transaction, string head, string[] names, int columns, int rows)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction.GetDbTransaction();
-        var sql = new StringBuilder(head);
-        for (var r = 0; r < rows; r++)
-        {
-            sql.Append(r == 0 ? "(" : ", (");
-            for (var c = 0; c < columns; c++)
-                sql.Append(c == 0 ? "" : ", ").Append(names[r * columns + c]);
-            sql.Append(')');
-        }
-        command.CommandText = sql.ToString();
-        return command;
-    }
 }
