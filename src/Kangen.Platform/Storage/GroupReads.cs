@@ -208,7 +208,10 @@ public abstract class GroupReads(KangenDbContext db)
         _flushing = true;
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            // Many small rows of a few tables: statements of our own, prepared once per table, unless some row needs
+            // the change tracker's save.
+            if (!await RowInserter.TryInsertTrackedAsync(db, cancellationToken))
+                await db.SaveChangesAsync(cancellationToken);
         }
         finally
         {

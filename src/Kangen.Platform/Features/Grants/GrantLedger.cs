@@ -126,7 +126,8 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
             return results;
 
         var entries = recorded.Values.ToArray();
-        await LedgerWriter.InsertAsync(db, entries, cancellationToken);
+        // Their ids are left to the database: nothing reads them back.
+        await RowInserter.InsertAsync(db, entries, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await AuditChain.AppendAsync(db, now, "operator:" + operatorCode, "grants.recorded", "operator:" + operatorCode, new
         {

@@ -6,11 +6,11 @@ using Microsoft.EntityFrameworkCore;
 namespace Kangen.Platform.Tests.Features.Grants;
 
 /// <summary>
-/// <see cref="LedgerWriter"/> writes ledger rows with its own INSERT statements (one row each on SQLite, up to 300 on
+/// <see cref="RowInserter"/> writes a chunk's ledger rows with its own INSERT statements (one row each on SQLite, up to 300 on
 /// PostgreSQL, a shorter last one): whatever the count, every row must be stored exactly as the change tracker would
 /// store it, since the rest of the platform reads and filters them through EF.
 /// </summary>
-public abstract class LedgerWriterTests<TFixture>(TFixture fixture) where TFixture : GrantsFixture
+public abstract class LedgerInsertTests<TFixture>(TFixture fixture) where TFixture : GrantsFixture
 {
     [Theory]
     [InlineData(1)]
@@ -31,7 +31,7 @@ public abstract class LedgerWriterTests<TFixture>(TFixture fixture) where TFixtu
         await using (var db = fixture.NewContext())
         {
             await using var transaction = await db.Database.BeginTransactionAsync();
-            await LedgerWriter.InsertAsync(db, rows, CancellationToken.None);
+            await RowInserter.InsertAsync(db, rows, CancellationToken.None);
             db.Grants.AddRange(twins);
             await db.SaveChangesAsync();
             await transaction.CommitAsync();
@@ -89,6 +89,6 @@ public abstract class LedgerWriterTests<TFixture>(TFixture fixture) where TFixtu
         (g.Month, g.RemainingProgram, g.RemainingTotal, g.RecordedAt.UtcTicks, g.SettlementId));
 }
 
-public sealed class SqliteLedgerWriterTests(SqliteGrantsFixture fixture) : LedgerWriterTests<SqliteGrantsFixture>(fixture), IClassFixture<SqliteGrantsFixture>;
+public sealed class SqliteLedgerInsertTests(SqliteGrantsFixture fixture) : LedgerInsertTests<SqliteGrantsFixture>(fixture), IClassFixture<SqliteGrantsFixture>;
 
-public sealed class PostgresLedgerWriterTests(PostgresGrantsFixture fixture) : LedgerWriterTests<PostgresGrantsFixture>(fixture), IClassFixture<PostgresGrantsFixture>;
+public sealed class PostgresLedgerInsertTests(PostgresGrantsFixture fixture) : LedgerInsertTests<PostgresGrantsFixture>(fixture), IClassFixture<PostgresGrantsFixture>;

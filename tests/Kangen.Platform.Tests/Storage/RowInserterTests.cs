@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Reflection;
+using Kangen.Platform.Storage;
+using Kangen.Platform.Tests.Platform;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Kangen.Platform.Tests.Storage;
+
+/// <summary>
+/// <see cref="RowInserter"/> saves a group commit's added rows with statements of its own. Every table it may meet must
+/// end up holding exactly what the change tracker's own save would have stored (the rest of the platform reads and
+/// filters the rows through EF), and whatever it cannot write the same way it must leave, untouched, to that save.
+/// </summary>
+public class RowInserterTests
+{
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
+    public async Task Rows_of_every_table_are_stored_exactly_as_the_change_tracker_stores_them(StorageProvider provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using (var migrate = database.NewContext())
+            await KangenStorage.MigrateAsync(migrate);
+
+        var ours = await StoreAsync(database, async db => Assert.True(await RowInserter.TryInsertTrackedAsync(db, CancellationToken.None)));
+        var trackers = await StoreAsync(database, db => db.SaveChangesAsync());
+
+        await using var probe = database.NewContext();
+        foreach (var entity in probe.Model.GetEntityTypes())
+        {
+            var table = entity.GetTableName()!;
+            // Two rows of every table were added (one with its optional values null), next to whatever migrations seed.
+            Assert.True(ours[table].Count >= 2, $"{table}: {ours[table].Count} rows");
+            Assert.Equal(trackers[table], ours[table]);
+        }
+    }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
+    public async Task A_modified_row_or_a_key_left_to_the_database_leaves_everything_to_the_change_tracker(StorageProvider provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using var db = database.NewContext();
+        await KangenStorage.MigrateAsync(db);
+        await using var transaction = await db.Database.BeginTransactionAsync();
+
+        // An added row next to a modified one: nothing is written, and both still wait for the save.
+        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-1", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
+        (await db.AuditHead.SingleAsync()).Sequence = 7;
+        Assert.False(await RowInserter.TryInsertTrackedAsync(db, CancellationToken.None));
+        Assert.Equal(0, await db.ConsumedChallenges.CountAsync());
+        Assert.Equal(EntityState.Added, db.Entry(db.ConsumedChallenges.Local.Single()).State);
+
+        // A row whose id the database is to generate: the change tracker reads it back; we do not.
+        db.ChangeTracker.Clear();
+        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-2", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
+        var tick = (AdmissionTick)Build(db.Model.FindEntityType(typeof(AdmissionTick))!, 0, new Dictionary<IEntityType, object[]>());
+        tick.Id = 0;
+        db.AdmissionTicks.Add(tick);
+        Assert.False(await RowInserter.TryInsertTrackedAsync(db, CancellationToken.None));
+        Assert.Equal(0, await db.ConsumedChallenges.CountAsync());
+        Assert.Equal(0, await db.AdmissionTicks.CountAsync());
+
+        await db.SaveChangesAsync();
+        Assert.True(tick.Id > 0);
+        Assert.Equal(1, await db.ConsumedChallenges.CountAsync());
+    }
+
+    [Fact]
+    public async Task Rows_are_inserted_only_inside_the_callers_transaction()
+    {
+        await using var database = await TestDatabase.CreateAsync(StorageProvider.Sqlite);
+        await using var db = database.NewContext();
+        await KangenStorage.MigrateAsync(db);
+        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-1", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => RowInserter.TryInsertTrackedAsync(db, CancellationToken.None));
+        Assert.Equal(0, await db.ConsumedChallenges.CountAsync());
+    }
+
+    /// <summary>
+    /// Adds two rows to every table (parents first, so that foreign keys name real rows), has <paramref name="save"/>
+    /// store them in a transaction, reads every table back as stored, and rolls back: each way of saving sees the same
+    /// empty database and the same rows.
+    /// </summary>
+    private static async Task<Dictionary<string, List<string>>> StoreAsync(TestDatabase database, Func<KangenDbContext, Task> save)
+    {
+        await using var db = database.NewContext();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var built = new Dictionary<IEntityType, object[]>();
+        foreach (var entity in ParentsFirst(db.Model.GetEntityTypes()))
+        {
+            built[entity] = [Build(entity, 0, built), Build(entity, 1, built)];
+            foreach (var row in built[entity])
+                db.Add(row);
+        }
+        await save(db);
+
+        var stored = new Dictionary<string, List<string>>();
+        var connection = db.Database.GetDbConnection();
+        foreach (var entity in db.Model.GetEntityTypes())
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction.GetDbTransaction();
+            command.CommandText = $"SELECT * FROM \"{entity.GetTableName()}\"";
+            await using var reader = await command.ExecuteReaderAsync();
+            var rows = new List<string>();
+            while (await reader.ReadAsync())
+            {
+                // Each value as stored, with its type: a number stored as text would differ from the tracker's number.
+                rows.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetName(i) + "=" + Stored(reader.GetValue(i)))));
+            }
+            rows.Sort(StringComparer.Ordinal);
+            stored[entity.GetTableName()!] = rows;
+        }
+        await transaction.RollbackAsync();
+        return stored;
+    }
+
+    private static string Stored(object value) => value switch
+    {
+        DBNull => "null",
+        byte[] bytes => "bytes:" + Convert.ToHexString(bytes),
+        DateTime t => "DateTime:" + t.ToString("O", CultureInfo.InvariantCulture),
+        DateTimeOffset t => "DateTimeOffset:" + t.ToString("O", CultureInfo.InvariantCulture),
+        IFormattable f => value.GetType().Name + ":" + f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.GetType().Name + ":" + value,
+    };
+
+    private static List<IEntityType> ParentsFirst(IEnumerable<IEntityType> entities)
+    {
+        var left = entities.ToList();
+        var ordered = new List<IEntityType>();
+        while (left.Count > 0)
+        {
+            var ready = left.First(e => e.GetForeignKeys().All(k => k.PrincipalEntityType == e || ordered.Contains(k.PrincipalEntityType)));
+            ordered.Add(ready);
+            left.Remove(ready);
+        }
+        return ordered;
+    }
+
+    /// <summary>
+    /// Row <paramref name="n"/> of <paramref name="entity"/>: every value distinct from the other row's and from seeded
+    /// rows (keys and unique columns included), whole milliseconds for instants (what both providers keep), optional
+    /// values null on row 1, and foreign keys naming row <paramref name="n"/> of their principal where one was built.
+    /// </summary>
+    private static object Build(IEntityType entity, int n, IReadOnlyDictionary<IEntityType, object[]> built)
+    {
+        var row = Activator.CreateInstance(entity.ClrType)!;
+        var ordinal = 0;
+        foreach (var property in entity.GetProperties())
+        {
+            ordinal++;
+            var info = (PropertyInfo)property.PropertyInfo!;
+            var seed = 1000 + 10 * n + ordinal;
+            object? value = property.IsNullable && n == 1 && !property.IsForeignKey() ? null : Value(property, info.PropertyType, seed);
+            info.SetValue(row, value);
+        }
+        foreach (var key in entity.GetForeignKeys())
+        {
+            if (!built.TryGetValue(key.PrincipalEntityType, out var principals))
+                continue;
+            var principal = principals[n];
+            for (var i = 0; i < key.Properties.Count; i++)
+                ((PropertyInfo)key.Properties[i].PropertyInfo!).SetValue(row, ((PropertyInfo)key.PrincipalKey.Properties[i].PropertyInfo!).GetValue(principal));
+        }
+        return row;
+    }
+
+    private static object Value(IProperty property, Type type, int seed)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        var text = property.Name.ToLowerInvariant() + "-" + seed.ToString(CultureInfo.InvariantCulture);
+        if (type == typeof(string))
+            return property.GetMaxLength() is { } max && text.Length > max ? text[^max..] : text;
+        if (type == typeof(int))
+            return seed;
+        if (type == typeof(long))
+            return 1_000_000_000_000L * seed + seed;
+        if (type == typeof(short))
+            return (short)seed;
+        if (type == typeof(double))
+            return seed + 0.25;
+        if (type == typeof(decimal))
+            return seed + 0.25m;
+        if (type == typeof(bool))
+            return seed % 2 == 0;
+        if (type == typeof(Guid))
+            return new Guid(seed, 2, 3, [4, 5, 6, 7, 8, 9, 10, (byte)(seed % 256)]);
+        if (type == typeof(DateTimeOffset))
+            return new DateTimeOffset(2026, 3, 10, 3, 4, 5, 123, TimeSpan.Zero).AddMinutes(seed);
+        if (type == typeof(DateTime))
+            return new DateTime(2026, 3, 10, 3, 4, 5, 123, DateTimeKind.Utc).AddMinutes(seed);
+        if (type == typeof(DateOnly))
+            return new DateOnly(2026, 3, 10).AddDays(seed % 300);
+        if (type == typeof(byte[]))
+            return BitConverter.GetBytes(seed);
+        throw new NotSupportedException($"{property.DeclaringType.DisplayName()}.{property.Name}: give {type.Name} a value here.");
+    }
+}
