@@ -103,6 +103,12 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
     {
     }
 
+    /// <summary>
+    /// Whether the piece <see cref="BeforePieceAsync"/> just started sends no write to the database (its writes wait in
+    /// memory, and <see cref="PieceUndone"/> alone undoes them), so it runs without a savepoint (false by default).
+    /// </summary>
+    protected virtual bool WritesNothing(IServiceProvider scope) => false;
+
     /// <summary>Runs after the group's last piece, before its commit: writes what the pieces left in memory (nothing by default).</summary>
     protected virtual Task EndGroupAsync(IServiceProvider scope) => Task.CompletedTask;
 
@@ -233,26 +239,38 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
             for (var attempt = 1; ; attempt++)
             {
                 await BeforePieceAsync(scope.ServiceProvider, group[i].Work);
-                await transaction.CreateSavepointAsync(Savepoint, none);
+                // A piece that only reads (its writes wait in memory for the group's save) has nothing for a savepoint to
+                // undo: two statements saved per piece, two round trips on PostgreSQL.
+                var savepoint = !WritesNothing(scope.ServiceProvider);
+                if (savepoint)
+                    await transaction.CreateSavepointAsync(Savepoint, none);
                 try
                 {
                     var (outcome, keep) = await RecordAsync(scope.ServiceProvider, group[i].Work);
                     // A refusal or a replay keeps nothing it may have written.
                     if (!keep)
                     {
-                        await transaction.RollbackToSavepointAsync(Savepoint, none);
+                        if (savepoint)
+                            await transaction.RollbackToSavepointAsync(Savepoint, none);
                         PieceUndone(scope.ServiceProvider);
                     }
-                    await transaction.ReleaseSavepointAsync(Savepoint, none);
+                    if (savepoint)
+                        await transaction.ReleaseSavepointAsync(Savepoint, none);
                     pieces[i] = Piece.Done(outcome);
                     break;
                 }
                 // The database's unavailability and deadlocks fail the group instead (they are not the piece's doing).
                 catch (Exception e) when (!KangenStorage.IsUnavailable(e))
                 {
-                    await transaction.RollbackToSavepointAsync(Savepoint, none);
+                    // A statement that failed without a savepoint may have aborted the transaction (PostgreSQL): the group
+                    // fails before its commit, and each piece is recorded alone.
+                    if (!savepoint && e is DbException or DbUpdateException)
+                        throw;
+                    if (savepoint)
+                        await transaction.RollbackToSavepointAsync(Savepoint, none);
                     PieceUndone(scope.ServiceProvider);
-                    await transaction.ReleaseSavepointAsync(Savepoint, none);
+                    if (savepoint)
+                        await transaction.ReleaseSavepointAsync(Savepoint, none);
                     if (attempt < MaxAttempts && IsUniqueViolation(e))
                         continue;
                     // The piece's own fault (its data, or a bug on its path): undone, handed to its request, and the

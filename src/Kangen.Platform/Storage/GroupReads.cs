@@ -17,7 +17,7 @@ namespace Kangen.Platform.Storage;
 /// piece's reads mark the keys they used (serials, persons, challenges, and what a writer adds); a later piece, or a
 /// second attempt of the same one after a lost race, that uses a marked key asks the database instead, and so sees the
 /// earlier one's writes. A piece whose every read the group answers is deferred: its writes wait in the context for the
-/// group's one save. Any other first saves what waits, outside its savepoint, then reads and saves as it would alone. A
+/// group's one save, and since it sends nothing to the database but reads, it runs without a savepoint. Any other first saves what waits, outside its savepoint, then reads and saves as it would alone. A
 /// group of one is never deferred: its lost race is retried inside its savepoint rather than failing the group's save.
 /// </remarks>
 public abstract class GroupReads(KangenDbContext db)

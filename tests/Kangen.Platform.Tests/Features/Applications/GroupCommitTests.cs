@@ -220,6 +220,42 @@ public abstract class GroupCommitTests(StorageProvider provider)
     }
 
     [Fact]
+    public async Task A_deferred_submission_failing_outside_the_database_is_undone_in_memory_and_the_rest_of_its_group_is_recorded()
+    {
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        using var client = fixture.CreateClient();
+        var bodies = new List<JsonObject>();
+        for (var i = 0; i < 4; i++)
+            bodies.Add(await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay")));
+        // A person whose applications lost their campaign choice (no code path does that; a hand-edited database could):
+        // the recorder throws on reading them, after it consumed the challenge in memory. Nothing of the group used
+        // the person before, so the submission is deferred, and it runs without a savepoint.
+        var applicant = await SignInAsync(client, fixture.IssueCard());
+        var first = await PostApplicationAsync(client, await SignedApplicationAsync(client, applicant, fixture.NewAccount("demo-pay")));
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        await using (var db = fixture.NewContext())
+        {
+            var id = Guid.Parse(first.Text("applicationId"));
+            var person = await db.ApplicationSubmissions.Where(s => s.Id == id).Select(s => s.PersonId).SingleAsync();
+            Assert.Equal(1, await db.CampaignChoices.Where(c => c.PersonId == person).ExecuteDeleteAsync());
+        }
+        var broken = await SignedApplicationAsync(client, applicant, fixture.NewAccount("demo-pay"));
+        var before = await fixture.CountApplicationsAsync();
+        using var groups = new GroupSizes(fixture);
+
+        var replies = await PostTogetherAsync(fixture, client, [.. bodies[..2], broken, .. bodies[2..]]);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, replies[2].Status);
+        Assert.All(replies.Where((_, i) => i != 2), r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Equal(WithApplications(before, 4), await fixture.CountApplicationsAsync());
+        Assert.Equal(5, groups.Sizes.Sum());
+        Assert.True(groups.Sizes.Max() >= 4, $"group sizes: {string.Join(", ", groups.Sizes)}");
+        // Its challenge was not kept consumed: sent again, it fails the same way instead of being refused as used.
+        Assert.Equal(HttpStatusCode.InternalServerError, (await PostApplicationAsync(client, broken)).Status);
+        await AssertAuditIntactAsync(fixture);
+    }
+
+    [Fact]
     public async Task When_the_groups_one_save_fails_each_submission_is_recorded_again_alone_and_only_the_broken_one_fails()
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
