@@ -8,14 +8,15 @@ namespace Kangen.Platform.Storage;
 /// <summary>
 /// Group commit for one kind of write (applications, sessions). Requests do their checks in parallel and hand the checked
 /// work here; one loop takes every piece waiting (up to <see cref="MaxGroup"/>), records them one after another in one
-/// transaction, each inside a savepoint so that a refusal or a lost race undoes only its own writes, and commits once.
+/// transaction, each that writes inside a savepoint so that a refusal or a lost race undoes only its own writes (one
+/// whose writes wait in memory needs none, see <see cref="WritesNothing"/>), and commits once.
 /// Every request is answered after that commit, so nothing is acknowledged before it is durable, and a durable commit
 /// (an fsync on SQLite, a WAL flush on PostgreSQL) is paid once per group instead of once per request. Each piece sees
 /// the group's earlier ones, as it would have seen them committed one by one.
 /// </summary>
 /// <remarks>
 /// A piece that fails on its own (a fault of its data or of the code, not of the database) is rolled back to its
-/// savepoint and its request gets the exception; the rest of the group goes on. When the database is unavailable, or
+/// savepoint (or undone in memory, when it wrote nothing) and its request gets the exception; the rest of the group goes on. When the database is unavailable, or
 /// the commit was attempted and failed (its outcome may be unknown), every request of the group gets the exception (a
 /// 503 when unavailable: a retry is safe, the idempotency key or the challenge decides it). When a group fails as a
 /// whole for another reason (its writer's one save of the deferred pieces failed on one row, PostgreSQL picked it as a
@@ -96,8 +97,9 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
     protected virtual Task BeforePieceAsync(IServiceProvider scope, TWork work) => Task.CompletedTask;
 
     /// <summary>
-    /// Runs when a piece has been rolled back to its savepoint (a refusal, a replay, a failure, a lost race before its
-    /// next attempt): undoes what the rollback cannot, such as writes still waiting in the context (nothing by default).
+    /// Runs when a piece has been rolled back, to its savepoint if it had one (a refusal, a replay, a failure, a lost
+    /// race before its next attempt): undoes what the rollback cannot, such as writes still waiting in the context
+    /// (nothing by default).
     /// </summary>
     protected virtual void PieceUndone(IServiceProvider scope)
     {
