@@ -20,7 +20,7 @@ namespace Kangen.Platform.Storage;
 /// the commit was attempted and failed (its outcome may be unknown), every request of the group gets the exception (a
 /// 503 when unavailable: a retry is safe, the idempotency key or the challenge decides it). When a group fails as a
 /// whole for another reason (its writer's one save of the deferred pieces failed on one row, PostgreSQL picked it as a
-/// deadlock victim, a savepoint could not be rolled back), nothing of it was committed, and each piece is recorded again alone. A request that gave up before its group
+/// deadlock victim, a savepoint could not be rolled back, a piece without one met a database error), nothing of it was committed, and each piece is recorded again alone. A request that gave up before its group
 /// began is dropped unrecorded; one whose group had begun is recorded, and a retry meets it.
 /// </remarks>
 /// <typeparam name="TWork">What a request hands over, checked.</typeparam>

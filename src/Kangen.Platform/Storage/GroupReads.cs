@@ -96,8 +96,10 @@ public abstract class GroupReads(KangenDbContext db)
         _piece++;
         _pieceHead = _audit?.Position;
         Deferring = _size > 1 && answerable;
+        db.WritesRefused = false;
         if (!Deferring)
             await FlushAsync(cancellationToken);
+        db.WritesRefused = Deferring;
         if (!_listening)
         {
             db.ChangeTracker.Tracked += (_, e) => _added.Add(e.Entry.Entity);
@@ -143,6 +145,9 @@ public abstract class GroupReads(KangenDbContext db)
     /// <summary>Saves the deferred writes and the audit head the group's appends moved to, before the commit.</summary>
     internal async Task SaveAsync(CancellationToken cancellationToken)
     {
+        // The pieces are over: what follows is the group's own writing.
+        Deferring = false;
+        db.WritesRefused = false;
         await FlushAsync(cancellationToken);
         // A group that appended nothing (every piece refused) leaves the head as it was.
         if (_audit is not null && _audit.Position != _locked)

@@ -87,6 +87,12 @@ public abstract class KangenDbContext(DbContextOptions options) : DbContext(opti
     /// </summary>
     internal Kangen.Platform.Features.Audit.AuditCursor? HeldAuditHead { get; set; }
 
+    /// <summary>
+    /// Set while a deferred piece of a group commit runs (see <see cref="GroupReads"/>): it has no savepoint, so a
+    /// statement that writes is refused on this context, and a save is refused by the group.
+    /// </summary>
+    internal bool WritesRefused { get; set; }
+
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

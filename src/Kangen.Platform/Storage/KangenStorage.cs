@@ -24,6 +24,7 @@ public static class KangenStorage
         options.ConfigureWarnings(w => w.Log(
             (Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.SaveChangesFailed, LogLevel.Debug),
             (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandError, LogLevel.Debug)));
+        options.AddInterceptors(RefusedWrites.Instance);
         if (provider == StorageProvider.Sqlite)
         {
             options.UseSqlite(Sqlite(connectionString), o => o.MigrationsHistoryTable("__ef_migrations"));
@@ -141,6 +142,37 @@ public static class KangenStorage
                 return p.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
         }
         return false;
+    }
+
+    /// <summary>
+    /// Refuses a statement that writes (any run as a non-query: an <c>ExecuteUpdate</c>, an <c>ExecuteDelete</c>, raw SQL)
+    /// while the context's <see cref="KangenDbContext.WritesRefused"/> is set: a deferred piece of a group commit runs
+    /// without a savepoint, so a write of its own could not be undone when it is refused.
+    /// </summary>
+    private sealed class RefusedWrites : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    {
+        public static readonly RefusedWrites Instance = new();
+
+        public override Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int> NonQueryExecuting(DbCommand command,
+            Microsoft.EntityFrameworkCore.Diagnostics.CommandEventData eventData, Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int> result)
+        {
+            Check(eventData);
+            return result;
+        }
+
+        public override ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command,
+            Microsoft.EntityFrameworkCore.Diagnostics.CommandEventData eventData, Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int> result,
+            CancellationToken cancellationToken = default)
+        {
+            Check(eventData);
+            return ValueTask.FromResult(result);
+        }
+
+        private static void Check(Microsoft.EntityFrameworkCore.Diagnostics.CommandEventData eventData)
+        {
+            if (eventData.Context is KangenDbContext { WritesRefused: true })
+                throw new InvalidOperationException("A deferred piece of a group commit cannot write to the database: its writes wait for its group's save.");
+        }
     }
 
     private sealed class SynchronousNormal : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
@@ -25,18 +24,26 @@ public static class RowInserter
     // trip): 16 rows per freshly prepared statement spent half of a 2,000-line grant chunk preparing and binding.
     private const int RowsPerStatement = 300;
 
-    private static readonly ConcurrentDictionary<(IEntityType Entity, bool All), Table> Tables = new();
+    // What each entity's statements need, kept on the model itself (so it lives and goes with the model).
+    private const string TrackedAnnotation = "Kangen:RowInserter:Tracked";
+    private const string UntrackedAnnotation = "Kangen:RowInserter:Untracked";
+
+    private static Table TableOf(IEntityType entity, bool tracked) =>
+        tracked
+            ? entity.GetOrAddRuntimeAnnotationValue<Table, IEntityType>(TrackedAnnotation, static e => new Table(e!, tracked: true), entity)
+            : entity.GetOrAddRuntimeAnnotationValue<Table, IEntityType>(UntrackedAnnotation, static e => new Table(e!, tracked: false), entity);
 
     /// <summary>
-    /// Inserts <paramref name="rows"/>, untracked; a value the database generates (an identity key) is left to it and not
-    /// read back.
+    /// Inserts <paramref name="rows"/>, untracked; a key the database generates (an identity) is left to it and not read
+    /// back. An entity with a column the database fills by default is refused: leaving the column out would drop the rows'
+    /// own values, and sending it would drop the default.
     /// </summary>
     public static async Task InsertAsync<T>(KangenDbContext db, IReadOnlyList<T> rows, CancellationToken cancellationToken) where T : class
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(rows);
         var entity = db.Model.FindEntityType(typeof(T)) ?? throw new ArgumentException($"{typeof(T).Name} is not an entity of the model.", nameof(rows));
-        var table = Tables.GetOrAdd((entity, false), static key => new Table(key.Entity, key.All));
+        var table = TableOf(entity, tracked: false);
         if (table.Unsupported is { } why)
             throw new NotSupportedException($"{typeof(T).Name} cannot be inserted by statements of our own: {why}.");
         await WriteAsync(db, [(table, (IReadOnlyList<object>)rows)], cancellationToken);
@@ -56,28 +63,32 @@ public static class RowInserter
                 continue;
             if (entry.State != EntityState.Added)
                 return false;
-            var table = Tables.GetOrAdd((entry.Metadata, true), static key => new Table(key.Entity, key.All));
+            var table = TableOf(entry.Metadata, tracked: true);
             if (table.Unsupported is not null || table.LeavesToDatabase(entry.Entity))
                 return false;
             if (!added.TryGetValue(entry.Metadata, out var rows))
                 added[entry.Metadata] = rows = [];
             rows.Add(entry.Entity);
         }
-        await WriteAsync(db, ParentsFirst(added.Keys).Select(e => (Tables[(e, true)], (IReadOnlyList<object>)added[e])).ToArray(), cancellationToken);
+        if (ParentsFirst(added.Keys) is not { } ordered)
+            return false;
+        await WriteAsync(db, ordered.Select(e => (TableOf(e, tracked: true), (IReadOnlyList<object>)added[e])).ToArray(), cancellationToken);
         db.ChangeTracker.AcceptAllChanges();
         return true;
     }
 
-    // Foreign keys are checked at each statement on both providers, so a table comes after those it refers to. A table
-    // referring to itself keeps its rows in the order they were added, as the change tracker would.
-    private static List<IEntityType> ParentsFirst(IReadOnlyCollection<IEntityType> entities)
+    // Foreign keys are checked at each statement on both providers, so a table comes after those it refers to (null when
+    // the tables refer to each other in a cycle: the change tracker orders such rows one by one). A table referring to
+    // itself is never written here (see Table).
+    private static List<IEntityType>? ParentsFirst(IReadOnlyCollection<IEntityType> entities)
     {
         var ordered = new List<IEntityType>(entities.Count);
         var left = new HashSet<IEntityType>(entities);
         while (left.Count > 0)
         {
-            var ready = left.FirstOrDefault(e => !e.GetForeignKeys().Any(k => k.PrincipalEntityType != e && left.Contains(k.PrincipalEntityType)))
-                ?? throw new InvalidOperationException("The added rows' tables refer to each other in a cycle.");
+            var ready = left.FirstOrDefault(e => !e.GetForeignKeys().Any(k => k.PrincipalEntityType != e && left.Contains(k.PrincipalEntityType)));
+            if (ready is null)
+                return null;
             ordered.Add(ready);
             left.Remove(ready);
         }
@@ -140,10 +151,13 @@ public static class RowInserter
         // The generated properties whose value decides, row by row, whether the database must generate it.
         private readonly Column[] _generated;
 
-        public Table(IEntityType entity, bool all)
+        public Table(IEntityType entity, bool tracked)
         {
             var name = entity.GetTableName();
             Unsupported = name is null ? "it is not mapped to a table"
+                // Its rows would have to be ordered among themselves, as the change tracker does.
+                : entity.GetForeignKeys().Any(k => k.PrincipalEntityType == entity) ? "it refers to its own table"
+                : !tracked && entity.GetProperties().Any(p => p.ValueGenerated != ValueGenerated.Never && !p.IsPrimaryKey()) ? "the database fills one of its columns by default"
                 : entity.GetProperties().Any(p => p.GetBeforeSaveBehavior() != PropertySaveBehavior.Save
                     || p.ValueGenerated is not (ValueGenerated.Never or ValueGenerated.OnAdd)) ? "the database computes some of its values"
                 : entity.BaseType is not null || entity.GetDerivedTypes().Any() ? "it is part of a hierarchy"
@@ -158,9 +172,9 @@ public static class RowInserter
                 return;
             }
             var store = StoreObjectIdentifier.Table(name!, entity.GetSchema());
-            // Untracked rows leave every generated value to the database; tracked ones send what the change tracker
-            // would send (a generated property already holding a value), and the others are refused row by row.
-            Columns = entity.GetProperties().Where(p => all || p.ValueGenerated == ValueGenerated.Never)
+            // Untracked rows leave their generated key to the database; tracked ones send what the change tracker would
+            // send (a generated property already holding a value), and a row whose value is still to generate is refused.
+            Columns = entity.GetProperties().Where(p => tracked || p.ValueGenerated == ValueGenerated.Never)
                 .Select(p => new Column(p, p.GetColumnName(store)!, p.GetRelationalTypeMapping(), p.GetGetter())).ToArray();
             _generated = Columns.Where(c => c.Property.ValueGenerated != ValueGenerated.Never).ToArray();
             var quoted = store.Schema is null ? Quote(store.Name) : Quote(store.Schema) + "." + Quote(store.Name);

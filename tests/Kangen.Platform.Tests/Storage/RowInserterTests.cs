@@ -67,6 +67,55 @@ public class RowInserterTests
         await db.SaveChangesAsync();
         Assert.True(tick.Id > 0);
         Assert.Equal(1, await db.ConsumedChallenges.CountAsync());
+
+        // A session without its channel: the change tracker leaves the column to its default ('web'); so do we, by
+        // leaving the save to it.
+        db.ChangeTracker.Clear();
+        var session = (Session)Build(db.Model.FindEntityType(typeof(Session))!, 0, new Dictionary<IEntityType, object[]>());
+        session.Channel = null!;
+        db.Sessions.Add(session);
+        Assert.False(await RowInserter.TryInsertTrackedAsync(db, CancellationToken.None));
+        Assert.Equal(EntityState.Added, db.Entry(session).State);
+    }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
+    public async Task Untracked_rows_of_a_table_with_a_default_are_refused_rather_than_stored_without_their_values(StorageProvider provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using var db = database.NewContext();
+        await KangenStorage.MigrateAsync(db);
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var session = (Session)Build(db.Model.FindEntityType(typeof(Session))!, 0, new Dictionary<IEntityType, object[]>());
+
+        var refused = await Assert.ThrowsAsync<NotSupportedException>(() => RowInserter.InsertAsync(db, [session], CancellationToken.None));
+
+        Assert.Contains("default", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await db.Sessions.CountAsync());
+    }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
+    public async Task While_writes_are_refused_a_context_reads_but_cannot_update_delete_or_run_sql_that_writes(StorageProvider provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using var db = database.NewContext();
+        await KangenStorage.MigrateAsync(db);
+        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-1", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
+        await db.SaveChangesAsync();
+
+        db.WritesRefused = true;
+        Assert.Equal(1, await db.ConsumedChallenges.CountAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => db.ConsumedChallenges.ExecuteDeleteAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => db.AuditHead.ExecuteUpdateAsync(u => u.SetProperty(h => h.Sequence, 7)));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => db.Database.ExecuteSqlRawAsync("DELETE FROM consumed_challenges"));
+        Assert.Equal(1, await db.ConsumedChallenges.CountAsync());
+        Assert.Equal(0, (await db.AuditHead.AsNoTracking().SingleAsync()).Sequence);
+
+        db.WritesRefused = false;
+        Assert.Equal(1, await db.ConsumedChallenges.ExecuteDeleteAsync());
     }
 
     [Fact]
@@ -92,9 +141,11 @@ public class RowInserterTests
         await using var transaction = await db.Database.BeginTransactionAsync();
         var built = new Dictionary<IEntityType, object[]>();
         foreach (var entity in ParentsFirst(db.Model.GetEntityTypes()))
-        {
             built[entity] = [Build(entity, 0, built), Build(entity, 1, built)];
-            foreach (var row in built[entity])
+        // Added children first: the parents must go first all the same.
+        foreach (var rows in built.Values.Reverse())
+        {
+            foreach (var row in rows)
                 db.Add(row);
         }
         await save(db);

@@ -27,9 +27,7 @@ public abstract class GroupCommitTests(StorageProvider provider)
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
         using var client = fixture.CreateClient();
-        var bodies = new List<JsonObject>();
-        for (var i = 0; i < 6; i++)
-            bodies.Add(await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay")));
+        var bodies = await NewcomersAsync(fixture, client, 6);
         var before = await fixture.CountApplicationsAsync();
         using var groups = new GroupSizes(fixture);
 
@@ -191,9 +189,7 @@ public abstract class GroupCommitTests(StorageProvider provider)
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
         using var client = fixture.CreateClient();
-        var bodies = new List<JsonObject>();
-        for (var i = 0; i < 4; i++)
-            bodies.Add(await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay")));
+        var bodies = await NewcomersAsync(fixture, client, 4);
         // The broken submission's person was used earlier in the group (by a mix-up refused for signing with another
         // person's account check), so it is not deferred: it reads and saves inside its own savepoint.
         var applicant = await SignInAsync(client, fixture.IssueCard());
@@ -224,9 +220,7 @@ public abstract class GroupCommitTests(StorageProvider provider)
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
         using var client = fixture.CreateClient();
-        var bodies = new List<JsonObject>();
-        for (var i = 0; i < 4; i++)
-            bodies.Add(await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay")));
+        var bodies = await NewcomersAsync(fixture, client, 4);
         // A person whose applications lost their campaign choice (no code path does that; a hand-edited database could):
         // the recorder throws on reading them, after it consumed the challenge in memory. Nothing of the group used
         // the person before, so the submission is deferred, and it runs without a savepoint.
@@ -260,9 +254,7 @@ public abstract class GroupCommitTests(StorageProvider provider)
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
         using var client = fixture.CreateClient();
-        var bodies = new List<JsonObject>();
-        for (var i = 0; i < 4; i++)
-            bodies.Add(await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay")));
+        var bodies = await NewcomersAsync(fixture, client, 4);
         // Deferred like the others (nothing of the group used its person before), so it breaks the group's one save.
         var broken = await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"), phoneLast4: "4321");
         await BreakInsertsWithPhoneDigitsAsync(fixture);
@@ -466,12 +458,20 @@ public abstract class GroupCommitTests(StorageProvider provider)
         });
     }
 
+    /// <summary>Applications of <paramref name="count"/> new citizens, each signed in with a card of their own and an account of their own.</summary>
+    private static async Task<List<JsonObject>> NewcomersAsync(ApplyingFixture fixture, HttpClient client, int count)
+    {
+        var bodies = new List<JsonObject>();
+        for (var i = 0; i < count; i++)
+            bodies.Add(await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay")));
+        return bodies;
+    }
+
     /// <summary>
     /// A first application to send ahead of the ones a test groups: the writer takes the first request into a group of
     /// its own while the write lock is held, and the rest wait together behind it.
     /// </summary>
-    private static async Task<JsonObject> FillerAsync(ApplyingFixture fixture, HttpClient client) =>
-        await SignedApplicationAsync(client, await SignInAsync(client, fixture.IssueCard()), fixture.NewAccount("demo-pay"));
+    private static async Task<JsonObject> FillerAsync(ApplyingFixture fixture, HttpClient client) => (await NewcomersAsync(fixture, client, 1))[0];
 
     private static Task<Reply[]> SendSessionsTogetherAsync(ApplyingFixture fixture, IReadOnlyList<Func<Task<Reply>>> sends) =>
         SendTogetherAsync(fixture, fixture.Factory.Services.GetRequiredService<Kangen.Platform.Features.Identity.Sessions.SessionWriter>(), sends);
