@@ -20,9 +20,8 @@ public class RowInserterTests
     [InlineData(StorageProvider.Postgres)]
     public async Task Rows_of_every_table_are_stored_exactly_as_the_change_tracker_stores_them(StorageProvider provider)
     {
-        await using var database = await TestDatabase.CreateAsync(provider);
-        await using (var migrate = database.NewContext())
-            await KangenStorage.MigrateAsync(migrate);
+        await using var migrated = await Migrated.CreateAsync(provider);
+        var database = migrated.Database;
 
         var ours = await StoreAsync(database, async db => Assert.True(await RowInserter.TryInsertTrackedAsync(db, CancellationToken.None)));
         var trackers = await StoreAsync(database, db => db.SaveChangesAsync());
@@ -42,9 +41,8 @@ public class RowInserterTests
     [InlineData(StorageProvider.Postgres)]
     public async Task A_modified_row_or_a_key_left_to_the_database_leaves_everything_to_the_change_tracker(StorageProvider provider)
     {
-        await using var database = await TestDatabase.CreateAsync(provider);
-        await using var db = database.NewContext();
-        await KangenStorage.MigrateAsync(db);
+        await using var migrated = await Migrated.CreateAsync(provider);
+        var db = migrated.Db;
         await using var transaction = await db.Database.BeginTransactionAsync();
 
         // An added row next to a modified one: nothing is written, and both still wait for the save.
@@ -83,9 +81,8 @@ public class RowInserterTests
     [InlineData(StorageProvider.Postgres)]
     public async Task Untracked_rows_of_a_table_with_a_default_are_refused_rather_than_stored_without_their_values(StorageProvider provider)
     {
-        await using var database = await TestDatabase.CreateAsync(provider);
-        await using var db = database.NewContext();
-        await KangenStorage.MigrateAsync(db);
+        await using var migrated = await Migrated.CreateAsync(provider);
+        var db = migrated.Db;
         await using var transaction = await db.Database.BeginTransactionAsync();
         var session = (Session)Build(db.Model.FindEntityType(typeof(Session))!, 0, new Dictionary<IEntityType, object[]>());
 
@@ -100,9 +97,8 @@ public class RowInserterTests
     [InlineData(StorageProvider.Postgres)]
     public async Task While_writes_are_refused_a_context_reads_but_cannot_update_delete_or_run_sql_that_writes(StorageProvider provider)
     {
-        await using var database = await TestDatabase.CreateAsync(provider);
-        await using var db = database.NewContext();
-        await KangenStorage.MigrateAsync(db);
+        await using var migrated = await Migrated.CreateAsync(provider);
+        var db = migrated.Db;
         db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-1", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
         await db.SaveChangesAsync();
 
@@ -121,13 +117,40 @@ public class RowInserterTests
     [Fact]
     public async Task Rows_are_inserted_only_inside_the_callers_transaction()
     {
-        await using var database = await TestDatabase.CreateAsync(StorageProvider.Sqlite);
-        await using var db = database.NewContext();
-        await KangenStorage.MigrateAsync(db);
+        await using var migrated = await Migrated.CreateAsync(StorageProvider.Sqlite);
+        var db = migrated.Db;
         db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-1", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => RowInserter.TryInsertTrackedAsync(db, CancellationToken.None));
         Assert.Equal(0, await db.ConsumedChallenges.CountAsync());
+    }
+
+    /// <summary>A fresh database of the provider with the migrations applied, and a context on it.</summary>
+    private sealed class Migrated : IAsyncDisposable
+    {
+        private Migrated(TestDatabase database, KangenDbContext db)
+        {
+            Database = database;
+            Db = db;
+        }
+
+        public TestDatabase Database { get; }
+
+        public KangenDbContext Db { get; }
+
+        public static async Task<Migrated> CreateAsync(StorageProvider provider)
+        {
+            var database = await TestDatabase.CreateAsync(provider);
+            var db = database.NewContext();
+            await KangenStorage.MigrateAsync(db);
+            return new Migrated(database, db);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Db.DisposeAsync();
+            await Database.DisposeAsync();
+        }
     }
 
     /// <summary>
