@@ -125,7 +125,15 @@ public static class RowInserter
                 batch.BatchCommands.Add(statement);
             }
         }
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        Inserted(await batch.ExecuteNonQueryAsync(cancellationToken), tables.Sum(t => t.Rows.Count));
+    }
+
+    // As the change tracker does, a row the database did not insert (a trigger or rule that skips it) fails the save rather
+    // than being taken as stored.
+    private static void Inserted(int affected, int expected)
+    {
+        if (affected != expected)
+            throw new DbUpdateException($"The database inserted {affected} of {expected} rows: a trigger or rule skipped some.");
     }
 
     // SQLite: one command per table, its one-row statement prepared once by Microsoft.Data.Sqlite and run again with each
@@ -141,7 +149,7 @@ public static class RowInserter
         {
             command.Parameters.Clear();
             table.AddParameters(command, command.Parameters, row, 0);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            Inserted(await command.ExecuteNonQueryAsync(cancellationToken), 1);
         }
     }
 

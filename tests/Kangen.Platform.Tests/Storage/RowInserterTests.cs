@@ -79,6 +79,30 @@ public class RowInserterTests
     [Theory]
     [InlineData(StorageProvider.Sqlite)]
     [InlineData(StorageProvider.Postgres)]
+    public async Task A_row_the_database_skips_fails_the_insert_as_it_fails_the_change_trackers_save(StorageProvider provider)
+    {
+        await using var migrated = await Migrated.CreateAsync(provider);
+        var db = migrated.Db;
+        // A trigger that silently drops one nonce's row.
+        await db.Database.ExecuteSqlRawAsync(provider == StorageProvider.Sqlite
+            ? "CREATE TRIGGER skip_one BEFORE INSERT ON consumed_challenges WHEN NEW.nonce = 'n-skip' BEGIN SELECT RAISE(IGNORE); END"
+            : """
+              CREATE FUNCTION skip_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+              CREATE TRIGGER skip_one BEFORE INSERT ON consumed_challenges FOR EACH ROW WHEN (NEW.nonce = 'n-skip') EXECUTE FUNCTION skip_one();
+              """);
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-1", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
+        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-skip", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
+
+        await Assert.ThrowsAsync<DbUpdateException>(() => RowInserter.TryInsertTrackedAsync(db, CancellationToken.None));
+        Assert.All(db.ChangeTracker.Entries(), e => Assert.Equal(EntityState.Added, e.State));
+        // The change tracker's own save fails the same way.
+        await Assert.ThrowsAnyAsync<DbUpdateException>(() => db.SaveChangesAsync());
+    }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
     public async Task Untracked_rows_of_a_table_with_a_default_are_refused_rather_than_stored_without_their_values(StorageProvider provider)
     {
         await using var migrated = await Migrated.CreateAsync(provider);
