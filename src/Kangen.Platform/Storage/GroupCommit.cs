@@ -9,7 +9,7 @@ namespace Kangen.Platform.Storage;
 /// Group commit for one kind of write (applications, sessions). Requests do their checks in parallel and hand the checked
 /// work here; one loop takes every piece waiting (up to <see cref="MaxGroup"/>), records them one after another in one
 /// transaction, each that writes inside a savepoint so that a refusal or a lost race undoes only its own writes (one
-/// whose writes wait in memory needs none, see <see cref="WritesNothing"/>), and commits once.
+/// whose writes wait in memory needs none: its context refuses writes, see <see cref="KangenDbContext.WritesRefused"/>), and commits once.
 /// Every request is answered after that commit, so nothing is acknowledged before it is durable, and a durable commit
 /// (an fsync on SQLite, a WAL flush on PostgreSQL) is paid once per group instead of once per request. Each piece sees
 /// the group's earlier ones, as it would have seen them committed one by one.
@@ -104,12 +104,6 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
     protected virtual void PieceUndone(IServiceProvider scope)
     {
     }
-
-    /// <summary>
-    /// Whether the piece <see cref="BeforePieceAsync"/> just started sends no write to the database (its writes wait in
-    /// memory, and <see cref="PieceUndone"/> alone undoes them), so it runs without a savepoint (false by default).
-    /// </summary>
-    protected virtual bool WritesNothing(IServiceProvider scope) => false;
 
     /// <summary>Runs after the group's last piece, before its commit: writes what the pieces left in memory (nothing by default).</summary>
     protected virtual Task EndGroupAsync(IServiceProvider scope) => Task.CompletedTask;
@@ -243,7 +237,8 @@ public abstract class GroupCommit<TWork, TOutcome> : IAsyncDisposable, IDisposab
                 await BeforePieceAsync(scope.ServiceProvider, group[i].Work);
                 // A piece that only reads (its writes wait in memory for the group's save) has nothing for a savepoint to
                 // undo: two statements saved per piece, two round trips on PostgreSQL.
-                var savepoint = !WritesNothing(scope.ServiceProvider);
+                // BeforePieceAsync says so by refusing writes on the context (KangenDbContext.WritesRefused).
+                var savepoint = !db.WritesRefused;
                 if (savepoint)
                     await transaction.CreateSavepointAsync(Savepoint, none);
                 try

@@ -30,7 +30,6 @@ public abstract class GroupReads(KangenDbContext db)
     // What the current piece added to the context: the rest waits for the group's save.
     private readonly List<object> _added = [];
     private bool _listening;
-    private bool _flushing;
     private int _piece;
     private int _size;
     private (long, string)? _locked;
@@ -107,7 +106,7 @@ public abstract class GroupReads(KangenDbContext db)
             // shared context: they belong to the group's one save, or to no one if the piece is refused.
             db.SavingChanges += (_, _) =>
             {
-                if (Deferring && !_flushing)
+                if (db.WritesRefused)
                     throw new InvalidOperationException("A deferred piece of a group commit cannot save before its group does.");
             };
             _listening = true;
@@ -210,18 +209,10 @@ public abstract class GroupReads(KangenDbContext db)
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        _flushing = true;
-        try
-        {
-            // Many small rows of a few tables: statements of our own, prepared once per table, unless some row needs
-            // the change tracker's save.
-            if (!await RowInserter.TryInsertTrackedAsync(db, cancellationToken))
-                await db.SaveChangesAsync(cancellationToken);
-        }
-        finally
-        {
-            _flushing = false;
-        }
+        // Called only while writes are allowed (between pieces, or at the group's end). Many small rows of a few tables:
+        // statements of our own, prepared once per table, unless some row needs the change tracker's save.
+        if (!await RowInserter.TryInsertTrackedAsync(db, cancellationToken))
+            await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
     }
 }

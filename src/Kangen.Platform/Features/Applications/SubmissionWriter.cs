@@ -22,9 +22,6 @@ public sealed class SubmissionWriter(IServiceScopeFactory scopes, WriteGate gate
         scope.GetRequiredService<SubmissionGroup>().BeginPieceAsync(work, CancellationToken.None);
 
     /// <inheritdoc/>
-    protected override bool WritesNothing(IServiceProvider scope) => scope.GetRequiredService<SubmissionGroup>().Deferring;
-
-    /// <inheritdoc/>
     protected override void PieceUndone(IServiceProvider scope) => scope.GetRequiredService<SubmissionGroup>().UndoPiece();
 
     /// <inheritdoc/>

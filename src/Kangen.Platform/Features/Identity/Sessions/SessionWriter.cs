@@ -23,9 +23,6 @@ public sealed class SessionWriter(IServiceScopeFactory scopes, WriteGate gate, P
         scope.GetRequiredService<SessionGroup>().BeginPieceAsync(work, CancellationToken.None);
 
     /// <inheritdoc/>
-    protected override bool WritesNothing(IServiceProvider scope) => scope.GetRequiredService<SessionGroup>().Deferring;
-
-    /// <inheritdoc/>
     protected override void PieceUndone(IServiceProvider scope) => scope.GetRequiredService<SessionGroup>().UndoPiece();
 
     /// <inheritdoc/>
