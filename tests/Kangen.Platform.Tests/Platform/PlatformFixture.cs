@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Kangen.Platform.Tests.Platform;
@@ -34,6 +35,9 @@ public abstract class PlatformFixture(StorageProvider provider) : IAsyncLifetime
     public WebApplicationFactory<Program> Factory => _factory!;
     public TrustStore Trust => Factory.Services.GetRequiredService<TrustStore>();
 
+    /// <summary>What the platform (and every replica) logged at Error and above, for a failing test's message.</summary>
+    public ServerErrors ServerErrors { get; } = new();
+
     public async Task InitializeAsync()
     {
         Issuer = CardIssuer.Open(DataDirectory, Time);
@@ -56,6 +60,7 @@ public abstract class PlatformFixture(StorageProvider provider) : IAsyncLifetime
         // The built-in demo operators verify the tests' accounts (off by default: OperatorConnectionTests).
         web.UseSetting(Kangen.Platform.Features.Services.ServicesRegistration.DemoOperatorsKey, "true");
         web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
+        web.ConfigureLogging(logging => logging.AddProvider(ServerErrors));
         Configure(web);
     }
 
