@@ -17,7 +17,10 @@ namespace Kangen.Cli.Features.Bench;
 /// <param name="Workers">Requests in flight at once during the measured phases (closed loop).</param>
 /// <param name="Folder">The bench folder: <c>cards</c> (the card cache, kept) and <c>platform</c> (fresh every run).</param>
 /// <param name="Postgres">A PostgreSQL server's connection string (a database of the run's own), or null for SQLite.</param>
-internal sealed record ApplySettings(int Citizens, int Workers, string Folder, string? Postgres);
+/// <param name="Generated">
+/// A generated database to apply on (<c>--name</c>), kept with this run's citizens in it, or null for a fresh database.
+/// </param>
+internal sealed record ApplySettings(int Citizens, int Workers, string Folder, string? Postgres, Generate.GeneratedDatabase? Generated = null);
 
 /// <summary>
 /// <c>kangen bench apply</c>: complete authenticated applications from distinct citizens, the platform's main load.
@@ -50,6 +53,9 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
     private Prepared[] _prepared = [];
     private long _applicationsBefore;
     private long _applicationsAfter;
+    private int _firstCitizen;
+    private long? _generatedPeople;
+    private (long Sequence, string Hash)? _auditFrom;
 
     public override string Name => "apply";
 
@@ -57,8 +63,11 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
     {
         ["citizens"] = BenchPlatform.I(settings.Citizens),
         ["workers"] = BenchPlatform.I(settings.Workers),
-        ["storage"] = settings.Postgres is null ? "sqlite" : "postgres",
+        ["storage"] = (settings.Generated?.Provider ?? (settings.Postgres is null ? StorageProvider.Sqlite : StorageProvider.Postgres)) == StorageProvider.Sqlite
+            ? "sqlite" : "postgres",
         ["database"] = _platform?.Storage ?? "",
+        ["generatedPeople"] = _generatedPeople is { } people ? BenchPlatform.I(people) : "none (fresh database)",
+        ["firstCitizen"] = BenchPlatform.I(_firstCitizen),
         ["service"] = Service,
         ["certificateCache"] = "off",
         ["cardCache"] = CardCache,
@@ -74,20 +83,31 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
     public override async Task PrepareAsync(BenchProgress progress, CancellationToken cancellationToken)
     {
         var issuing = progress.Add($"Cards: {settings.Citizens:N0} (cached; new ones certify a pool of key pairs)", settings.Citizens);
-        var starting = progress.Add($"Platform: {(settings.Postgres is null ? "fresh SQLite" : "a fresh PostgreSQL database")}, certificate cache off, demo operators", 1);
+        var starting = progress.Add($"Platform: {(settings.Generated is { } generated ? "generated database " + generated.Name
+            : settings.Postgres is null ? "fresh SQLite" : "a fresh PostgreSQL database")}, certificate cache off, demo operators", 1);
         var preparing = progress.Add("Citizens: first session, account verified, application and session signed by the card", settings.Citizens);
 
         _prepareStarted = context.Time.GetTimestamp();
-        var cards = await Task.Run(() => BenchCards.Ensure(CardCache, settings.Citizens, context.Time, issuing), cancellationToken);
+        if (settings.Generated is { } database)
+            (_generatedPeople, _firstCitizen) = await CountPeopleAsync(database, cancellationToken);
+        var cards = await Task.Run(() => BenchCards.Ensure(CardCache, settings.Citizens, context.Time, issuing, _firstCitizen), cancellationToken);
         _platform = await BenchPlatform.StartAsync(context, Path.Combine(settings.Folder, "platform"), CardCache, settings.Postgres, 1, _staff,
         [
             "--Kangen:Admission:Enabled=false",
             "--Kangen:Trust:CacheCapacity=0",
             "--Kangen:Challenges:LifetimeSeconds=" + BenchPlatform.I(ChallengeLifetimeSeconds),
-        ], starting, cancellationToken);
+        ], starting, settings.Generated, cancellationToken);
         _gate = new WriteGateWatch(Platform.Services.GetRequiredService<IMeterFactory>());
         var campaign = Platform.Campaign;
-        var accounts = Platform.Accounts(Service, settings.Citizens);
+        var accounts = Platform.Accounts(Service, settings.Citizens, _firstCitizen);
+        if (settings.Generated is not null)
+        {
+            // Verifying tens of millions of generated entries would take far longer than the run: the check covers what this
+            // run appends, from the head as it is now (`kangen admin audit verify` walks a whole database).
+            await using var scope = Platform.Services.CreateAsyncScope();
+            var head = await scope.ServiceProvider.GetRequiredService<KangenDbContext>().AuditHead.AsNoTracking().SingleAsync(h => h.Id == 1, cancellationToken);
+            _auditFrom = (head.Sequence, head.Hash);
+        }
 
         _prepared = new Prepared[settings.Citizens];
         var phase = new BenchPhase("prepare", context.Time);
@@ -243,16 +263,33 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
                 Limits.MachineLimits.SqliteCommits));
         }
         await using var scope = Platform.Services.CreateAsyncScope();
-        var audit = await AuditVerifier.VerifyAsync(scope.ServiceProvider.GetRequiredService<KangenDbContext>(), cancellationToken);
+        var audit = await AuditVerifier.VerifyAsync(scope.ServiceProvider.GetRequiredService<KangenDbContext>(), _auditFrom, cancellationToken);
         var errors = sessions.Errors + applications.Errors;
         var recorded = _applicationsAfter - _applicationsBefore;
         BenchCheck[] checks =
         [
             new("errors", errors, 0, errors == 0, "Answers other than 201 Created, and requests that got no answer"),
             new("applications recorded", recorded, settings.Citizens, recorded == settings.Citizens, "Applications the database gained in the measured phase: one per citizen"),
-            new("audit chain", audit.IsIntact ? 1 : 0, 1, audit.IsIntact, "The audit log's hash chain verifies after the run"),
+            new("audit chain", audit.IsIntact ? 1 : 0, 1, audit.IsIntact, _auditFrom is null
+                ? "The audit log's hash chain verifies after the run"
+                : "The entries this run appended verify, linked to the chain head as it was before the run and up to the head after it"),
         ];
         return (figures, checks);
+    }
+
+    /// <summary>
+    /// The generated people of <paramref name="database"/>, and the first card this run takes: the people who are not
+    /// generated came from the card cache's citizens of earlier runs on it (each signed in once, so holds a certificate),
+    /// and those cards have applied already. Both are range counts on the certificates' primary key.
+    /// </summary>
+    private static async Task<(long Generated, int FirstCitizen)> CountPeopleAsync(Generate.GeneratedDatabase database, CancellationToken cancellationToken)
+    {
+        await using var db = KangenStorage.CreateContext(database.Provider, database.ConnectionString + ";Pooling=false");
+        const string prefix = Generate.Population.SerialPrefix;
+        var generated = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, prefix) >= 0 && string.Compare(c.Serial, prefix + "~") < 0, cancellationToken);
+        var before = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, prefix) < 0, cancellationToken);
+        var after = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, prefix + "~") >= 0, cancellationToken);
+        return (generated, checked((int)(before + after)));
     }
 
     private Task<long> RecordedApplicationsAsync(CancellationToken cancellationToken) =>

@@ -43,17 +43,19 @@ internal static class BenchCards
         Path.Combine(cache, "cards", "citizen-" + index.ToString("D6", CultureInfo.InvariantCulture) + ".card");
 
     /// <summary>
-    /// Cards 0 to <paramref name="count"/> - 1 from <paramref name="cache"/>, issuing the missing ones (counted on
-    /// <paramref name="progress"/>); the issuer's CRLs are published afresh so a cache older than their week still verifies.
+    /// Cards <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1 from <paramref name="cache"/>,
+    /// issuing the missing ones (counted on <paramref name="progress"/>); the issuer's CRLs are published afresh so a cache
+    /// older than their week still verifies. A run on a kept database starts after the cards earlier runs used there.
     /// </summary>
-    public static IReadOnlyList<BenchCard> Ensure(string cache, int count, TimeProvider time, BenchCounter progress)
+    public static IReadOnlyList<BenchCard> Ensure(string cache, int count, TimeProvider time, BenchCounter progress, int first = 0)
     {
         ArgumentNullException.ThrowIfNull(progress);
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
         using var issuer = CardIssuer.Open(cache, time);
         issuer.PublishCrls();
         Directory.CreateDirectory(Path.Combine(cache, "cards"));
         var cards = new BenchCard[count];
-        var missing = Enumerable.Range(0, count).Where(i => !File.Exists(PathOf(cache, i))).ToList();
+        var missing = Enumerable.Range(first, count).Where(i => !File.Exists(PathOf(cache, i))).ToList();
         if (missing.Count > 0)
         {
             var pool = KeyPool(cache);
@@ -75,7 +77,7 @@ internal static class BenchCards
             }
         }
         // Reading a card imports its two keys: on every core, as tens of thousands of cards take a while on one.
-        Parallel.For(0, count, i => cards[i] = new BenchCard(i, Pin, EmulatedCard.FromBytes(File.ReadAllBytes(PathOf(cache, i)))));
+        Parallel.For(0, count, i => cards[i] = new BenchCard(first + i, Pin, EmulatedCard.FromBytes(File.ReadAllBytes(PathOf(cache, first + i)))));
         for (var i = missing.Count; i < count; i++)
             progress.Increment();
         return cards;

@@ -57,12 +57,18 @@ public static class BenchCommand
             Description = "Requests in flight at once in the measured phases (default 32).",
             DefaultValueFactory = _ => 32,
         };
+        postgres.Description += " With --name, the server of the generated database instead.";
+        var name = new Option<string?>("--name")
+        {
+            Description = "Apply on a generated database (kangen bench generate --name; with --postgres, kangen_gen_<name> on that server) to measure at its size. " +
+                "It is kept with the run's citizens in it; the next run takes new ones. Default: a fresh database of the run's own.",
+        };
         var command = new Command("apply",
             "Complete authenticated applications from distinct citizens. Prepare (not measured): cards, a first session, the account verified, " +
             "the application statement and a new session challenge signed by each card. Measured: every citizen's session, then every citizen's application " +
             "(certificate checked cold, signature verified, recorded durably). Checks: no errors, one application recorded per citizen, the audit chain verifies.")
         {
-            citizens, workers, postgres, data, output,
+            citizens, workers, postgres, name, data, output,
         };
         var limits = new LimitsOptions();
         limits.AddTo(command);
@@ -75,8 +81,23 @@ public static class BenchCommand
                 context.Error("--citizens と --workers は 1 以上 / --citizens 和 --workers 至少为 1 / --citizens and --workers must be at least 1.");
                 return ExitCodes.Usage;
             }
+            Generate.GeneratedDatabase? generated = null;
+            if (parse.GetValue(name) is not null)
+            {
+                var located = await LocateAsync(context, parse, data, name, postgres, cancellationToken);
+                if (located.Database is null)
+                    return located.ExitCode;
+                if (!located.Exists)
+                {
+                    var made = $"kangen bench generate --name {located.Database.Name} --people N" + (located.Database.Provider == Kangen.Platform.Storage.StorageProvider.Postgres ? " --postgres ..." : "");
+                    context.Error($"生成データベース {located.Database.Name} がありません。先に作成してください: {made} / 没有生成的数据库 {located.Database.Name}，请先创建：{made} / " +
+                        $"There is no generated database {located.Database.Name}; make it first: {made}");
+                    return ExitCodes.Failure;
+                }
+                generated = located.Database;
+            }
             var settings = new ApplySettings(parse.GetValue(citizens), parse.GetValue(workers), Folder(CardCli.DataDirectory(parse, data)),
-                parse.GetValue(postgres) is { Length: > 0 } server ? server : null);
+                parse.GetValue(postgres) is { Length: > 0 } server ? server : null, generated);
             return await BenchRunner.RunAsync(context, new ApplyScenario(context, settings), parse.GetValue(output), limits.Read(parse, settings.Folder), cancellationToken);
         });
         return command;

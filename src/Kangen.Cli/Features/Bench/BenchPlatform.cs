@@ -20,13 +20,17 @@ internal sealed class BenchPlatform : IAsyncDisposable
     private readonly List<DemoSite> _sites = [];
     private readonly List<HttpClient> _clients = [];
 
-    private BenchPlatform(BenchDatabase? database) => Database = database;
+    private BenchPlatform(BenchDatabase? database, string storage)
+    {
+        Database = database;
+        Storage = storage;
+    }
 
-    /// <summary>The PostgreSQL database of the run, or null on SQLite.</summary>
+    /// <summary>The PostgreSQL database of the run (dropped at the end), or null on SQLite or a generated database.</summary>
     public BenchDatabase? Database { get; }
 
     /// <summary>The database's name as the results show it.</summary>
-    public string Storage => Database?.Name ?? "sqlite";
+    public string Storage { get; }
 
     /// <summary>A client per instance, in order.</summary>
     public IReadOnlyList<HttpClient> Clients => _clients;
@@ -44,20 +48,28 @@ internal sealed class BenchPlatform : IAsyncDisposable
     /// Starts <paramref name="replicas"/> instances on a fresh database (PostgreSQL on <paramref name="postgres"/> when
     /// given), the data folder <paramref name="folder"/> emptied first, the issuer of <paramref name="cardCache"/> trusted;
     /// <paramref name="settings"/> come after the bench's own and so win. Each started instance bumps <paramref name="starting"/>.
+    /// With <paramref name="generated"/>, on that generated database and its data folder instead, both kept as they are.
     /// </summary>
     public static async Task<BenchPlatform> StartAsync(CliContext context, string folder, string cardCache, string? postgres, int replicas,
-        DemoStaff staff, IEnumerable<string> settings, BenchCounter starting, CancellationToken cancellationToken)
+        DemoStaff staff, IEnumerable<string> settings, BenchCounter starting, Generate.GeneratedDatabase? generated, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(starting);
-        if (Directory.Exists(folder))
-            Directory.Delete(folder, recursive: true);
-        Directory.CreateDirectory(folder);
-        var database = postgres is null ? null : await BenchDatabase.CreateAsync(postgres, cancellationToken);
-        var platform = new BenchPlatform(database);
+        if (generated is not null)
+            folder = generated.Folder;
+        else
+        {
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+            Directory.CreateDirectory(folder);
+        }
+        var database = postgres is null || generated is not null ? null : await BenchDatabase.CreateAsync(postgres, cancellationToken);
+        var platform = new BenchPlatform(database, generated is not null ? generated.PostgresName ?? generated.Folder : database?.Name ?? "sqlite");
         try
         {
             List<string> arguments = ["--Kangen:Trust:IssuerDirectory=" + BenchCards.IssuerDirectory(cardCache)];
-            if (database is not null)
+            if (generated is not null)
+                arguments.AddRange(generated.PlatformSettings);
+            else if (database is not null)
             {
                 // Later arguments win: these replace the demo host's SQLite.
                 arguments.Add("--Kangen:Storage:Provider=postgres");
@@ -88,12 +100,15 @@ internal sealed class BenchPlatform : IAsyncDisposable
         }
     }
 
-    /// <summary>The demo operator's account fields for <paramref name="count"/> citizens of <paramref name="service"/>, citizen i the i-th.</summary>
-    public IReadOnlyList<IReadOnlyDictionary<string, string>> Accounts(string service, int count)
+    /// <summary>
+    /// The demo operator's account fields for <paramref name="count"/> citizens of <paramref name="service"/>, citizen i the
+    /// (<paramref name="first"/> + i)-th, so the citizens of a run on a kept database take accounts no earlier run took.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> Accounts(string service, int count, int first = 0)
     {
         var found = Services.GetRequiredService<ServiceCatalogue>().Find(service)
             ?? throw new InvalidOperationException($"The service catalogue has no {service}.");
-        return [.. Enumerable.Range(0, count).Select(i => DemoAccounts.Create(found, i))];
+        return [.. Enumerable.Range(first, count).Select(i => DemoAccounts.Create(found, i))];
     }
 
     /// <summary>A count read from the shared database.</summary>

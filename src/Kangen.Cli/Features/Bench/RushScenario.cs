@@ -100,7 +100,7 @@ internal sealed class RushScenario(CliContext context, RushSettings settings) : 
             "--Kangen:Admission:Enabled=" + (settings.Admission ? "true" : "false"),
             "--Kangen:Admission:Capacity=" + BenchPlatform.I(settings.Capacity),
             "--Kangen:Admission:TickMilliseconds=" + BenchPlatform.I(settings.TickMilliseconds),
-        ], starting, cancellationToken);
+        ], starting, generated: null, cancellationToken);
         _campaign = Platform.Campaign;
         _accounts = Platform.Accounts(Service, total);
 

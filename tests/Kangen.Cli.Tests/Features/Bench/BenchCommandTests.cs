@@ -1,6 +1,10 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Kangen.Cli.Features.Bench;
+using Kangen.Cli.Features.Bench.Generate;
+using Kangen.Platform.Features.Audit;
+using Kangen.Platform.Storage;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Kangen.Cli.Tests.Features.Bench;
@@ -40,6 +44,79 @@ public sealed class BenchCommandTests : IDisposable
         var database = await AssertAppliedAsync(6, "postgres");
         Assert.StartsWith("kangen_bench_", database);
         Assert.Equal(0L, await DatabasesNamedAsync(server, database));
+    }
+
+    [Fact]
+    public async Task Applications_on_a_generated_database_are_recorded_and_the_next_run_takes_new_citizens()
+    {
+        var (generated, generateOutput) = await CliRun.RunAsync(TimeProvider.System, "bench", "generate", "--people", "300", "--name", "sized", "--data", _data);
+        Assert.True(generated == ExitCodes.Ok, generateOutput);
+
+        var (first, firstOutput) = await CliRun.RunAsync(TimeProvider.System,
+            "bench", "apply", "--name", "sized", "--citizens", "5", "--workers", "3", "--no-limits", "--data", _data, "--out", Out);
+        Assert.True(first == ExitCodes.Ok, firstOutput);
+        var firstRun = await AppliedOnAsync(5);
+        var (second, secondOutput) = await CliRun.RunAsync(TimeProvider.System,
+            "bench", "apply", "--name", "sized", "--citizens", "4", "--workers", "3", "--no-limits", "--data", _data, "--out", Out);
+        Assert.True(second == ExitCodes.Ok, secondOutput);
+        var secondRun = await AppliedOnAsync(4);
+
+        Assert.Equal(("300", "0"), firstRun);
+        // The first run's five citizens have applied there, so the second starts at the sixth card.
+        Assert.Equal(("300", "5"), secondRun);
+        var (database, exists, _) = await GeneratedDatabase.LocateAsync(BenchCommand.Folder(_data), "sized", null, CancellationToken.None);
+        Assert.True(exists);
+        await using var db = KangenStorage.CreateContext(database!.Provider, database.ConnectionString + ";Pooling=false");
+        Assert.Equal(309, await db.Persons.CountAsync());
+        var audit = await AuditVerifier.VerifyAsync(db);
+        Assert.True(audit.IsIntact, audit.Detail);
+    }
+
+    [Fact]
+    public async Task Applications_on_a_generated_postgres_database_are_recorded_and_it_is_kept()
+    {
+        var name = "a" + Guid.NewGuid().ToString("N")[..10];
+        var (generated, generateOutput) = await CliRun.RunAsync(TimeProvider.System,
+            "bench", "generate", "--people", "200", "--name", name, "--postgres", PostgresServer, "--data", _data);
+        var (database, _, _) = await GeneratedDatabase.LocateAsync(BenchCommand.Folder(_data), name, PostgresServer, CancellationToken.None);
+        try
+        {
+            Assert.True(generated == ExitCodes.Ok, generateOutput);
+            var (code, output) = await CliRun.RunAsync(TimeProvider.System,
+                "bench", "apply", "--name", name, "--postgres", PostgresServer, "--citizens", "4", "--workers", "2", "--no-limits", "--data", _data, "--out", Out);
+
+            Assert.True(code == ExitCodes.Ok, output);
+            Assert.Equal(("200", "0"), await AppliedOnAsync(4, "postgres"));
+            Assert.Equal(1L, await DatabasesNamedAsync(PostgresServer, "kangen_gen_" + name));
+        }
+        finally
+        {
+            await database!.DropAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Applying_on_a_generated_database_that_does_not_exist_says_how_to_make_it_and_creates_nothing()
+    {
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System, "bench", "apply", "--name", "missing", "--citizens", "2", "--data", _data, "--out", Out);
+
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("kangen bench generate --name missing", output);
+        Assert.False(File.Exists(Path.Combine(GeneratedDatabase.FolderOf(BenchCommand.Folder(_data), "missing"), "kangen.db")));
+        Assert.False(Directory.Exists(Path.Combine(BenchCommand.Folder(_data), "cards")));
+        Assert.False(File.Exists(Out));
+    }
+
+    /// <summary>An apply run on a generated database passed; returns its generated people and first citizen, as reported.</summary>
+    private async Task<(string People, string FirstCitizen)> AppliedOnAsync(int citizens, string storage = "sqlite")
+    {
+        await AssertAppliedAsync(citizens, storage);
+        using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Out));
+        var parameters = results.RootElement.GetProperty("parameters");
+        var audit = results.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "audit chain");
+        // Only what the run appended is walked on a generated database.
+        Assert.Contains("appended", audit.GetProperty("description").GetString());
+        return (parameters.GetProperty("generatedPeople").GetString()!, parameters.GetProperty("firstCitizen").GetString()!);
     }
 
     /// <summary>The apply results: every check passed, each citizen one session and one application; returns the database name.</summary>

@@ -126,6 +126,43 @@ public abstract class AuditLogTests<TFixture>(TFixture fixture) where TFixture :
     }
 
     [Fact]
+    public async Task The_entries_after_a_position_verify_from_its_hash_and_reach_the_head()
+    {
+        await using var database = await ChainAsync(5);
+        await using var db = database.NewContext();
+        var third = await db.AuditLog.AsNoTracking().SingleAsync(a => a.Sequence == 3);
+        // An entry before the position is not read: the run that took the position verifies only what came after it.
+        await ExecuteAsync(database, "UPDATE audit_log SET data = '[99]' WHERE sequence = 2");
+
+        var result = await AuditVerifier.VerifyAsync(db, (3, third.Hash));
+
+        Assert.True(result.IsIntact, result.Detail);
+        Assert.Equal(2, result.Count);
+        Assert.Equal((await db.AuditHead.SingleAsync()).Hash, result.HeadHash);
+    }
+
+    [Fact]
+    public async Task Entries_after_a_position_that_do_not_link_to_its_hash_or_lost_their_last_are_found()
+    {
+        await using var database = await ChainAsync(5);
+        await using var db = database.NewContext();
+        var third = await db.AuditLog.AsNoTracking().SingleAsync(a => a.Sequence == 3);
+
+        // A position whose hash the next entry does not follow: the chain was rewritten at or before it.
+        var rewritten = await AuditVerifier.VerifyAsync(db, (3, AuditChain.GenesisHash));
+        // An edit after the position.
+        await ExecuteAsync(database, "UPDATE audit_log SET actor = 'admin' WHERE sequence = 4");
+        var edited = await AuditVerifier.VerifyAsync(db, (3, third.Hash));
+        // The last entry removed: found through the head, with the sequence counted from the position.
+        await ExecuteAsync(database, "UPDATE audit_log SET actor = 'system' WHERE sequence = 4", "DELETE FROM audit_log WHERE sequence = 5");
+        var removed = await AuditVerifier.VerifyAsync(db, (3, third.Hash));
+
+        Assert.Equal(("audit.entry-reordered", 4L), (rewritten.ProblemCode, rewritten.ProblemSequence));
+        Assert.Equal(("audit.entry-edited", 4L), (edited.ProblemCode, edited.ProblemSequence));
+        Assert.Equal(("audit.entry-removed", 5L), (removed.ProblemCode, removed.ProblemSequence));
+    }
+
+    [Fact]
     public async Task Swapped_entries_are_found()
     {
         await using var database = await ChainAsync(5);

@@ -68,7 +68,7 @@ internal sealed class StatusScenario(CliContext context, StatusSettings settings
 
         var cards = await Task.Run(() => BenchCards.Ensure(CardCache, settings.Citizens, context.Time, issuing), cancellationToken);
         _platform = await BenchPlatform.StartAsync(context, PlatformFolder, CardCache, postgres: null, replicas: 1, DemoStaff.Create(),
-            ["--Kangen:Admission:Enabled=false"], starting, cancellationToken);
+            ["--Kangen:Admission:Enabled=false"], starting, generated: null, cancellationToken);
         var campaign = _platform.Campaign;
         var accounts = _platform.Accounts(RushScenario.Service, settings.Citizens);
         var applications = new BenchPhase("applications (prepare)", context.Time);
