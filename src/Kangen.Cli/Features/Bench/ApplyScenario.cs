@@ -5,6 +5,7 @@ using System.Text.Json;
 using Kangen.Cli.Features.Demo;
 using Kangen.Platform.Features.Applications;
 using Kangen.Platform.Features.Audit;
+using Kangen.Platform.Features.Services;
 using Kangen.Platform.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,8 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
     /// <summary>The service every citizen applies with; the built-in demo operator confirms its accounts.</summary>
     public const string Service = "demo-pay";
 
+    private string _service = Service;
+
     /// <summary>
     /// The challenges live as long as the platform allows (an hour; its default is 2 minutes): a large prepare phase takes
     /// minutes. The account verifications a citizen gets in it last <see cref="VerificationTokens.Lifetime"/> whatever the
@@ -68,7 +71,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         ["database"] = _platform?.Storage ?? "",
         ["generatedPeople"] = _generatedPeople is { } people ? BenchPlatform.I(people) : "none (fresh database)",
         ["firstCitizen"] = BenchPlatform.I(_firstCitizen),
-        ["service"] = Service,
+        ["service"] = _service,
         ["certificateCache"] = "off",
         ["cardCache"] = CardCache,
     };
@@ -99,7 +102,9 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         ], starting, settings.Generated, cancellationToken);
         _gate = new WriteGateWatch(Platform.Services.GetRequiredService<IMeterFactory>());
         var campaign = Platform.Campaign;
-        var accounts = Platform.Accounts(Service, settings.Citizens, _firstCitizen);
+        if (settings.Generated is not null)
+            _service = await UnregisteredServiceAsync(cancellationToken);
+        var accounts = Platform.Accounts(_service, settings.Citizens, _firstCitizen);
         if (settings.Generated is not null)
         {
             // Verifying tens of millions of generated entries would take far longer than the run: the check covers what this
@@ -155,7 +160,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         var (session, sessionProblem) = await Send("first session", BenchApplication.Post("api/v1/sessions", BenchApplication.Session(first!, certificate, signature)));
         if (sessionProblem is not null)
             return (null, sessionProblem);
-        var verify = BenchApplication.Post("api/v1/applications/verify-account", new { service = Service, fields, forChild = false });
+        var verify = BenchApplication.Post("api/v1/applications/verify-account", new { service = _service, fields, forChild = false });
         verify.Headers.Authorization = new AuthenticationHeaderValue("Bearer", BenchReply.TextAt(session, "token"));
         var (verified, verifyProblem) = await Send("verify account", verify);
         if (verifyProblem is not null)
@@ -167,7 +172,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         if (applicationProblem is not null)
             return (null, applicationProblem);
         var application = JsonSerializer.SerializeToUtf8Bytes(
-            BenchApplication.Body(bytes => card.Sign(bytes), signed!, campaign, Service, terms, verification), JsonSerializerOptions.Web);
+            BenchApplication.Body(bytes => card.Sign(bytes), signed!, campaign, _service, terms, verification), JsonSerializerOptions.Web);
 
         var (second, secondProblem) = await Challenge("session");
         if (secondProblem is not null)
@@ -275,6 +280,27 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
                 : "The entries this run appended verify, linked to the chain head as it was before the run and up to the head after it"),
         ];
         return (figures, checks);
+    }
+
+    /// <summary>
+    /// The service the run applies with on a generated database: <see cref="Service"/> unless its operator is registered
+    /// there. The grants and feed scenarios register kangen-demo to sign their requests, without a verification endpoint,
+    /// and a registered operator's accounts are verified only at its endpoint; the built-in demo operators stand in for
+    /// every operator that is not registered, so the run takes the first open service of those that grants card
+    /// acquisition. Which service it is does not change the measured requests' work.
+    /// </summary>
+    private async Task<string> UnregisteredServiceAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = Platform.Services.CreateAsyncScope();
+        var registered = (await scope.ServiceProvider.GetRequiredService<KangenDbContext>().Operators.AsNoTracking().Select(o => o.Code)
+            .ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        var today = DateOnly.FromDateTime(context.Time.GetUtcNow().UtcDateTime);
+        return Platform.Services.GetRequiredService<ServiceCatalogue>().All
+            .Where(s => !registered.Contains(s.Operator) && s.Accepts(Kangen.Rules.ProgramKind.CardAcquisition) && s.IsOpenOn(today))
+            .OrderBy(s => s.Code.Value != Service).ThenBy(s => s.Code.Value, StringComparer.Ordinal)
+            .Select(s => s.Code.Value).FirstOrDefault()
+            ?? throw new BenchAbortedException("この生成データベースでは、登録済みでない事業者のサービスがありません / 该生成数据库中没有未注册运营商的服务 / " +
+                "Every service's operator is registered on this generated database: no account could be verified by the built-in demo operators.");
     }
 
     /// <summary>
