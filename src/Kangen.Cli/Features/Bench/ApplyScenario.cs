@@ -92,7 +92,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
 
         _prepareStarted = context.Time.GetTimestamp();
         if (settings.Generated is { } database)
-            (_generatedPeople, _firstCitizen) = await CountPeopleAsync(database, cancellationToken);
+            (_generatedPeople, _firstCitizen) = await ReserveCitizensAsync(database, cancellationToken);
         var cards = await Task.Run(() => BenchCards.Ensure(CardCache, settings.Citizens, context.Time, issuing, _firstCitizen), cancellationToken);
         _platform = await BenchPlatform.StartAsync(context, Path.Combine(settings.Folder, "platform"), CardCache, settings.Postgres, 1, _staff,
         [
@@ -294,28 +294,53 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         await using var scope = Platform.Services.CreateAsyncScope();
         var registered = (await scope.ServiceProvider.GetRequiredService<KangenDbContext>().Operators.AsNoTracking().Select(o => o.Code)
             .ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        var today = DateOnly.FromDateTime(context.Time.GetUtcNow().UtcDateTime);
+        // Open as the platform judges it: on the campaign's own calendar, past neither the service's last day nor a closing
+        // the campaign set for it (as the generator picks its services).
+        var now = context.Time.GetUtcNow();
+        var campaign = Platform.Services.GetRequiredService<Kangen.Platform.Features.Campaigns.CampaignProvider>().At(now);
+        var today = campaign.TimeZone.DateOf(now);
         return Platform.Services.GetRequiredService<ServiceCatalogue>().All
-            .Where(s => !registered.Contains(s.Operator) && s.Accepts(Kangen.Rules.ProgramKind.CardAcquisition) && s.IsOpenOn(today))
+            .Where(s => !registered.Contains(s.Operator) && s.Accepts(Kangen.Rules.ProgramKind.CardAcquisition) && s.IsOpenOn(today)
+                && !(campaign.ServiceClosings.TryGetValue(s.Code, out var closing) && closing < today))
             .OrderBy(s => s.Code.Value != Service).ThenBy(s => s.Code.Value, StringComparer.Ordinal)
             .Select(s => s.Code.Value).FirstOrDefault()
-            ?? throw new BenchAbortedException("この生成データベースでは、登録済みでない事業者のサービスがありません / 该生成数据库中没有未注册运营商的服务 / " +
-                "Every service's operator is registered on this generated database: no account could be verified by the built-in demo operators.");
+            ?? throw new BenchAbortedException("この生成データベースには、カード取得の申込みを受け付けていて事業者が登録されていないサービスがありません / " +
+                "该生成数据库中没有正在受理卡取得申请且运营商未注册的服务 / " +
+                "No open card-acquisition service of an operator that is not registered on this generated database: the built-in demo operators could verify no account.");
     }
 
+    /// <summary>The file in a generated database's folder that keeps the first card the next apply run there may take.</summary>
+    public static string NextCardFile(Generate.GeneratedDatabase database) => Path.Combine(database.Folder, "bench-apply-next-card");
+
     /// <summary>
-    /// The generated people of <paramref name="database"/>, and the first card this run takes: the people who are not
-    /// generated came from the card cache's citizens of earlier runs on it (each signed in once, so holds a certificate),
-    /// and those cards have applied already. Both are range counts on the certificates' primary key.
+    /// The generated people of <paramref name="database"/>, and the first card this run takes, reserved with the cards after
+    /// it before any is used: the higher of what earlier runs reserved (<see cref="NextCardFile"/>) and the people who are
+    /// not generated (each came from a card of an earlier run that signed in, so holds a certificate: this covers a
+    /// database whose file is gone). The reservation, not the count, is what keeps a run that failed halfway (some of its
+    /// cards signed in, some not) from handing its used cards to the next. The counts are ranges on the certificates'
+    /// primary key (the serials are ASCII, so any collation orders them alike).
     /// </summary>
-    private static async Task<(long Generated, int FirstCitizen)> CountPeopleAsync(Generate.GeneratedDatabase database, CancellationToken cancellationToken)
+    private async Task<(long Generated, int FirstCitizen)> ReserveCitizensAsync(Generate.GeneratedDatabase database, CancellationToken cancellationToken)
     {
         await using var db = KangenStorage.CreateContext(database.Provider, database.ConnectionString + ";Pooling=false");
         const string prefix = Generate.Population.SerialPrefix;
         var generated = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, prefix) >= 0 && string.Compare(c.Serial, prefix + "~") < 0, cancellationToken);
         var before = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, prefix) < 0, cancellationToken);
         var after = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, prefix + "~") >= 0, cancellationToken);
-        return (generated, checked((int)(before + after)));
+        var file = NextCardFile(database);
+        var reserved = File.Exists(file) && long.TryParse(await File.ReadAllTextAsync(file, cancellationToken), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+        var first = Math.Max(reserved, before + after);
+        // The generated people's demo accounts start at that number of each service: a card beyond it would take one.
+        if (first + settings.Citizens > Generate.Population.AccountOffset)
+        {
+            throw new BenchAbortedException($"この生成データベースで使える市民番号は {Generate.Population.AccountOffset:N0} までで、{first:N0} 番まで使用済みです。新しく生成してください。/ " +
+                $"该生成数据库可用的市民编号上限为 {Generate.Population.AccountOffset:N0}，已用到 {first:N0}，请重新生成。/ " +
+                $"Bench citizens on a generated database stop at number {Generate.Population.AccountOffset:N0} (where the generated people's accounts begin) " +
+                $"and {first:N0} are used: generate a new one.");
+        }
+        await File.WriteAllTextAsync(file + ".tmp", (first + settings.Citizens).ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        File.Move(file + ".tmp", file, overwrite: true);
+        return (generated, (int)first);
     }
 
     private Task<long> RecordedApplicationsAsync(CancellationToken cancellationToken) =>

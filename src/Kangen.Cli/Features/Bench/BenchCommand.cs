@@ -61,7 +61,7 @@ public static class BenchCommand
         var name = new Option<string?>("--name")
         {
             Description = "Apply on a generated database (kangen bench generate --name; with --postgres, kangen_gen_<name> on that server) to measure at its size. " +
-                "It is kept with the run's citizens in it; the next run takes new ones. Default: a fresh database of the run's own.",
+                "It is kept with the run's citizens in it; the next run takes new ones (one run at a time on a database). Default: a fresh database of the run's own.",
         };
         var command = new Command("apply",
             "Complete authenticated applications from distinct citizens. Prepare (not measured): cards, a first session, the account verified, " +

@@ -135,10 +135,15 @@ public abstract class AuditLogTests<TFixture>(TFixture fixture) where TFixture :
         await ExecuteAsync(database, "UPDATE audit_log SET data = '[99]' WHERE sequence = 2");
 
         var result = await AuditVerifier.VerifyAsync(db, (3, third.Hash));
+        // Nothing appended after the head itself: intact, no entry read.
+        var head = await db.AuditHead.AsNoTracking().SingleAsync();
+        var atHead = await AuditVerifier.VerifyAsync(db, (head.Sequence, head.Hash));
 
         Assert.True(result.IsIntact, result.Detail);
         Assert.Equal(2, result.Count);
-        Assert.Equal((await db.AuditHead.SingleAsync()).Hash, result.HeadHash);
+        Assert.Equal(head.Hash, result.HeadHash);
+        Assert.True(atHead.IsIntact, atHead.Detail);
+        Assert.Equal(0, atHead.Count);
     }
 
     [Fact]
@@ -157,9 +162,14 @@ public abstract class AuditLogTests<TFixture>(TFixture fixture) where TFixture :
         await ExecuteAsync(database, "UPDATE audit_log SET actor = 'system' WHERE sequence = 4", "DELETE FROM audit_log WHERE sequence = 5");
         var removed = await AuditVerifier.VerifyAsync(db, (3, third.Hash));
 
+        // The entry right after the position removed.
+        await ExecuteAsync(database, "DELETE FROM audit_log WHERE sequence = 4");
+        var gap = await AuditVerifier.VerifyAsync(db, (3, third.Hash));
+
         Assert.Equal(("audit.entry-reordered", 4L), (rewritten.ProblemCode, rewritten.ProblemSequence));
         Assert.Equal(("audit.entry-edited", 4L), (edited.ProblemCode, edited.ProblemSequence));
         Assert.Equal(("audit.entry-removed", 5L), (removed.ProblemCode, removed.ProblemSequence));
+        Assert.Equal(("audit.entry-removed", 4L), (gap.ProblemCode, gap.ProblemSequence));
     }
 
     [Fact]

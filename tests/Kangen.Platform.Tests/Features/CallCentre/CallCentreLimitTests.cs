@@ -74,8 +74,8 @@ public abstract class CallCentreLimitTests
         var byId = await Task.WhenAll(agents.Select((agent, i) => LookupAsync(clients[i % 2], agent, unknown, "2222")));
         var byCaller = await Task.WhenAll(ids.Select((id, i) => LookupAsync(clients[i % 2], busy, id, "2222")));
 
-        Assert.All(byId.Concat(byCaller), r => Assert.True(r.Status is HttpStatusCode.OK or HttpStatusCode.TooManyRequests,
-            $"{r.Status} {r.Raw}{Environment.NewLine}{fixture.ServerErrors}"));
+        if (byId.Concat(byCaller).FirstOrDefault(r => r.Status is not (HttpStatusCode.OK or HttpStatusCode.TooManyRequests)) is { } failed)
+            Assert.Fail($"{failed.Status} {failed.Raw}{Environment.NewLine}{fixture.ServerErrors}");
         Assert.Equal(CallCentreFixture.PerMyKeyIdPerHour, byId.Count(r => r.Status == HttpStatusCode.OK));
         Assert.Equal(CallCentreFixture.PerCallerPerMinute, byCaller.Count(r => r.Status == HttpStatusCode.OK));
         await using var db = fixture.NewContext();
