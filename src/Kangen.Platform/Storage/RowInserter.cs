@@ -29,9 +29,8 @@ public static class RowInserter
     private const string UntrackedAnnotation = "Kangen:RowInserter:Untracked";
 
     private static Table TableOf(IEntityType entity, bool tracked) =>
-        tracked
-            ? entity.GetOrAddRuntimeAnnotationValue<Table, IEntityType>(TrackedAnnotation, static e => new Table(e!, tracked: true), entity)
-            : entity.GetOrAddRuntimeAnnotationValue<Table, IEntityType>(UntrackedAnnotation, static e => new Table(e!, tracked: false), entity);
+        entity.GetOrAddRuntimeAnnotationValue(tracked ? TrackedAnnotation : UntrackedAnnotation,
+            static key => new Table(key.Entity, key.Tracked), (Entity: entity, Tracked: tracked));
 
     /// <summary>
     /// Inserts <paramref name="rows"/>, untracked; a key the database generates (an identity) is left to it and not read

@@ -46,7 +46,7 @@ public class RowInserterTests
         await using var transaction = await db.Database.BeginTransactionAsync();
 
         // An added row next to a modified one: nothing is written, and both still wait for the save.
-        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-1", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
+        db.ConsumedChallenges.Add(Challenge("n-1"));
         (await db.AuditHead.SingleAsync()).Sequence = 7;
         Assert.False(await RowInserter.TryInsertTrackedAsync(db, CancellationToken.None));
         Assert.Equal(0, await db.ConsumedChallenges.CountAsync());
@@ -54,7 +54,7 @@ public class RowInserterTests
 
         // A row whose id the database is to generate: the change tracker reads it back; we do not.
         db.ChangeTracker.Clear();
-        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-2", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
+        db.ConsumedChallenges.Add(Challenge("n-2"));
         var tick = (AdmissionTick)Build(db.Model.FindEntityType(typeof(AdmissionTick))!, 0, new Dictionary<IEntityType, object[]>());
         tick.Id = 0;
         db.AdmissionTicks.Add(tick);
@@ -91,8 +91,8 @@ public class RowInserterTests
               CREATE TRIGGER skip_one BEFORE INSERT ON consumed_challenges FOR EACH ROW WHEN (NEW.nonce = 'n-skip') EXECUTE FUNCTION skip_one();
               """);
         await using var transaction = await db.Database.BeginTransactionAsync();
-        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-1", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
-        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-skip", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
+        db.ConsumedChallenges.Add(Challenge("n-1"));
+        db.ConsumedChallenges.Add(Challenge("n-skip"));
 
         await Assert.ThrowsAsync<DbUpdateException>(() => RowInserter.TryInsertTrackedAsync(db, CancellationToken.None));
         Assert.All(db.ChangeTracker.Entries(), e => Assert.Equal(EntityState.Added, e.State));
@@ -123,7 +123,7 @@ public class RowInserterTests
     {
         await using var migrated = await Migrated.CreateAsync(provider);
         var db = migrated.Db;
-        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-1", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
+        db.ConsumedChallenges.Add(Challenge("n-1"));
         await db.SaveChangesAsync();
 
         db.WritesRefused = true;
@@ -143,11 +143,15 @@ public class RowInserterTests
     {
         await using var migrated = await Migrated.CreateAsync(StorageProvider.Sqlite);
         var db = migrated.Db;
-        db.ConsumedChallenges.Add(new ConsumedChallenge { Nonce = "n-1", Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch });
+        db.ConsumedChallenges.Add(Challenge("n-1"));
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => RowInserter.TryInsertTrackedAsync(db, CancellationToken.None));
         Assert.Equal(0, await db.ConsumedChallenges.CountAsync());
     }
+
+    /// <summary>A consumed challenge: the smallest row of a table without a default or a foreign key.</summary>
+    private static ConsumedChallenge Challenge(string nonce) =>
+        new() { Nonce = nonce, Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch };
 
     /// <summary>A fresh database of the provider with the migrations applied, and a context on it.</summary>
     private sealed class Migrated : IAsyncDisposable

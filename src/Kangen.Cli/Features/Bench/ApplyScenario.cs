@@ -66,8 +66,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
     {
         ["citizens"] = BenchPlatform.I(settings.Citizens),
         ["workers"] = BenchPlatform.I(settings.Workers),
-        ["storage"] = (settings.Generated?.Provider ?? (settings.Postgres is null ? StorageProvider.Sqlite : StorageProvider.Postgres)) == StorageProvider.Sqlite
-            ? "sqlite" : "postgres",
+        ["storage"] = settings.Generated is { Provider: StorageProvider.Postgres } || settings.Generated is null && settings.Postgres is not null ? "postgres" : "sqlite",
         ["database"] = _platform?.Storage ?? "",
         ["generatedPeople"] = _generatedPeople is { } people ? BenchPlatform.I(people) : "none (fresh database)",
         ["firstCitizen"] = BenchPlatform.I(_firstCitizen),
@@ -294,14 +293,11 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         await using var scope = Platform.Services.CreateAsyncScope();
         var registered = (await scope.ServiceProvider.GetRequiredService<KangenDbContext>().Operators.AsNoTracking().Select(o => o.Code)
             .ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        // Open as the platform judges it: on the campaign's own calendar, past neither the service's last day nor a closing
-        // the campaign set for it (as the generator picks its services).
+        // Open as the generator judges it: on the campaign's own calendar.
         var now = context.Time.GetUtcNow();
         var campaign = Platform.Services.GetRequiredService<Kangen.Platform.Features.Campaigns.CampaignProvider>().At(now);
-        var today = campaign.TimeZone.DateOf(now);
-        return Platform.Services.GetRequiredService<ServiceCatalogue>().All
-            .Where(s => !registered.Contains(s.Operator) && s.Accepts(Kangen.Rules.ProgramKind.CardAcquisition) && s.IsOpenOn(today)
-                && !(campaign.ServiceClosings.TryGetValue(s.Code, out var closing) && closing < today))
+        return Generate.Population.OpenServices(Platform.Services.GetRequiredService<ServiceCatalogue>(), campaign, campaign.TimeZone.DateOf(now))
+            .Where(s => !registered.Contains(s.Operator) && s.Accepts(Kangen.Rules.ProgramKind.CardAcquisition))
             .OrderBy(s => s.Code.Value != Service).ThenBy(s => s.Code.Value, StringComparer.Ordinal)
             .Select(s => s.Code.Value).FirstOrDefault()
             ?? throw new BenchAbortedException("この生成データベースには、カード取得の申込みを受け付けていて事業者が登録されていないサービスがありません / " +
@@ -317,19 +313,16 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
     /// it before any is used: the higher of what earlier runs reserved (<see cref="NextCardFile"/>) and the people who are
     /// not generated (each came from a card of an earlier run that signed in, so holds a certificate: this covers a
     /// database whose file is gone). The reservation, not the count, is what keeps a run that failed halfway (some of its
-    /// cards signed in, some not) from handing its used cards to the next. The counts are ranges on the certificates'
-    /// primary key (the serials are ASCII, so any collation orders them alike).
+    /// cards signed in, some not) from handing its used cards to the next.
     /// </summary>
     private async Task<(long Generated, int FirstCitizen)> ReserveCitizensAsync(Generate.GeneratedDatabase database, CancellationToken cancellationToken)
     {
-        await using var db = KangenStorage.CreateContext(database.Provider, database.ConnectionString + ";Pooling=false");
-        const string prefix = Generate.Population.SerialPrefix;
-        var generated = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, prefix) >= 0 && string.Compare(c.Serial, prefix + "~") < 0, cancellationToken);
-        var before = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, prefix) < 0, cancellationToken);
-        var after = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, prefix + "~") >= 0, cancellationToken);
+        long generated, others;
+        await using (var db = KangenStorage.CreateContext(database.Provider, database.ConnectionString + ";Pooling=false"))
+            (generated, others) = await Generate.Population.CountPeopleAsync(db, cancellationToken);
         var file = NextCardFile(database);
         var reserved = File.Exists(file) && long.TryParse(await File.ReadAllTextAsync(file, cancellationToken), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
-        var first = Math.Max(reserved, before + after);
+        var first = Math.Max(reserved, others);
         // The generated people's demo accounts start at that number of each service: a card beyond it would take one.
         if (first + settings.Citizens > Generate.Population.AccountOffset)
         {

@@ -62,11 +62,7 @@ internal sealed class GeneratedPlatform : IAsyncDisposable
         }
         long count;
         await using (var db = KangenStorage.CreateContext(database.Provider, database.ConnectionString + ";Pooling=false"))
-        {
-            // A range on the primary key (LIKE would scan the table on SQLite, whose LIKE ignores case).
-            count = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, Population.SerialPrefix) >= 0
-                && string.Compare(c.Serial, Population.SerialPrefix + "~") < 0, cancellationToken);
-        }
+            (count, _) = await Population.CountPeopleAsync(db, cancellationToken);
 
         var staff = DemoStaff.Create();
         var site = await DemoPlatform.StartAsync(context, database.Folder, "http://127.0.0.1:0", staff, database.PlatformSettings, cancellationToken);

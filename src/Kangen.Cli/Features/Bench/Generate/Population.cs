@@ -9,6 +9,7 @@ using Kangen.Platform.Features.Services;
 using Kangen.Platform.Storage;
 using Kangen.Protocol;
 using Kangen.Rules;
+using Microsoft.EntityFrameworkCore;
 
 namespace Kangen.Cli.Features.Bench.Generate;
 
@@ -79,13 +80,34 @@ internal sealed class Population
 
         // A mix in which the demo's own operators carry a large share, as the largest operators did in Phase 2, and every
         // other open service of the catalogue its part of the rest.
-        var open = catalogue.All.Where(s => s.IsOpenOn(today)
-            && !(current.ServiceClosings.TryGetValue(s.Code, out var closing) && closing < today)).ToArray();
+        var open = OpenServices(catalogue, current, today).ToArray();
         var major = new Dictionary<string, double>(StringComparer.Ordinal) { ["demo-pay"] = 0.25, ["demo-ecash"] = 0.10, ["demo-transit"] = 0.10 };
         var rest = open.Where(s => !major.ContainsKey(s.Code.Value)).ToArray();
         var restShare = (1 - open.Where(s => major.ContainsKey(s.Code.Value)).Sum(s => major[s.Code.Value])) / Math.Max(1, rest.Length);
         var upto = 0.0;
         _services = [.. open.Select(s => (s, upto += major.TryGetValue(s.Code.Value, out var share) ? share : restShare))];
+    }
+
+    /// <summary>
+    /// The services of <paramref name="catalogue"/> open on <paramref name="today"/> (the campaign's own calendar): past
+    /// neither the service's last day nor a closing <paramref name="campaign"/> set for it.
+    /// </summary>
+    public static IEnumerable<PaymentService> OpenServices(ServiceCatalogue catalogue, Campaign campaign, DateOnly today) =>
+        catalogue.All.Where(s => s.IsOpenOn(today) && !(campaign.ServiceClosings.TryGetValue(s.Code, out var closing) && closing < today));
+
+    /// <summary>
+    /// The generated people of <paramref name="db"/> (their certificates' serials carry <see cref="SerialPrefix"/>), and
+    /// the others. Ranges on the certificates' primary key: LIKE would scan the table on SQLite, whose LIKE ignores case;
+    /// the serials are ASCII, so any collation orders them alike.
+    /// </summary>
+    public static async Task<(long Generated, long Others)> CountPeopleAsync(KangenDbContext db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        const string end = SerialPrefix + "~";
+        var generated = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, SerialPrefix) >= 0 && string.Compare(c.Serial, end) < 0, cancellationToken);
+        var before = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, SerialPrefix) < 0, cancellationToken);
+        var after = await db.Certificates.LongCountAsync(c => string.Compare(c.Serial, end) >= 0, cancellationToken);
+        return (generated, before + after);
     }
 
     /// <summary>The serial of generated person <paramref name="index"/>.</summary>
