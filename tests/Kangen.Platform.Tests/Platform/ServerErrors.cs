@@ -16,6 +16,9 @@ public sealed class ServerErrors : ILoggerProvider
 
     private readonly ConcurrentQueue<string> _lines = new();
 
+    /// <summary>The latest lines, one per entry.</summary>
+    public IReadOnlyList<string> Lines => [.. _lines];
+
     /// <summary>The latest lines, one per entry, or a note that there are none.</summary>
     public override string ToString() => _lines.IsEmpty ? "(the platform logged no error)" : string.Join(Environment.NewLine, _lines);
 
