@@ -49,6 +49,23 @@ public static class RowInserter
     }
 
     /// <summary>
+    /// Inserts <paramref name="rows"/>, untracked, or where a row with the same primary key exists, sets its other columns
+    /// to the row's values (<c>INSERT ... ON CONFLICT (key) DO UPDATE</c>, the same on both providers). The rows' keys
+    /// must differ from each other: PostgreSQL refuses to update one row twice in a statement. For rows that hold state
+    /// computed under the caller's lock (running totals), where the change tracker would send one UPDATE per row.
+    /// </summary>
+    public static async Task UpsertAsync<T>(KangenDbContext db, IReadOnlyList<T> rows, CancellationToken cancellationToken) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(rows);
+        var entity = db.Model.FindEntityType(typeof(T)) ?? throw new ArgumentException($"{typeof(T).Name} is not an entity of the model.", nameof(rows));
+        var table = TableOf(entity, tracked: false);
+        if ((table.Unsupported ?? table.NotUpsertable) is { } why)
+            throw new NotSupportedException($"{typeof(T).Name} cannot be upserted by statements of our own: {why}.");
+        await WriteAsync(db, [(table, (IReadOnlyList<object>)rows)], cancellationToken, upsert: true);
+    }
+
+    /// <summary>
     /// Inserts every row the context tracks as added, parents before the rows that refer to them, and accepts them as the
     /// change tracker's save would. Answers false, having written nothing, when some tracked row needs the change tracker's
     /// own save: a row modified or deleted, a value the database is to generate, a shape of entity this does not write.
@@ -94,7 +111,7 @@ public static class RowInserter
         return ordered;
     }
 
-    private static async Task WriteAsync(KangenDbContext db, IReadOnlyList<(Table Table, IReadOnlyList<object> Rows)> tables, CancellationToken cancellationToken)
+    private static async Task WriteAsync(KangenDbContext db, IReadOnlyList<(Table Table, IReadOnlyList<object> Rows)> tables, CancellationToken cancellationToken, bool upsert = false)
     {
         if (tables.All(t => t.Rows.Count == 0))
             return;
@@ -103,7 +120,7 @@ public static class RowInserter
         if (db.Provider == StorageProvider.Sqlite)
         {
             foreach (var (table, rows) in tables)
-                await WriteOneByOneAsync(connection, transaction, table, rows, cancellationToken);
+                await WriteOneByOneAsync(connection, transaction, table, rows, upsert, cancellationToken);
             return;
         }
         // PostgreSQL: every table's multi-row statements in one batch, one round trip (Npgsql sends a batch's statements
@@ -118,7 +135,7 @@ public static class RowInserter
             {
                 var count = Math.Min(RowsPerStatement, rows.Count - start);
                 var statement = batch.CreateBatchCommand();
-                statement.CommandText = table.Statement(count);
+                statement.CommandText = table.Statement(count, upsert);
                 for (var r = 0; r < count; r++)
                     table.AddParameters(maker, statement.Parameters, rows[start + r], r);
                 batch.BatchCommands.Add(statement);
@@ -132,18 +149,18 @@ public static class RowInserter
     private static void Inserted(int affected, int expected)
     {
         if (affected != expected)
-            throw new DbUpdateException($"The database inserted {affected} of {expected} rows: a trigger or rule skipped some.");
+            throw new DbUpdateException($"The database stored {affected} of {expected} rows: a trigger or rule skipped some.");
     }
 
     // SQLite: one command per table, its one-row statement prepared once by Microsoft.Data.Sqlite and run again with each
     // row's values (SQLite's statements cost no round trip; preparing them is what costs).
-    private static async Task WriteOneByOneAsync(DbConnection connection, DbTransaction transaction, Table table, IReadOnlyList<object> rows, CancellationToken cancellationToken)
+    private static async Task WriteOneByOneAsync(DbConnection connection, DbTransaction transaction, Table table, IReadOnlyList<object> rows, bool upsert, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
             return;
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = table.Statement(1);
+        command.CommandText = table.Statement(1, upsert);
         foreach (var row in rows)
         {
             command.Parameters.Clear();
@@ -176,6 +193,7 @@ public static class RowInserter
             {
                 Columns = _generated = [];
                 Head = "";
+                NotUpsertable = Unsupported;
                 return;
             }
             var store = StoreObjectIdentifier.Table(name!, entity.GetSchema());
@@ -186,10 +204,20 @@ public static class RowInserter
             _generated = Columns.Where(c => c.Property.ValueGenerated != ValueGenerated.Never).ToArray();
             var quoted = store.Schema is null ? Quote(store.Name) : Quote(store.Schema) + "." + Quote(store.Name);
             Head = $"INSERT INTO {quoted} ({string.Join(", ", Columns.Select(c => Quote(c.Name)))}) VALUES ";
+            var key = entity.FindPrimaryKey()?.Properties;
+            var others = Columns.Where(c => !c.Property.IsPrimaryKey()).ToArray();
+            // An upsert finds the existing row by its whole key, so every key column must be sent (a generated key is not).
+            NotUpsertable = key is null ? "it has no primary key"
+                : key.Any(k => !Columns.Any(c => c.Property == k)) ? "the database generates part of its key"
+                : others.Length == 0 ? "it has no column besides its key"
+                : null;
+            UpsertTail = NotUpsertable is not null ? ""
+                : $" ON CONFLICT ({string.Join(", ", key!.Select(k => Quote(Columns.Single(c => c.Property == k).Name)))}) DO UPDATE SET "
+                    + string.Join(", ", others.Select(c => $"{Quote(c.Name)} = excluded.{Quote(c.Name)}"));
         }
 
-        /// <summary>The statement inserting <paramref name="rows"/> rows, parameters named <c>@p0</c> on, row by row.</summary>
-        public string Statement(int rows)
+        /// <summary>The statement inserting (or upserting) <paramref name="rows"/> rows, parameters named <c>@p0</c> on, row by row.</summary>
+        public string Statement(int rows, bool upsert = false)
         {
             var sql = new StringBuilder(Head);
             for (var r = 0; r < rows; r++)
@@ -199,6 +227,8 @@ public static class RowInserter
                     sql.Append(c == 0 ? "" : ", ").Append(Name(r * Columns.Length + c));
                 sql.Append(')');
             }
+            if (upsert)
+                sql.Append(UpsertTail);
             return sql.ToString();
         }
 
@@ -219,6 +249,12 @@ public static class RowInserter
         public Column[] Columns { get; }
 
         public string Head { get; }
+
+        /// <summary>Why the rows cannot be upserted (null: they can).</summary>
+        public string? NotUpsertable { get; }
+
+        // ON CONFLICT (key columns) DO UPDATE SET every other column to the row's value.
+        private string UpsertTail { get; } = "";
 
         /// <summary>Whether the change tracker would leave one of the row's values to the database (it holds its CLR default).</summary>
         public bool LeavesToDatabase(object row) => _generated.Any(c => c.Getter.HasSentinelValueUsingContainingEntity(row));

@@ -138,6 +138,46 @@ public class RowInserterTests
         Assert.Equal(1, await db.ConsumedChallenges.ExecuteDeleteAsync());
     }
 
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
+    public async Task Upserted_rows_are_stored_as_the_change_tracker_stores_a_new_row_or_its_update_of_an_existing_one(StorageProvider provider)
+    {
+        await using var migrated = await Migrated.CreateAsync(provider);
+        var later = DateTimeOffset.UnixEpoch.AddDays(3).AddMilliseconds(7);
+
+        var ours = await ChallengesAfterAsync(migrated.Database, db => RowInserter.UpsertAsync(db,
+            [Challenge("n-1", "application", later), Challenge("n-2")], CancellationToken.None));
+        var trackers = await ChallengesAfterAsync(migrated.Database, async db =>
+        {
+            var existing = await db.ConsumedChallenges.SingleAsync(c => c.Nonce == "n-1");
+            existing.Purpose = "application";
+            existing.ExpiresAt = later;
+            db.ConsumedChallenges.Add(Challenge("n-2"));
+            await db.SaveChangesAsync();
+        });
+
+        Assert.Equal(2, ours.Count);
+        Assert.Single(ours, r => r.Contains("application", StringComparison.Ordinal));
+        Assert.Equal(trackers, ours);
+    }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
+    public async Task Rows_whose_key_the_database_generates_are_refused_an_upsert_and_nothing_is_written(StorageProvider provider)
+    {
+        await using var migrated = await Migrated.CreateAsync(provider);
+        var db = migrated.Db;
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var tick = (AdmissionTick)Build(db.Model.FindEntityType(typeof(AdmissionTick))!, 0, new Dictionary<IEntityType, object[]>());
+
+        var refused = await Assert.ThrowsAsync<NotSupportedException>(() => RowInserter.UpsertAsync(db, [tick], CancellationToken.None));
+
+        Assert.Contains("key", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await db.AdmissionTicks.CountAsync());
+    }
+
     [Fact]
     public async Task Rows_are_inserted_only_inside_the_callers_transaction()
     {
@@ -150,8 +190,25 @@ public class RowInserterTests
     }
 
     /// <summary>A consumed challenge: the smallest row of a table without a default or a foreign key.</summary>
-    private static ConsumedChallenge Challenge(string nonce) =>
-        new() { Nonce = nonce, Purpose = "session", ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch };
+    private static ConsumedChallenge Challenge(string nonce, string purpose = "session", DateTimeOffset? expiresAt = null) =>
+        new() { Nonce = nonce, Purpose = purpose, ConsumedAt = DateTimeOffset.UnixEpoch, ExpiresAt = expiresAt ?? DateTimeOffset.UnixEpoch };
+
+    /// <summary>
+    /// With challenge n-1 stored, has <paramref name="write"/> write in a transaction, reads the table back as stored, and
+    /// rolls back.
+    /// </summary>
+    private static async Task<List<string>> ChallengesAfterAsync(TestDatabase database, Func<KangenDbContext, Task> write)
+    {
+        await using var db = database.NewContext();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        db.ConsumedChallenges.Add(Challenge("n-1"));
+        await db.SaveChangesAsync();
+        db.ChangeTracker.Clear();
+        await write(db);
+        var rows = await ReadTableAsync(db, transaction.GetDbTransaction(), "consumed_challenges");
+        await transaction.RollbackAsync();
+        return rows;
+    }
 
     /// <summary>A fresh database of the provider with the migrations applied, and a context on it.</summary>
     private sealed class Migrated : IAsyncDisposable
@@ -202,24 +259,27 @@ public class RowInserterTests
         await save(db);
 
         var stored = new Dictionary<string, List<string>>();
-        var connection = db.Database.GetDbConnection();
         foreach (var entity in db.Model.GetEntityTypes())
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction.GetDbTransaction();
-            command.CommandText = $"SELECT * FROM \"{entity.GetTableName()}\"";
-            await using var reader = await command.ExecuteReaderAsync();
-            var rows = new List<string>();
-            while (await reader.ReadAsync())
-            {
-                // Each value as stored, with its type: a number stored as text would differ from the tracker's number.
-                rows.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetName(i) + "=" + Stored(reader.GetValue(i)))));
-            }
-            rows.Sort(StringComparer.Ordinal);
-            stored[entity.GetTableName()!] = rows;
-        }
+            stored[entity.GetTableName()!] = await ReadTableAsync(db, transaction.GetDbTransaction(), entity.GetTableName()!);
         await transaction.RollbackAsync();
         return stored;
+    }
+
+    /// <summary>Every row of the table as stored, one line each, sorted.</summary>
+    private static async Task<List<string>> ReadTableAsync(KangenDbContext db, System.Data.Common.DbTransaction transaction, string table)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT * FROM \"{table}\"";
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            // Each value as stored, with its type: a number stored as text would differ from the tracker's number.
+            rows.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetName(i) + "=" + Stored(reader.GetValue(i)))));
+        }
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
     }
 
     private static string Stored(object value) => value switch

@@ -80,35 +80,38 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
         if (candidates.Count == 0)
             return results;
 
-        // Read before the write gate: a pseudonym names the same person for ever (rows are only ever added, and one
-        // reaches an operator through the feed only after it committed), so this lookup, the costliest of a chunk's
-        // reads, runs while another chunk holds the gate instead of lengthening the serial part.
+        // Read before the write gate, while another chunk holds it, instead of lengthening the serial part: pseudonyms,
+        // choices and applications are only ever added, never changed or removed, and an operator learns of a person's
+        // application through the feed only after it committed. So whatever committed before this request was sent is
+        // seen here; what commits while it is in flight may or may not be, as it may or may not have come first.
+        // Lists go as one array parameter (EF.Parameter): SQLite binds named parameters in quadratic time, and a chunk's
+        // 2,000 keys or persons as 2,000 parameters each halved the ingestion rate (docs/performance.md).
+        var campaignId = campaigns.Definition.Id.Value;
         var pseudonyms = candidates.Select(c => c.Line.Person).Distinct(StringComparer.Ordinal).ToArray();
         var persons = await db.OperatorPseudonyms.AsNoTracking().Where(p => p.OperatorCode == operatorCode && EF.Parameter(pseudonyms).Contains(p.Pseudonym))
             .ToDictionaryAsync(p => p.Pseudonym, p => p.PersonId, StringComparer.Ordinal, cancellationToken);
+        var named = persons.Values.Distinct().ToArray();
+        var choices = await db.CampaignChoices.AsNoTracking().Where(c => c.Campaign == campaignId && EF.Parameter(named).Contains(c.PersonId))
+            .ToDictionaryAsync(c => c.PersonId, c => c.Service, cancellationToken);
+        var applied = (await db.Applications.AsNoTracking().Where(a => a.Campaign == campaignId && EF.Parameter(named).Contains(a.PersonId))
+            .Select(a => new { a.PersonId, a.Program }).ToListAsync(cancellationToken)).Select(a => (a.PersonId, a.Program)).ToHashSet();
 
         using var _ = await gate.EnterAsync(cancellationToken);
         db.ChangeTracker.Clear();
         var now = time.GetUtcNow();
         var campaign = campaigns.At(now);
-        var campaignId = campaigns.Definition.Id.Value;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
+        // Under the gate: keys (a concurrent chunk may record them), suspensions (lifted and added at any time) and totals.
         var keys = candidates.Select(c => c.Line.Key).Distinct(StringComparer.Ordinal).ToArray();
-        // Lists go as one array parameter (EF.Parameter): SQLite binds named parameters in quadratic time, and a chunk's
-        // 2,000 keys or persons as 2,000 parameters each halved the ingestion rate (docs/performance.md).
         var existing = await db.Grants.AsNoTracking().Where(g => g.OperatorCode == operatorCode && EF.Parameter(keys).Contains(g.Key))
             .ToDictionaryAsync(g => g.Key, StringComparer.Ordinal, cancellationToken);
         var ids = candidates.Where(c => !existing.ContainsKey(c.Line.Key) && persons.ContainsKey(c.Line.Person)).Select(c => persons[c.Line.Person]).Distinct().ToArray();
-        var choices = await db.CampaignChoices.AsNoTracking().Where(c => c.Campaign == campaignId && EF.Parameter(ids).Contains(c.PersonId))
-            .ToDictionaryAsync(c => c.PersonId, c => c.Service, cancellationToken);
-        var applied = (await db.Applications.AsNoTracking().Where(a => a.Campaign == campaignId && EF.Parameter(ids).Contains(a.PersonId))
-            .Select(a => new { a.PersonId, a.Program }).ToListAsync(cancellationToken)).Select(a => (a.PersonId, a.Program)).ToHashSet();
         var suspended = (await db.LinkSuspensions.AsNoTracking().Where(s => EF.Parameter(ids).Contains(s.PersonId)).Select(s => s.PersonId)
             .ToListAsync(cancellationToken)).ToHashSet();
         var totals = await GrantRules.LockTotalsAsync(db, campaignId, ids, cancellationToken);
 
-        var context = new DecisionContext(operatorCode, campaign, campaignId, now, persons, choices, applied, suspended, totals);
+        var context = new DecisionContext(operatorCode, campaign, campaignId, now, persons, choices, applied, suspended, totals.Rows);
         var recorded = new Dictionary<string, GrantEntry>(StringComparer.Ordinal);
         foreach (var c in candidates)
         {
@@ -128,7 +131,7 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
         var entries = recorded.Values.ToArray();
         // Their ids are left to the database: nothing reads them back.
         await RowInserter.InsertAsync(db, entries, cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
+        await totals.SaveAsync(db, cancellationToken);
         await AuditChain.AppendAsync(db, now, "operator:" + operatorCode, "grants.recorded", "operator:" + operatorCode, new
         {
             lines = entries.Length,
@@ -253,9 +256,12 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
         // Totals first, then the grant rows: the order every ledger writer locks in.
         var byCampaign = preview.Where(p => p.PersonId is not null).GroupBy(p => p.Campaign);
         var totals = new Dictionary<(string, Guid), GrantTotal>();
+        var locks = new List<LockedTotals>();
         foreach (var group in byCampaign)
         {
-            foreach (var (person, row) in await GrantRules.LockTotalsAsync(db, group.Key, [.. group.Select(p => p.PersonId!.Value)], cancellationToken))
+            var locked = await GrantRules.LockTotalsAsync(db, group.Key, [.. group.Select(p => p.PersonId!.Value)], cancellationToken);
+            locks.Add(locked);
+            foreach (var (person, row) in locked.Rows)
                 totals[(group.Key, person)] = row;
         }
         var ids = preview.Select(p => p.Id).Order().ToArray();
@@ -326,6 +332,8 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
         foreach (var (grant, cancellation) in cancelledGrants)
             grant.RelatedId = cancellation.Id;
         await db.SaveChangesAsync(cancellationToken);
+        foreach (var locked in locks)
+            await locked.SaveAsync(db, cancellationToken);
         var entries = recorded.Values.ToArray();
         await AuditChain.AppendAsync(db, now, "operator:" + operatorCode, "grants.cancelled", "operator:" + operatorCode, new
         {
