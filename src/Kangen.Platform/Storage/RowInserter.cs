@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Kangen.Platform.Storage;
 
 /// <summary>
-/// Inserts rows with <c>INSERT</c> statements of its own inside the caller's transaction: on SQLite one prepared statement
+/// Inserts (or upserts) rows with <c>INSERT</c> statements of its own inside the caller's transaction: on SQLite one prepared statement
 /// per table, run again for every row; on PostgreSQL multi-row statements, every table's in one batch. The change tracker sends a freshly built
 /// statement per row (SQLite prepares each one again), which is most of what saving many small rows costs on the writer's
 /// serial path (docs/performance.md). Columns, parameter conversions and values come from the EF model (the provider's
@@ -53,6 +53,7 @@ public static class RowInserter
     /// to the row's values (<c>INSERT ... ON CONFLICT (key) DO UPDATE</c>, the same on both providers). The rows' keys
     /// must differ from each other: PostgreSQL refuses to update one row twice in a statement. For rows that hold state
     /// computed under the caller's lock (running totals), where the change tracker would send one UPDATE per row.
+    /// Rows with the same key are refused (<see cref="ArgumentException"/>), before anything is written.
     /// </summary>
     public static async Task UpsertAsync<T>(KangenDbContext db, IReadOnlyList<T> rows, CancellationToken cancellationToken) where T : class
     {
@@ -62,6 +63,13 @@ public static class RowInserter
         var table = TableOf(entity, tracked: false);
         if ((table.Unsupported ?? table.NotUpsertable) is { } why)
             throw new NotSupportedException($"{typeof(T).Name} cannot be upserted by statements of our own: {why}.");
+        // A repeated key would fail PostgreSQL's statement, or silently keep the last row across statements and on SQLite.
+        var keys = new HashSet<object?[]>(rows.Count, KeyComparer.Instance);
+        foreach (var row in rows)
+        {
+            if (!keys.Add(table.KeyOf(row)))
+                throw new ArgumentException($"Two {typeof(T).Name} rows to upsert have the same key.", nameof(rows));
+        }
         await WriteAsync(db, [(table, (IReadOnlyList<object>)rows)], cancellationToken, upsert: true);
     }
 
@@ -144,8 +152,8 @@ public static class RowInserter
         Inserted(await batch.ExecuteNonQueryAsync(cancellationToken), tables.Sum(t => t.Rows.Count));
     }
 
-    // As the change tracker does, a row the database did not insert (a trigger or rule that skips it) fails the save rather
-    // than being taken as stored.
+    // As the change tracker does, a row the database did not store (a trigger or rule that skips it) fails the save rather
+    // than being taken as stored. An upsert's update counts as one row on both providers.
     private static void Inserted(int affected, int expected)
     {
         if (affected != expected)
@@ -174,6 +182,8 @@ public static class RowInserter
     {
         // The generated properties whose value decides, row by row, whether the database must generate it.
         private readonly Column[] _generated;
+        // The primary key's columns, when rows can be upserted.
+        private readonly Column[] _key = [];
 
         public Table(IEntityType entity, bool tracked)
         {
@@ -208,9 +218,12 @@ public static class RowInserter
             var others = Columns.Where(c => !c.Property.IsPrimaryKey()).ToArray();
             // An upsert finds the existing row by its whole key, so every key column must be sent (a generated key is not).
             NotUpsertable = key is null ? "it has no primary key"
-                : key.Any(k => !Columns.Any(c => c.Property == k)) ? "the database generates part of its key"
+                : key.Any(k => !Columns.Any(c => c.Property == k)) ? "part of its key is generated when a row is added"
                 : others.Length == 0 ? "it has no column besides its key"
+                // The change tracker would check the token on update; an upsert would silently overwrite.
+                : entity.GetProperties().Any(p => p.IsConcurrencyToken) ? "it has a concurrency token"
                 : null;
+            _key = NotUpsertable is null ? [.. key!.Select(k => Columns.Single(c => c.Property == k))] : [];
             UpsertTail = NotUpsertable is not null ? ""
                 : $" ON CONFLICT ({string.Join(", ", key!.Select(k => Quote(Columns.Single(c => c.Property == k).Name)))}) DO UPDATE SET "
                     + string.Join(", ", others.Select(c => $"{Quote(c.Name)} = excluded.{Quote(c.Name)}"));
@@ -250,6 +263,9 @@ public static class RowInserter
 
         public string Head { get; }
 
+        /// <summary>The values of the row's primary key (an upsertable table's), to compare structurally.</summary>
+        public object?[] KeyOf(object row) => [.. _key.Select(c => c.Getter.GetClrValueUsingContainingEntity(row))];
+
         /// <summary>Why the rows cannot be upserted (null: they can).</summary>
         public string? NotUpsertable { get; }
 
@@ -265,6 +281,22 @@ public static class RowInserter
         private static string Name(int i) => i < Names.Length ? Names[i] : "@p" + i.ToString(CultureInfo.InvariantCulture);
 
         private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+
+    // Key values compared value by value (a row's key is an array of its key columns' values).
+    private sealed class KeyComparer : IEqualityComparer<object?[]>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals(object?[]? x, object?[]? y) => x is not null && y is not null && x.SequenceEqual(y);
+
+        public int GetHashCode(object?[] obj)
+        {
+            var hash = new HashCode();
+            foreach (var value in obj)
+                hash.Add(value);
+            return hash.ToHashCode();
+        }
     }
 
     private sealed record Column(IProperty Property, string Name, RelationalTypeMapping Mapping, IClrPropertyGetter Getter);

@@ -148,7 +148,7 @@ public sealed class GrantLedger(KangenDbContext db, WriteGate gate, TimeProvider
 
     private sealed record DecisionContext(
         string Operator, Campaign Campaign, string CampaignId, DateTimeOffset Now, Dictionary<string, Guid> Persons,
-        Dictionary<Guid, string> Choices, HashSet<(Guid, string)> Applied, HashSet<Guid> Suspended, Dictionary<Guid, GrantTotal> Totals);
+        Dictionary<Guid, string> Choices, HashSet<(Guid, string)> Applied, HashSet<Guid> Suspended, IReadOnlyDictionary<Guid, GrantTotal> Totals);
 
     private GrantEntry Decide(DecisionContext x, GrantLine line, string hash)
     {

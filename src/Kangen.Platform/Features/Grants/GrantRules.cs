@@ -5,6 +5,7 @@ using Kangen.Platform.Storage;
 using Kangen.Protocol;
 using Kangen.Rules;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Kangen.Platform.Features.Grants;
 
@@ -154,8 +155,10 @@ public static class GrantRules
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(persons);
+        // Outside a transaction FOR UPDATE would lock nothing past its own statement.
+        var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("Running totals are locked inside a transaction.");
         if (persons.Count == 0)
-            return new LockedTotals([]);
+            return new LockedTotals(campaign, transaction, []);
         var ids = persons.Distinct().Order().ToArray();
         List<GrantTotal> rows;
         if (db.Provider == StorageProvider.Postgres)
@@ -174,7 +177,7 @@ public static class GrantRules
             // One array parameter, not one per person: SQLite binds named parameters in quadratic time (docs/performance.md).
             rows = await db.GrantTotals.AsNoTracking().Where(t => t.Campaign == campaign && EF.Parameter(ids).Contains(t.PersonId)).ToListAsync(cancellationToken);
         }
-        var totals = new LockedTotals(rows);
+        var totals = new LockedTotals(campaign, transaction, rows);
         foreach (var id in ids)
         {
             if (!totals.Rows.ContainsKey(id))
@@ -188,33 +191,52 @@ public static class GrantRules
 
 /// <summary>
 /// Running totals locked by <see cref="GrantRules.LockTotalsAsync"/>, by person, as they were read; changed in memory by
-/// the caller and written back in one statement set by <see cref="SaveAsync"/>.
+/// the caller and written back in one statement set by <see cref="SaveAsync"/>, inside the transaction that locked them.
 /// </summary>
 public sealed class LockedTotals
 {
-    // The values each row had when locked: only rows made here or changed since are written back.
-    private readonly Dictionary<Guid, (long, long, long)> _read;
+    private readonly string _campaign;
+    private readonly Dictionary<Guid, GrantTotal> _rows;
+    // The values each row had when locked or last saved: only rows made here or changed since are written back.
+    private readonly Dictionary<Guid, (long, long, long)> _stored;
+    // Written back anywhere else, the totals would land where no lock holds them (PostgreSQL: a lost update past a cap).
+    private readonly IDbContextTransaction? _transaction;
 
-    internal LockedTotals(List<GrantTotal> rows)
+    internal LockedTotals(string campaign, IDbContextTransaction? transaction, List<GrantTotal> rows)
     {
-        Rows = rows.ToDictionary(t => t.PersonId);
-        _read = rows.ToDictionary(t => t.PersonId, Values);
+        _campaign = campaign;
+        _transaction = transaction;
+        _rows = rows.ToDictionary(t => t.PersonId);
+        _stored = rows.ToDictionary(t => t.PersonId, Values);
     }
 
-    /// <summary>The totals by person.</summary>
-    public Dictionary<Guid, GrantTotal> Rows { get; }
+    /// <summary>The totals by person; their amounts are the caller's to change.</summary>
+    public IReadOnlyDictionary<Guid, GrantTotal> Rows => _rows;
 
-    internal void Add(GrantTotal row) => Rows[row.PersonId] = row;
+    internal void Add(GrantTotal row) => _rows[row.PersonId] = row;
 
     /// <summary>
-    /// Writes the rows made or changed since they were locked (<see cref="RowInserter.UpsertAsync"/>: inserted, or set
-    /// on the existing row), inside the caller's transaction. A row made for a person without totals is written even at
-    /// zero, as the change tracker did.
+    /// Writes the rows made or changed since they were locked or last saved (<see cref="RowInserter.UpsertAsync"/>:
+    /// inserted, or set on the existing row), inside the transaction that locked them, on the same context. On SQLite a
+    /// row made for a person without totals is written even at zero, as the change tracker did (PostgreSQL made it when
+    /// locking). Throws <see cref="InvalidOperationException"/> outside that transaction or when a row's key was changed.
     /// </summary>
-    public Task SaveAsync(KangenDbContext db, CancellationToken cancellationToken)
+    public async Task SaveAsync(KangenDbContext db, CancellationToken cancellationToken)
     {
-        var changed = Rows.Values.Where(t => !_read.TryGetValue(t.PersonId, out var read) || read != Values(t)).ToArray();
-        return RowInserter.UpsertAsync(db, changed, cancellationToken);
+        ArgumentNullException.ThrowIfNull(db);
+        if (_transaction is null || db.Database.CurrentTransaction != _transaction)
+            throw new InvalidOperationException("Running totals are written back inside the transaction that locked them.");
+        var changed = new List<GrantTotal>();
+        foreach (var (person, row) in _rows)
+        {
+            if (row.PersonId != person || row.Campaign != _campaign)
+                throw new InvalidOperationException("A locked running total's campaign or person was changed.");
+            if (!_stored.TryGetValue(person, out var stored) || stored != Values(row))
+                changed.Add(row);
+        }
+        await RowInserter.UpsertAsync(db, changed, cancellationToken);
+        foreach (var row in changed)
+            _stored[row.PersonId] = Values(row);
     }
 
     private static (long, long, long) Values(GrantTotal t) => (t.CardAcquisition, t.HealthInsurance, t.PublicFundAccount);

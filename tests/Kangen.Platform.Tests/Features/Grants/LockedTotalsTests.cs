@@ -65,6 +65,35 @@ public abstract class LockedTotalsTests<TFixture>(TFixture fixture) where TFixtu
         Assert.Equal(version, await RowVersionAsync(unchanged));
     }
 
+    [Fact]
+    public async Task Totals_are_locked_only_inside_a_transaction_and_written_back_only_inside_the_one_that_locked_them()
+    {
+        var service = fixture.Catalogue.All.First(s => s.Operator == GrantsFixture.DemoOperator && s.LastDay is null && s.Accepts(ProgramKind.CardAcquisition)).Code.Value;
+        var person = (await fixture.EnrolAsync(service, ProgramKind.CardAcquisition.ToCode())).PersonId;
+        await using var db = fixture.NewContext();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => GrantRules.LockTotalsAsync(db, "mynapoint-2", [person], CancellationToken.None));
+
+        LockedTotals locked;
+        await using (var first = await db.Database.BeginTransactionAsync())
+        {
+            locked = await GrantRules.LockTotalsAsync(db, "mynapoint-2", [person], CancellationToken.None);
+            await first.CommitAsync();
+        }
+        GrantRules.Add(locked.Rows[person], ProgramKind.CardAcquisition, 500);
+        await using (var other = fixture.NewContext())
+        {
+            await using var theirs = await other.Database.BeginTransactionAsync();
+            await Assert.ThrowsAsync<InvalidOperationException>(() => locked.SaveAsync(other, CancellationToken.None));
+        }
+        await using (var later = await db.Database.BeginTransactionAsync())
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => locked.SaveAsync(db, CancellationToken.None));
+            await later.CommitAsync();
+        }
+        Assert.Equal(0, (await fixture.TotalsAsync(person)).CardAcquisition);
+    }
+
     /// <summary>The rows written so far through the context's connection (SQLite's <c>total_changes()</c>).</summary>
     private static Task<long> ChangesAsync(KangenDbContext db) =>
         db.Database.SqlQuery<long>($"SELECT total_changes() AS \"Value\"").SingleAsync();
