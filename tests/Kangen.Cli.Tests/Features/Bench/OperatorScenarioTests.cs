@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Kangen.Cli.Features.Bench;
 using Kangen.Cli.Features.Bench.Generate;
+using Kangen.Platform.Storage;
+using Microsoft.EntityFrameworkCore;
 
 namespace Kangen.Cli.Tests.Features.Bench;
 
@@ -34,6 +36,43 @@ public sealed class OperatorScenarioTests : IDisposable
         Assert.Equal(1, Phase(root, "resend")["bulk file (same keys)"].GetProperty("requests").GetInt64());
         // The run's own database is removed afterwards.
         Assert.False(Directory.Exists(Path.Combine(BenchCommand.Folder(_data), "generated")) && Directory.EnumerateDirectories(Path.Combine(BenchCommand.Folder(_data), "generated")).Any());
+    }
+
+    [Fact]
+    public async Task A_second_run_that_skips_the_first_runs_people_grants_to_others_only()
+    {
+        var (code, output) = await CliRun.RunAsync(TimeProvider.System,
+            "bench", "grants", "--people", "1000", "--lines", "400", "--batch-size", "200", "--name", "skiptest", "--no-limits", "--data", _data, "--out", Out);
+        Assert.True(code == ExitCodes.Ok, output);
+        var first = (await ResultsAsync()).GetProperty("parameters").GetProperty("run").GetString()!;
+
+        (code, output) = await CliRun.RunAsync(TimeProvider.System,
+            "bench", "grants", "--lines", "400", "--batch-size", "200", "--skip-people", "100", "--name", "skiptest", "--no-limits", "--data", _data, "--out", Out);
+        Assert.True(code == ExitCodes.Ok, output);
+        var root = await ResultsAsync();
+        Assert.All(Checks(root).Values, c => Assert.True(c.GetProperty("passed").GetBoolean(), c.GetRawText()));
+        Assert.Equal("100", root.GetProperty("parameters").GetProperty("skippedPeople").GetString());
+        var second = root.GetProperty("parameters").GetProperty("run").GetString()!;
+
+        // Each run's lines named 100 people (400 lines, four each), and none of the first run's.
+        var file = Path.Combine(GeneratedDatabase.FolderOf(BenchCommand.Folder(_data), "skiptest"), "kangen.db");
+        await using var db = KangenStorage.CreateContext(StorageProvider.Sqlite, $"Data Source={file};Pooling=false");
+        async Task<HashSet<Guid?>> PersonsAsync(string run) =>
+            [.. await db.Grants.Where(g => g.Key.StartsWith("bench-" + run + "-") && !g.Key.Contains("warm")).Select(g => g.PersonId).Distinct().ToListAsync()];
+        var firstPersons = await PersonsAsync(first);
+        var secondPersons = await PersonsAsync(second);
+        Assert.Equal(100, firstPersons.Count);
+        Assert.Equal(100, secondPersons.Count);
+        Assert.Empty(firstPersons.Intersect(secondPersons));
+
+        // Past everyone: a readable failure, nothing sent.
+        (code, output) = await CliRun.RunAsync(TimeProvider.System,
+            "bench", "grants", "--lines", "400", "--skip-people", "100000", "--name", "skiptest", "--no-limits", "--data", _data, "--out", Out);
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("after the first 100,000", output);
+        (code, output) = await CliRun.RunAsync(TimeProvider.System, "bench", "grants", "--skip-people", "-1", "--no-limits", "--data", _data, "--out", Out);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--skip-people", output);
     }
 
     [Fact]

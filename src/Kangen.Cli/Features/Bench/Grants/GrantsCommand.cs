@@ -31,13 +31,19 @@ internal static class GrantsCommand
             Description = "Bulk files in flight at once (default 2).",
             DefaultValueFactory = _ => 2,
         };
+        var skip = new Option<int>("--skip-people")
+        {
+            Description = "People of kangen-demo's enrolment feed to pass over before those the lines name (default 0): a run on a kept database " +
+                "with people no earlier run granted to (earlier runs took the first --lines / 4).",
+            DefaultValueFactory = _ => 0,
+        };
         var (name, postgres) = BenchCommand.DatabaseOptions();
         var command = new Command("grants",
             "Grant ingestion in bulk: kangen-demo reports --lines card-acquisition grants (4 x 1,500 points per person against the 5,000 cap) as signed NDJSON files " +
             "over loopback to the platform on a generated database, then resends its first file. Figures: lines/min, file latency; checks: ledger equals the accepted points, " +
             "nobody over a cap, totals equal the ledger, the resent file granted nothing twice.")
         {
-            people, lines, batchSize, workers, name, postgres, data, output,
+            people, lines, batchSize, workers, skip, name, postgres, data, output,
         };
         var limits = new LimitsOptions();
         limits.AddTo(command);
@@ -51,10 +57,15 @@ internal static class GrantsCommand
                     "--people, --lines, --batch-size and --workers must be at least 1.");
                 return ExitCodes.Usage;
             }
+            if (parse.GetValue(skip) < 0)
+            {
+                context.Error("--skip-people は 0 以上 / --skip-people 至少为 0 / --skip-people must be at least 0.");
+                return ExitCodes.Usage;
+            }
             var located = await BenchCommand.LocateAsync(context, parse, data, name, postgres, cancellationToken);
             if (located.Database is null)
                 return located.ExitCode;
-            var settings = new GrantsSettings(parse.GetValue(people), parse.GetValue(lines), parse.GetValue(batchSize), parse.GetValue(workers), located.Database, located.Exists);
+            var settings = new GrantsSettings(parse.GetValue(people), parse.GetValue(lines), parse.GetValue(batchSize), parse.GetValue(workers), located.Database, located.Exists, parse.GetValue(skip));
             return await BenchRunner.RunAsync(context, new GrantsScenario(context, settings), parse.GetValue(output),
                 limits.Read(parse, BenchCommand.Folder(CardCli.DataDirectory(parse, data))), cancellationToken);
         });

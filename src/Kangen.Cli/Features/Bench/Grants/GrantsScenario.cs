@@ -19,7 +19,8 @@ namespace Kangen.Cli.Features.Bench.Grants;
 /// <param name="Workers">Bulk requests in flight at once.</param>
 /// <param name="Database">Where the generated database is (kept when named).</param>
 /// <param name="Exists">True when it already holds a generated database to reuse.</param>
-internal sealed record GrantsSettings(long People, int Lines, int BatchSize, int Workers, GeneratedDatabase Database, bool Exists);
+/// <param name="Skip">People of the operator's feed passed over before those the lines name.</param>
+internal sealed record GrantsSettings(long People, int Lines, int BatchSize, int Workers, GeneratedDatabase Database, bool Exists, int Skip = 0);
 
 /// <summary>
 /// <c>kangen bench grants</c>: grant ingestion in bulk (flow 5) the way an operator reports a day's grants: NDJSON files
@@ -61,6 +62,7 @@ internal sealed class GrantsScenario(CliContext context, GrantsSettings settings
         ["reused"] = settings.Exists ? "yes" : "no",
         ["operator"] = OperatorCode,
         ["personsGranted"] = BenchPlatform.I(_persons),
+        ["skippedPeople"] = BenchPlatform.I(settings.Skip),
         ["run"] = _run,
     };
 
@@ -73,19 +75,23 @@ internal sealed class GrantsScenario(CliContext context, GrantsSettings settings
         _platform = await GeneratedPlatform.StartAsync(context, settings.Database, settings.Exists, settings.People, OperatorCode, progress, cancellationToken);
         var planning = progress.Add($"Grant lines: {settings.Lines:N0} in batches of {settings.BatchSize:N0} (from the operator's enrolled people)", settings.Lines);
 
-        // What the operator knows from its feed: pseudonym and service of each person enrolled for card acquisition.
+        // What the operator knows from its feed: pseudonym and service of each person enrolled for card acquisition. A
+        // run may pass over the people earlier runs granted to, to meet people whose caps and pages nothing touched yet.
         var wanted = (settings.Lines + LinesPerPerson - 1) / LinesPerPerson;
         var people = new List<(string Pseudonym, string Service)>(wanted);
         await using (var db = Platform.OpenDatabase())
         {
             await foreach (var e in db.EnrolmentEvents.AsNoTracking()
                                .Where(e => e.OperatorCode == OperatorCode && e.Kind == EnrolmentRecord.Enrolled && e.Program == "card-acquisition")
-                               .OrderBy(e => e.AuditSequence).ThenBy(e => e.Ordinal).Take(wanted)
+                               .OrderBy(e => e.AuditSequence).ThenBy(e => e.Ordinal).Skip(settings.Skip).Take(wanted)
                                .Select(e => new { e.Pseudonym, e.Service }).AsAsyncEnumerable().WithCancellation(cancellationToken))
                 people.Add((e.Pseudonym, e.Service));
         }
         if (people.Count == 0)
-            throw new InvalidOperationException($"The database has nobody enrolled with {OperatorCode} for card acquisition: generate more people.");
+            throw new BenchAbortedException(
+                $"{OperatorCode} のカード取得の加入者が{(settings.Skip > 0 ? $"先頭 {settings.Skip:N0} 人の後に" : "")}いません。もっと多く生成してください / " +
+                $"{(settings.Skip > 0 ? $"前 {settings.Skip:N0} 人之后" : "")}没有 {OperatorCode} 的卡取得登记者，请生成更多人 / " +
+                $"The database has nobody enrolled with {OperatorCode} for card acquisition{(settings.Skip > 0 ? $" after the first {settings.Skip:N0}" : "")}: generate more people.");
         _persons = people.Count;
 
         // Line j goes to person j mod P: consecutive lines name different people (as a day's purchases do), and each
