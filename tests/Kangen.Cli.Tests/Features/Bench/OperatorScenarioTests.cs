@@ -51,7 +51,7 @@ public sealed class OperatorScenarioTests : IDisposable
         Assert.True(code == ExitCodes.Ok, output);
         var root = await ResultsAsync();
         Assert.All(Checks(root).Values, c => Assert.True(c.GetProperty("passed").GetBoolean(), c.GetRawText()));
-        Assert.Equal("100", root.GetProperty("parameters").GetProperty("skippedPeople").GetString());
+        Assert.Equal("100", root.GetProperty("parameters").GetProperty("skipPeople").GetString());
         var second = root.GetProperty("parameters").GetProperty("run").GetString()!;
 
         // Each run's lines named 100 people (400 lines, four each), and none of the first run's.
@@ -62,14 +62,21 @@ public sealed class OperatorScenarioTests : IDisposable
         var firstPersons = await PersonsAsync(first);
         var secondPersons = await PersonsAsync(second);
         Assert.Equal(100, firstPersons.Count);
-        Assert.Equal(100, secondPersons.Count);
         Assert.Empty(firstPersons.Intersect(secondPersons));
+        // Exactly the feed's people 101 to 200, in the feed's order.
+        var next = await db.EnrolmentEvents.Where(e => e.OperatorCode == "kangen-demo" && e.Kind == "enrolled" && e.Program == "card-acquisition")
+            .OrderBy(e => e.AuditSequence).ThenBy(e => e.Ordinal).Skip(100).Take(100).Select(e => e.Pseudonym).ToListAsync();
+        var expected = await db.OperatorPseudonyms.Where(p => p.OperatorCode == "kangen-demo" && next.Contains(p.Pseudonym)).Select(p => (Guid?)p.PersonId).ToListAsync();
+        Assert.Equal(100, expected.Count);
+        Assert.True(secondPersons.SetEquals(expected), "the second run named other people than the feed's 101st to 200th");
 
-        // Past everyone: a readable failure, nothing sent.
+        // Fewer people left than the lines need: a readable failure, nothing sent.
+        var ledger = await db.Grants.CountAsync();
         (code, output) = await CliRun.RunAsync(TimeProvider.System,
             "bench", "grants", "--lines", "400", "--skip-people", "100000", "--name", "skiptest", "--no-limits", "--data", _data, "--out", Out);
         Assert.Equal(ExitCodes.Failure, code);
-        Assert.Contains("after the first 100,000", output);
+        Assert.Contains("after the first 100,000 people", output);
+        Assert.Equal(ledger, await db.Grants.CountAsync());
         (code, output) = await CliRun.RunAsync(TimeProvider.System, "bench", "grants", "--skip-people", "-1", "--no-limits", "--data", _data, "--out", Out);
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("--skip-people", output);

@@ -33,8 +33,8 @@ internal static class GrantsCommand
         };
         var skip = new Option<int>("--skip-people")
         {
-            Description = "People of kangen-demo's enrolment feed to pass over before those the lines name (default 0): a run on a kept database " +
-                "with people no earlier run granted to (earlier runs took the first --lines / 4).",
+            Description = "People of kangen-demo's enrolment feed to pass over before those the lines name (default 0; a run names the next " +
+                "--lines / 4): measure a kept database again on people no earlier run granted to. Refused when fewer than that many are left.",
             DefaultValueFactory = _ => 0,
         };
         var (name, postgres) = BenchCommand.DatabaseOptions();

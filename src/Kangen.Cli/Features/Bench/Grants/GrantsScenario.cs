@@ -62,9 +62,11 @@ internal sealed class GrantsScenario(CliContext context, GrantsSettings settings
         ["reused"] = settings.Exists ? "yes" : "no",
         ["operator"] = OperatorCode,
         ["personsGranted"] = BenchPlatform.I(_persons),
-        ["skippedPeople"] = BenchPlatform.I(settings.Skip),
+        ["skipPeople"] = BenchPlatform.I(settings.Skip),
         ["run"] = _run,
     };
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private GeneratedPlatform Platform => _platform ?? throw new InvalidOperationException("Prepare first.");
 
@@ -77,21 +79,29 @@ internal sealed class GrantsScenario(CliContext context, GrantsSettings settings
 
         // What the operator knows from its feed: pseudonym and service of each person enrolled for card acquisition. A
         // run may pass over the people earlier runs granted to, to meet people whose caps and pages nothing touched yet.
-        var wanted = (settings.Lines + LinesPerPerson - 1) / LinesPerPerson;
+        var wanted = (int)(((long)settings.Lines + LinesPerPerson - 1) / LinesPerPerson);
         var people = new List<(string Pseudonym, string Service)>(wanted);
         await using (var db = Platform.OpenDatabase())
         {
-            await foreach (var e in db.EnrolmentEvents.AsNoTracking()
-                               .Where(e => e.OperatorCode == OperatorCode && e.Kind == EnrolmentRecord.Enrolled && e.Program == "card-acquisition")
-                               .OrderBy(e => e.AuditSequence).ThenBy(e => e.Ordinal).Skip(settings.Skip).Take(wanted)
+            var enrolled = db.EnrolmentEvents.AsNoTracking()
+                .Where(e => e.OperatorCode == OperatorCode && e.Kind == EnrolmentRecord.Enrolled && e.Program == "card-acquisition");
+            await foreach (var e in enrolled.OrderBy(e => e.AuditSequence).ThenBy(e => e.Ordinal).Skip(settings.Skip).Take(wanted)
                                .Select(e => new { e.Pseudonym, e.Service }).AsAsyncEnumerable().WithCancellation(cancellationToken))
                 people.Add((e.Pseudonym, e.Service));
+            if (people.Count == 0 && settings.Skip == 0)
+                throw new BenchAbortedException($"{OperatorCode} のカード取得の加入者がいません。もっと多く生成してください / 没有 {OperatorCode} 的卡取得登记者，请生成更多人。 / " +
+                    $"The database has nobody enrolled with {OperatorCode} for card acquisition: generate more people.");
+            // A run that skips wants people nothing granted to yet, as many as its lines need: fewer would quietly give
+            // each more lines than the other runs it is compared with.
+            if (settings.Skip > 0 && people.Count < wanted)
+            {
+                var count = await enrolled.LongCountAsync(cancellationToken);
+                throw new BenchAbortedException(
+                    $"{OperatorCode} のカード取得の加入者は {N(count)} 人で、先頭 {N(settings.Skip)} 人の後に {N(wanted)} 人はいません。--skip-people か --lines を減らしてください / " +
+                    $"{OperatorCode} 的卡取得登记者共 {N(count)} 人，前 {N(settings.Skip)} 人之后不足 {N(wanted)} 人，请减小 --skip-people 或 --lines。 / " +
+                    $"{OperatorCode} has {N(count)} people enrolled for card acquisition: fewer than {N(wanted)} after the first {N(settings.Skip)} people; lower --skip-people or --lines.");
+            }
         }
-        if (people.Count == 0)
-            throw new BenchAbortedException(
-                $"{OperatorCode} のカード取得の加入者が{(settings.Skip > 0 ? $"先頭 {settings.Skip:N0} 人の後に" : "")}いません。もっと多く生成してください / " +
-                $"{(settings.Skip > 0 ? $"前 {settings.Skip:N0} 人之后" : "")}没有 {OperatorCode} 的卡取得登记者，请生成更多人 / " +
-                $"The database has nobody enrolled with {OperatorCode} for card acquisition{(settings.Skip > 0 ? $" after the first {settings.Skip:N0}" : "")}: generate more people.");
         _persons = people.Count;
 
         // Line j goes to person j mod P: consecutive lines name different people (as a day's purchases do), and each
