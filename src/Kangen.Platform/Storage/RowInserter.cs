@@ -182,8 +182,9 @@ public static class RowInserter
     {
         // The generated properties whose value decides, row by row, whether the database must generate it.
         private readonly Column[] _generated;
-        // The primary key's columns, when rows can be upserted.
+        // The primary key's columns, and ON CONFLICT (those) DO UPDATE SET every other column, when rows can be upserted.
         private readonly Column[] _key = [];
+        private readonly string _upsertTail = "";
 
         public Table(IEntityType entity, bool tracked)
         {
@@ -223,10 +224,11 @@ public static class RowInserter
                 // The change tracker would check the token on update; an upsert would silently overwrite.
                 : entity.GetProperties().Any(p => p.IsConcurrencyToken) ? "it has a concurrency token"
                 : null;
-            _key = NotUpsertable is null ? [.. key!.Select(k => Columns.Single(c => c.Property == k))] : [];
-            UpsertTail = NotUpsertable is not null ? ""
-                : $" ON CONFLICT ({string.Join(", ", key!.Select(k => Quote(Columns.Single(c => c.Property == k).Name)))}) DO UPDATE SET "
-                    + string.Join(", ", others.Select(c => $"{Quote(c.Name)} = excluded.{Quote(c.Name)}"));
+            if (NotUpsertable is not null)
+                return;
+            _key = [.. key!.Select(k => Columns.Single(c => c.Property == k))];
+            _upsertTail = $" ON CONFLICT ({string.Join(", ", _key.Select(c => Quote(c.Name)))}) DO UPDATE SET "
+                + string.Join(", ", others.Select(c => $"{Quote(c.Name)} = excluded.{Quote(c.Name)}"));
         }
 
         /// <summary>The statement inserting (or upserting) <paramref name="rows"/> rows, parameters named <c>@p0</c> on, row by row.</summary>
@@ -241,7 +243,7 @@ public static class RowInserter
                 sql.Append(')');
             }
             if (upsert)
-                sql.Append(UpsertTail);
+                sql.Append(_upsertTail);
             return sql.ToString();
         }
 
@@ -268,9 +270,6 @@ public static class RowInserter
 
         /// <summary>Why the rows cannot be upserted (null: they can).</summary>
         public string? NotUpsertable { get; }
-
-        // ON CONFLICT (key columns) DO UPDATE SET every other column to the row's value.
-        private string UpsertTail { get; } = "";
 
         /// <summary>Whether the change tracker would leave one of the row's values to the database (it holds its CLR default).</summary>
         public bool LeavesToDatabase(object row) => _generated.Any(c => c.Getter.HasSentinelValueUsingContainingEntity(row));

@@ -158,7 +158,7 @@ public static class GrantRules
         // Outside a transaction FOR UPDATE would lock nothing past its own statement.
         var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("Running totals are locked inside a transaction.");
         if (persons.Count == 0)
-            return new LockedTotals(campaign, transaction, []);
+            return new LockedTotals(campaign, transaction, [], []);
         var ids = persons.Distinct().Order().ToArray();
         List<GrantTotal> rows;
         if (db.Provider == StorageProvider.Postgres)
@@ -177,13 +177,7 @@ public static class GrantRules
             // One array parameter, not one per person: SQLite binds named parameters in quadratic time (docs/performance.md).
             rows = await db.GrantTotals.AsNoTracking().Where(t => t.Campaign == campaign && EF.Parameter(ids).Contains(t.PersonId)).ToListAsync(cancellationToken);
         }
-        var totals = new LockedTotals(campaign, transaction, rows);
-        foreach (var id in ids)
-        {
-            if (!totals.Rows.ContainsKey(id))
-                totals.Add(new GrantTotal { Campaign = campaign, PersonId = id });
-        }
-        return totals;
+        return new LockedTotals(campaign, transaction, rows, ids);
     }
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
@@ -200,20 +194,21 @@ public sealed class LockedTotals
     // The values each row had when locked or last saved: only rows made here or changed since are written back.
     private readonly Dictionary<Guid, (long, long, long)> _stored;
     // Written back anywhere else, the totals would land where no lock holds them (PostgreSQL: a lost update past a cap).
-    private readonly IDbContextTransaction? _transaction;
+    private readonly IDbContextTransaction _transaction;
 
-    internal LockedTotals(string campaign, IDbContextTransaction? transaction, List<GrantTotal> rows)
+    // The rows read, and a row at zero (not stored yet) for each of the persons without one.
+    internal LockedTotals(string campaign, IDbContextTransaction transaction, List<GrantTotal> rows, IEnumerable<Guid> persons)
     {
         _campaign = campaign;
         _transaction = transaction;
         _rows = rows.ToDictionary(t => t.PersonId);
         _stored = rows.ToDictionary(t => t.PersonId, Values);
+        foreach (var person in persons)
+            _rows.TryAdd(person, new GrantTotal { Campaign = campaign, PersonId = person });
     }
 
     /// <summary>The totals by person; their amounts are the caller's to change.</summary>
     public IReadOnlyDictionary<Guid, GrantTotal> Rows => _rows;
-
-    internal void Add(GrantTotal row) => _rows[row.PersonId] = row;
 
     /// <summary>
     /// Writes the rows made or changed since they were locked or last saved (<see cref="RowInserter.UpsertAsync"/>:
@@ -224,7 +219,7 @@ public sealed class LockedTotals
     public async Task SaveAsync(KangenDbContext db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        if (_transaction is null || db.Database.CurrentTransaction != _transaction)
+        if (db.Database.CurrentTransaction != _transaction)
             throw new InvalidOperationException("Running totals are written back inside the transaction that locked them.");
         var changed = new List<GrantTotal>();
         foreach (var (person, row) in _rows)

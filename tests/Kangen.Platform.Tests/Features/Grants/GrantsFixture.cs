@@ -136,6 +136,13 @@ public abstract class GrantsFixture(StorageProvider provider) : ApplyingFixture(
         return new Enrolled(person, pseudonym, service);
     }
 
+    /// <summary>A new person who applied for card acquisition with an open service of the demo operator.</summary>
+    public async Task<Guid> CardApplicantAsync()
+    {
+        var service = Catalogue.All.First(s => s.Operator == DemoOperator && s.LastDay is null && s.Accepts(ProgramKind.CardAcquisition)).Code.Value;
+        return (await EnrolAsync(service, ProgramKind.CardAcquisition.ToCode())).PersonId;
+    }
+
     /// <summary>The person's running totals row (zeros when none).</summary>
     public async Task<GrantTotal> TotalsAsync(Guid person)
     {

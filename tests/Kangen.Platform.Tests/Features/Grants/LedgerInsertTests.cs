@@ -1,6 +1,5 @@
 using Kangen.Platform.Features.Grants;
 using Kangen.Platform.Storage;
-using Kangen.Rules;
 using Microsoft.EntityFrameworkCore;
 
 namespace Kangen.Platform.Tests.Features.Grants;
@@ -21,8 +20,7 @@ public abstract class LedgerInsertTests<TFixture>(TFixture fixture) where TFixtu
     {
         var code = "lw-" + Guid.NewGuid().ToString("N")[..12];
         // A real person for the rows that name one (the ledger's person is a foreign key).
-        var service = fixture.Catalogue.All.First(s => s.Operator == GrantsFixture.DemoOperator && s.LastDay is null && s.Accepts(ProgramKind.CardAcquisition)).Code.Value;
-        var person = (await fixture.EnrolAsync(service, ProgramKind.CardAcquisition.ToCode())).PersonId;
+        var person = await fixture.CardApplicantAsync();
         // Whole milliseconds: both providers keep them (SQLite's binary form keeps 0.1 ms, PostgreSQL 1 µs).
         var at = new DateTimeOffset(2026, 3, 10, 3, 4, 5, 123, TimeSpan.Zero);
         var rows = Enumerable.Range(0, count).Select(i => Row(code, "w" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture), i, person, at)).ToArray();

@@ -13,20 +13,20 @@ namespace Kangen.Platform.Tests.Features.Grants;
 /// </summary>
 public abstract class LockedTotalsTests<TFixture>(TFixture fixture) where TFixture : GrantsFixture
 {
+    private const string Campaign = "mynapoint-2";
+
     [Fact]
     public async Task Totals_made_or_changed_under_the_lock_are_written_back_and_the_others_are_left_untouched()
     {
-        var service = fixture.Catalogue.All.First(s => s.Operator == GrantsFixture.DemoOperator && s.LastDay is null && s.Accepts(ProgramKind.CardAcquisition)).Code.Value;
-        var changed = (await fixture.EnrolAsync(service, ProgramKind.CardAcquisition.ToCode())).PersonId;
-        var unchanged = (await fixture.EnrolAsync(service, ProgramKind.CardAcquisition.ToCode())).PersonId;
-        var made = (await fixture.EnrolAsync(service, ProgramKind.CardAcquisition.ToCode())).PersonId;
-        const string campaign = "mynapoint-2";
+        var changed = await fixture.CardApplicantAsync();
+        var unchanged = await fixture.CardApplicantAsync();
+        var made = await fixture.CardApplicantAsync();
 
         // Two persons with totals already.
         await using (var db = fixture.NewContext())
         {
             await using var transaction = await db.Database.BeginTransactionAsync();
-            var first = await GrantRules.LockTotalsAsync(db, campaign, [changed, unchanged], CancellationToken.None);
+            var first = await GrantRules.LockTotalsAsync(db, Campaign, [changed, unchanged], CancellationToken.None);
             first.Rows[changed].CardAcquisition = 1_000;
             first.Rows[unchanged].HealthInsurance = 7_500;
             await first.SaveAsync(db, CancellationToken.None);
@@ -37,7 +37,7 @@ public abstract class LockedTotalsTests<TFixture>(TFixture fixture) where TFixtu
         await using (var db = fixture.NewContext())
         {
             await using var transaction = await db.Database.BeginTransactionAsync();
-            var locked = await GrantRules.LockTotalsAsync(db, campaign, [changed, unchanged, made], CancellationToken.None);
+            var locked = await GrantRules.LockTotalsAsync(db, Campaign, [changed, unchanged, made], CancellationToken.None);
             Assert.Equal(1_000, locked.Rows[changed].CardAcquisition);
             Assert.Equal(7_500, locked.Rows[unchanged].HealthInsurance);
             Assert.Equal(0, locked.Rows[made].CardAcquisition);
@@ -55,11 +55,11 @@ public abstract class LockedTotalsTests<TFixture>(TFixture fixture) where TFixtu
 
         await using var read = fixture.NewContext();
         // Filtered in SQL by person: the written keys compare equal to EF's parameters, as the tracker's rows would.
-        var one = await read.GrantTotals.AsNoTracking().SingleAsync(t => t.Campaign == campaign && t.PersonId == changed);
+        var one = await read.GrantTotals.AsNoTracking().SingleAsync(t => t.Campaign == Campaign && t.PersonId == changed);
         Assert.Equal((1_500L, 0L, 7_500L), (one.CardAcquisition, one.HealthInsurance, one.PublicFundAccount));
-        var zero = await read.GrantTotals.AsNoTracking().SingleAsync(t => t.Campaign == campaign && t.PersonId == made);
+        var zero = await read.GrantTotals.AsNoTracking().SingleAsync(t => t.Campaign == Campaign && t.PersonId == made);
         Assert.Equal((0L, 0L, 0L), (zero.CardAcquisition, zero.HealthInsurance, zero.PublicFundAccount));
-        var same = await read.GrantTotals.AsNoTracking().SingleAsync(t => t.Campaign == campaign && t.PersonId == unchanged);
+        var same = await read.GrantTotals.AsNoTracking().SingleAsync(t => t.Campaign == Campaign && t.PersonId == unchanged);
         Assert.Equal((0L, 7_500L, 0L), (same.CardAcquisition, same.HealthInsurance, same.PublicFundAccount));
         // PostgreSQL: a row written again, even with the same values, would be a new version by another transaction.
         Assert.Equal(version, await RowVersionAsync(unchanged));
@@ -68,16 +68,15 @@ public abstract class LockedTotalsTests<TFixture>(TFixture fixture) where TFixtu
     [Fact]
     public async Task Totals_are_locked_only_inside_a_transaction_and_written_back_only_inside_the_one_that_locked_them()
     {
-        var service = fixture.Catalogue.All.First(s => s.Operator == GrantsFixture.DemoOperator && s.LastDay is null && s.Accepts(ProgramKind.CardAcquisition)).Code.Value;
-        var person = (await fixture.EnrolAsync(service, ProgramKind.CardAcquisition.ToCode())).PersonId;
+        var person = await fixture.CardApplicantAsync();
         await using var db = fixture.NewContext();
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => GrantRules.LockTotalsAsync(db, "mynapoint-2", [person], CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => GrantRules.LockTotalsAsync(db, Campaign, [person], CancellationToken.None));
 
         LockedTotals locked;
         await using (var first = await db.Database.BeginTransactionAsync())
         {
-            locked = await GrantRules.LockTotalsAsync(db, "mynapoint-2", [person], CancellationToken.None);
+            locked = await GrantRules.LockTotalsAsync(db, Campaign, [person], CancellationToken.None);
             await first.CommitAsync();
         }
         GrantRules.Add(locked.Rows[person], ProgramKind.CardAcquisition, 500);
