@@ -21,10 +21,28 @@ internal sealed class BenchPhase(string name, TimeProvider time)
     public TimeProvider Time { get; } = time;
 
     /// <summary>Starts the phase's clock (throughput is counted over the time between <see cref="Start"/> and <see cref="End"/>).</summary>
-    public void Start() => _started = Time.GetTimestamp();
+    public void Start()
+    {
+        _started = Time.GetTimestamp();
+        // Read inside the phase's clock, so that its processor time is never counted over more than its wall time.
+        CpuAtStart = CpuReading.Now();
+    }
 
     /// <summary>Stops the phase's clock.</summary>
-    public void End() => _ended = Time.GetTimestamp();
+    public void End()
+    {
+        CpuAtEnd = CpuReading.Now();
+        _ended = Time.GetTimestamp();
+    }
+
+    /// <summary>The processor time read when the phase started (see <see cref="BenchCpu"/>).</summary>
+    public CpuReading CpuAtStart { get; private set; }
+
+    /// <summary>The processor time read when the phase ended.</summary>
+    public CpuReading CpuAtEnd { get; private set; }
+
+    /// <summary>The requests of every operation the phase recorded.</summary>
+    public long Requests => _operations.Values.Sum(o => o.Count);
 
     /// <summary>The phase's wall time (zero until it has ended).</summary>
     public TimeSpan Duration => _ended == 0 ? TimeSpan.Zero : Time.GetElapsedTime(_started, _ended);
@@ -54,6 +72,15 @@ internal sealed class BenchPhase(string name, TimeProvider time)
         public long FirstSeen { get; } = Interlocked.Increment(ref _order);
 
         public long Errors => Interlocked.Read(ref _errors);
+
+        public long Count
+        {
+            get
+            {
+                lock (_gate)
+                    return _ticks.Count;
+            }
+        }
 
         public void Add(TimeSpan latency, bool error)
         {

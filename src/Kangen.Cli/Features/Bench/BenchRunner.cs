@@ -90,7 +90,8 @@ internal static class BenchRunner
             var phases = await WithProgressAsync(context, progress => scenario.MeasureAsync(progress, cancellationToken));
             var (figures, checks) = await scenario.JudgeAsync(phases, cancellationToken);
             result = new BenchResult(scenario.Name, startedAt, BenchMachine.Current(), scenario.Parameters,
-                [.. phases.Select(p => p.Summarise())], scenario.HostsPlatform ? [.. figures, .. BenchMemory.Figures()] : figures, checks, []);
+                [.. phases.Select(p => p.Summarise())],
+                [.. figures, .. phases.SelectMany(BenchCpu.Figures), .. scenario.HostsPlatform ? BenchMemory.Figures() : []], checks, []);
         }
         if (limits is not null)
         {

@@ -160,8 +160,24 @@ public sealed class BenchCommandTests : IDisposable
             var perCommit = root.GetProperty("figures").EnumerateArray()
                 .Single(f => f.GetProperty("name").GetString() == $"requests per commit ({phase})").GetProperty("value").GetDouble();
             Assert.InRange(perCommit, 1, Kangen.Platform.Storage.GroupCommit<int, int>.MaxGroup);
+            AssertProcessorFigures(root, phase);
         }
         return root.GetProperty("parameters").GetProperty("database").GetString()!;
+    }
+
+    /// <summary>
+    /// A phase's processor and allocation figures: the process worked and allocated for its requests, and its share of
+    /// the cores and the machine's busy share (read from /proc/stat on Linux) are percentages.
+    /// </summary>
+    private static void AssertProcessorFigures(JsonElement root, string phase)
+    {
+        var figures = root.GetProperty("figures").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("value").GetDouble());
+        Assert.True(figures[$"processor time per request ({phase})"] > 0);
+        Assert.True(figures[$"allocated per request ({phase})"] > 0);
+        Assert.InRange(figures[$"process processor use ({phase})"], double.Epsilon, 100);
+        // Left out when the machine's counters (clock ticks) did not move over a phase that short.
+        if (figures.TryGetValue($"machine processor busy ({phase})", out var busy))
+            Assert.InRange(busy, 0, 100);
     }
 
     [Fact]
