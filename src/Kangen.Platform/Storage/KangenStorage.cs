@@ -212,10 +212,13 @@ public static class StorageRegistration
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
-        // Resolved lazily from the final configuration, so hosts and tests can set it up to the last moment.
+        // Resolved lazily from the final configuration, so hosts and tests can set it up to the last moment; then built
+        // once (singleton options) instead of for every request's scope, where building them was a fifth of what an
+        // application allocated (docs/performance.md). StorageOptions is read once per host (IOptions) either way.
         builder.Services.AddDbContext<SqliteKangenDbContext>((sp, o) => KangenStorage.Configure(o, StorageProvider.Sqlite, ConnectionString(sp),
-            sp.GetRequiredService<IOptions<StorageOptions>>().Value.SqliteSynchronous));
-        builder.Services.AddDbContext<PostgresKangenDbContext>((sp, o) => KangenStorage.Configure(o, StorageProvider.Postgres, ConnectionString(sp)));
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.SqliteSynchronous), optionsLifetime: ServiceLifetime.Singleton);
+        builder.Services.AddDbContext<PostgresKangenDbContext>((sp, o) => KangenStorage.Configure(o, StorageProvider.Postgres, ConnectionString(sp)),
+            optionsLifetime: ServiceLifetime.Singleton);
         builder.Services.AddScoped<KangenDbContext>(sp => Provider(sp) == StorageProvider.Sqlite
             ? sp.GetRequiredService<SqliteKangenDbContext>()
             : sp.GetRequiredService<PostgresKangenDbContext>());
