@@ -16,25 +16,38 @@ internal readonly record struct CpuReading(TimeSpan Process, long? MachineBusy, 
         return new CpuReading(Environment.CpuUsage.TotalTime, busy, total, GC.GetTotalAllocatedBytes());
     }
 
-    // The first line of /proc/stat: "cpu user nice system idle iowait irq softirq steal guest guest_nice", in clock
-    // ticks since boot. Idle and iowait are the time no process ran; guest time is already counted in user.
     private static (long? Busy, long? Total) Machine()
     {
         try
         {
             using var stat = new StreamReader("/proc/stat");
-            var fields = stat.ReadLine()?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (fields is not { Length: >= 8 } || fields[0] != "cpu")
-                return (null, null);
-            var ticks = fields.Skip(1).Take(8).Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
-            var total = ticks.Sum();
-            return (total - ticks[3] - ticks[4], total);
+            return ParseStat(stat.ReadLine());
         }
         // Not Linux, or no procfs: the machine's figure is left out.
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return (null, null);
         }
+    }
+
+    /// <summary>
+    /// The busy and total clock ticks of the first line of <c>/proc/stat</c> ("cpu user nice system idle iowait irq
+    /// softirq steal guest guest_nice"): busy is everything but idle and iowait (steal included: the machine could not run
+    /// on it either); guest time is already inside user and nice, so it is not added again. Nulls for a line of another shape.
+    /// </summary>
+    internal static (long? Busy, long? Total) ParseStat(string? line)
+    {
+        var fields = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields is not { Length: >= 9 } || fields[0] != "cpu")
+            return (null, null);
+        var ticks = new long[8];
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            if (!long.TryParse(fields[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out ticks[i]))
+                return (null, null);
+        }
+        var total = ticks.Sum();
+        return (total - ticks[3] - ticks[4], total);
     }
 }
 
@@ -50,25 +63,29 @@ internal static class BenchCpu
     public static IReadOnlyList<BenchFigure> Figures(BenchPhase phase)
     {
         ArgumentNullException.ThrowIfNull(phase);
-        var (before, after) = (phase.CpuAtStart, phase.CpuAtEnd);
-        var requests = phase.Requests;
-        var wall = phase.Duration.TotalSeconds;
+        return Figures(phase.Name, phase.Requests, phase.Duration, phase.CpuAtStart, phase.CpuAtEnd);
+    }
+
+    /// <summary>The figures of a phase named <paramref name="name"/> that recorded <paramref name="requests"/> in <paramref name="duration"/>.</summary>
+    internal static IReadOnlyList<BenchFigure> Figures(string name, long requests, TimeSpan duration, CpuReading before, CpuReading after)
+    {
+        var wall = duration.TotalSeconds;
         if (requests == 0 || wall <= 0)
             return [];
         var process = (after.Process - before.Process).TotalSeconds;
         var figures = new List<BenchFigure>
         {
-            new($"processor time per request ({phase.Name})", Math.Round(process / requests * 1000, 3), "ms",
+            new($"processor time per request ({name})", Math.Round(process / requests * 1000, 3), "ms",
                 "The bench process's processor time (platform and load generator, every thread) over the phase, per request it recorded"),
-            new($"process processor use ({phase.Name})", Math.Round(100 * process / (wall * Environment.ProcessorCount), 1), "%",
-                $"The bench process's processor time over the phase, as a share of the machine's {Environment.ProcessorCount} cores for its wall time"),
-            new($"allocated per request ({phase.Name})", Math.Round((after.Allocated - before.Allocated) / 1024.0 / requests, 1), "KiB",
+            new($"process processor use ({name})", Math.Round(100 * process / (wall * Environment.ProcessorCount), 1), "%",
+                $"The bench process's processor time over the phase, as a share of the {Environment.ProcessorCount} cores .NET runs on (Environment.ProcessorCount) for its wall time"),
+            new($"allocated per request ({name})", Math.Round((after.Allocated - before.Allocated) / 1024.0 / requests, 1), "KiB",
                 "Bytes the bench process allocated on the managed heap over the phase (platform and load generator), per request it recorded"),
         };
         if (after.MachineTotal - before.MachineTotal is > 0 and var total && after.MachineBusy - before.MachineBusy is { } busy)
         {
-            figures.Add(new BenchFigure($"machine processor busy ({phase.Name})", Math.Round(100.0 * busy / total, 1), "%",
-                "Share of the machine's processor time over the phase that some process used (/proc/stat: every process, a database server on the same cores included)"));
+            figures.Add(new BenchFigure($"machine processor busy ({name})", Math.Round(100.0 * busy / total, 1), "%",
+                "Share of every core's time over the phase that was neither idle nor waiting on the disk (/proc/stat: every process, a database server on the same cores included; steal counts as busy)"));
         }
         return figures;
     }

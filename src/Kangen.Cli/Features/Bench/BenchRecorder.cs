@@ -24,7 +24,8 @@ internal sealed class BenchPhase(string name, TimeProvider time)
     public void Start()
     {
         _started = Time.GetTimestamp();
-        // Read inside the phase's clock, so that its processor time is never counted over more than its wall time.
+        // Read inside the phase's clock, so that no processor time from before its start or after its end is counted
+        // (the kernel may still add a running thread's last few milliseconds late).
         CpuAtStart = CpuReading.Now();
     }
 

@@ -91,7 +91,9 @@ internal static class BenchRunner
             var (figures, checks) = await scenario.JudgeAsync(phases, cancellationToken);
             result = new BenchResult(scenario.Name, startedAt, BenchMachine.Current(), scenario.Parameters,
                 [.. phases.Select(p => p.Summarise())],
-                [.. figures, .. phases.SelectMany(BenchCpu.Figures), .. scenario.HostsPlatform ? BenchMemory.Figures() : []], checks, []);
+                // The process's processor time and memory are the platform's and the load generator's only when it hosts the
+                // platform (soak's servers are processes of their own, and its phases overlap).
+                scenario.HostsPlatform ? [.. figures, .. phases.SelectMany(BenchCpu.Figures), .. BenchMemory.Figures()] : figures, checks, []);
         }
         if (limits is not null)
         {

@@ -1,0 +1,50 @@
+using Kangen.Cli.Features.Bench;
+
+namespace Kangen.Cli.Tests.Features.Bench;
+
+public sealed class BenchCpuTests
+{
+    [Fact]
+    public void The_machine_is_busy_for_all_but_its_idle_and_disk_wait_ticks_and_guest_time_is_not_counted_twice()
+    {
+        // user 100 (guest 7 inside it), nice 20 (guest_nice 3 inside it), system 30, idle 400, iowait 50, irq 5, softirq 15, steal 10.
+        var (busy, total) = CpuReading.ParseStat("cpu  100 20 30 400 50 5 15 10 7 3");
+
+        Assert.Equal(630, total);
+        Assert.Equal(180, busy);
+    }
+
+    [Theory]
+    [InlineData("cpu0 100 20 30 400 50 5 15 10 0 0")]
+    [InlineData("cpu  100 20 30 400 50 5 15")]
+    [InlineData("cpu  100 20 30 -400 50 5 15 10 0 0")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void A_line_of_another_shape_leaves_the_machine_figure_out(string? line) =>
+        Assert.Equal((null, null), CpuReading.ParseStat(line));
+
+    [Fact]
+    public void A_phases_figures_are_its_processor_time_and_allocations_per_request_and_its_shares_of_the_cores()
+    {
+        var before = new CpuReading(TimeSpan.FromSeconds(10), MachineBusy: 1_000, MachineTotal: 2_000, Allocated: 5_000_000);
+        var after = new CpuReading(TimeSpan.FromSeconds(11.5), MachineBusy: 1_150, MachineTotal: 2_400, Allocated: 5_000_000 + 2_048_000);
+
+        var figures = BenchCpu.Figures("applications", 1_000, TimeSpan.FromSeconds(2), before, after).ToDictionary(f => f.Name, f => (f.Value, f.Unit));
+
+        Assert.Equal((1.5, "ms"), figures["processor time per request (applications)"]);
+        Assert.Equal((2.0, "KiB"), figures["allocated per request (applications)"]);
+        Assert.Equal((Math.Round(100 * 1.5 / (2 * Environment.ProcessorCount), 1), "%"), figures["process processor use (applications)"]);
+        Assert.Equal((37.5, "%"), figures["machine processor busy (applications)"]);
+    }
+
+    [Fact]
+    public void A_phase_without_requests_or_whose_machine_counters_did_not_move_reports_what_it_can()
+    {
+        var reading = new CpuReading(TimeSpan.FromSeconds(1), 10, 20, 0);
+
+        Assert.Empty(BenchCpu.Figures("empty", 0, TimeSpan.FromSeconds(1), reading, reading));
+        var names = BenchCpu.Figures("still", 5, TimeSpan.FromSeconds(1), reading, reading).Select(f => f.Name).ToArray();
+        Assert.DoesNotContain("machine processor busy (still)", names);
+        Assert.Contains("processor time per request (still)", names);
+    }
+}
