@@ -131,4 +131,7 @@ internal sealed class BenchPlatform : IAsyncDisposable
 
     /// <summary>An integer as a setting's value.</summary>
     public static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>An integer for people to read: thousands grouped, the same in every culture.</summary>
+    public static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

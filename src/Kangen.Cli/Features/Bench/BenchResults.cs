@@ -121,7 +121,7 @@ internal sealed record BenchResult(
         console.Write(checks);
     }
 
-    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    private static string N(long value) => BenchPlatform.N(value);
 
     private static string N(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

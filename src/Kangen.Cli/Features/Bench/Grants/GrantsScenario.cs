@@ -66,8 +66,6 @@ internal sealed class GrantsScenario(CliContext context, GrantsSettings settings
         ["run"] = _run,
     };
 
-    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
-
     private GeneratedPlatform Platform => _platform ?? throw new InvalidOperationException("Prepare first.");
 
     private string KeyPrefix => "bench-" + _run + "-";
@@ -97,9 +95,9 @@ internal sealed class GrantsScenario(CliContext context, GrantsSettings settings
             {
                 var count = await enrolled.LongCountAsync(cancellationToken);
                 throw new BenchAbortedException(
-                    $"{OperatorCode} のカード取得の加入者は {N(count)} 人で、先頭 {N(settings.Skip)} 人の後に {N(wanted)} 人はいません。--skip-people か --lines を減らしてください / " +
-                    $"{OperatorCode} 的卡取得登记者共 {N(count)} 人，前 {N(settings.Skip)} 人之后不足 {N(wanted)} 人，请减小 --skip-people 或 --lines。 / " +
-                    $"{OperatorCode} has {N(count)} people enrolled for card acquisition: fewer than {N(wanted)} after the first {N(settings.Skip)} people; lower --skip-people or --lines.");
+                    $"{OperatorCode} のカード取得の加入者は {BenchPlatform.N(count)} 人で、先頭 {BenchPlatform.N(settings.Skip)} 人の後に {BenchPlatform.N(wanted)} 人はいません。--skip-people か --lines を減らしてください / " +
+                    $"{OperatorCode} 的卡取得登记者共 {BenchPlatform.N(count)} 人，前 {BenchPlatform.N(settings.Skip)} 人之后不足 {BenchPlatform.N(wanted)} 人，请减小 --skip-people 或 --lines。 / " +
+                    $"{OperatorCode} has {BenchPlatform.N(count)} people enrolled for card acquisition: fewer than {BenchPlatform.N(wanted)} after the first {BenchPlatform.N(settings.Skip)} people; lower --skip-people or --lines.");
             }
         }
         _persons = people.Count;
