@@ -68,13 +68,17 @@ public abstract class PlatformFixture(StorageProvider provider) : IAsyncLifetime
     /// A second platform instance (a replica) with the same settings (and <paramref name="settings"/> over them), data
     /// folder (so the same data keys), clock and database as <see cref="Factory"/>, started; the caller disposes it.
     /// </summary>
-    public WebApplicationFactory<Program> StartReplica(params (string Key, string Value)[] settings)
+    public WebApplicationFactory<Program> StartReplica(params (string Key, string Value)[] settings) => StartReplica(_ => { }, settings);
+
+    /// <summary>A replica as <see cref="StartReplica(ValueTuple{string, string}[])"/>, with <paramref name="services"/> over its services.</summary>
+    public WebApplicationFactory<Program> StartReplica(Action<IServiceCollection> services, params (string Key, string Value)[] settings)
     {
         var replica = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             ConfigureHost(web);
             foreach (var (key, value) in settings)
                 web.UseSetting(key, value);
+            web.ConfigureTestServices(services);
         });
         try
         {

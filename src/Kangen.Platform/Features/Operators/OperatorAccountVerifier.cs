@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Kangen.Platform.Features.Services;
 using Kangen.Protocol;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -50,6 +51,12 @@ public sealed class OperatorAccountVerifier(OperatorDirectory directory, IHttpCl
 {
     /// <summary>The named <see cref="HttpClient"/> of verification calls (signed, with the resilience pipeline).</summary>
     public const string ClientName = "kangen-operator-verification";
+
+    /// <summary>
+    /// The key of the keyed <see cref="TimeProvider"/> that times verification calls (timeouts, retry delays, the
+    /// circuit's break): the wall clock unless a host registers another under this key.
+    /// </summary>
+    public const string NetworkClock = "kangen-operator-network-clock";
 
     /// <summary>Longest operator answer read (a verification answer is a few hundred bytes).</summary>
     public const int MaxAnswerBytes = 64 * 1024;
@@ -159,6 +166,7 @@ public sealed class OperatorAccountVerifier(OperatorDirectory directory, IHttpCl
     /// </summary>
     internal static void AddClient(IServiceCollection services)
     {
+        services.TryAddKeyedSingleton(NetworkClock, TimeProvider.System);
         services.AddHttpClient(ClientName, client =>
             {
                 // The pipeline's timeouts decide; the client's own 100 s default would only hide them.
@@ -168,9 +176,10 @@ public sealed class OperatorAccountVerifier(OperatorDirectory directory, IHttpCl
             .AddResilienceHandler("operator-verification", (pipeline, context) =>
             {
                 var o = context.ServiceProvider.GetRequiredService<IOptions<VerificationOptions>>().Value;
-                // Network waits are measured on the wall clock, not on the platform's (possibly simulated) TimeProvider
-                // that the DI container would otherwise give the pipeline: a demo or test clock must not stop timeouts.
-                pipeline.TimeProvider = TimeProvider.System;
+                // Network waits are measured on the network clock (the wall clock), not on the platform's (possibly
+                // simulated) TimeProvider that the DI container would otherwise give the pipeline: a demo or test clock
+                // must not stop timeouts.
+                pipeline.TimeProvider = context.ServiceProvider.GetRequiredKeyedService<TimeProvider>(NetworkClock);
                 pipeline.AddTimeout(TimeSpan.FromSeconds(o.TotalTimeoutSeconds));
                 if (o.Retries > 0)
                 {

@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Kangen.Platform.Features.Operators;
 using Kangen.Platform.Tests.Features.Applications;
 using Kangen.Platform.Tests.Platform;
 using Kangen.Protocol;
@@ -132,7 +134,13 @@ public abstract class HttpVerificationTests<TFixture>(TFixture fixture) where TF
     [Fact]
     public async Task A_failing_operators_circuit_opens_so_its_applicants_are_answered_at_once_and_closes_when_it_recovers()
     {
-        using var client = Fixture.CreateClient();
+        // A platform whose verification calls run on a network clock of this test's own, so the break ends when the
+        // test moves that clock, not when a loaded machine gets round to it, and no attempt times out however slowly
+        // it runs. Retries go at once: a retry's delay would wait on that clock too.
+        var network = new FakeTimeProvider(PlatformFixture.Start);
+        using var platform = Fixture.StartReplica(services => services.AddKeyedSingleton<TimeProvider>(OperatorAccountVerifier.NetworkClock, network),
+            ("Kangen:Operators:Verification:RetryDelayMilliseconds", "0"));
+        using var client = platform.CreateClient();
         await using var failing = await EndpointAsync(client, "kagayaki-fin");
         await using var healthy = await EndpointAsync(client, "umi-shinkin");
         var applicant = await SignInAsync(client, Fixture.IssueCard());
@@ -145,12 +153,15 @@ public abstract class HttpVerificationTests<TFixture>(TFixture fixture) where TF
         var whileOpen = await VerifyAccountAsync(client, applicant.Token, "kagayaki-pay", Fixture.NewAccount("kagayaki-pay"));
         var otherOperator = await VerifyAccountAsync(client, applicant.Token, "umi-pay", Fixture.NewAccount("umi-pay"));
         failing.Behaviour = OperatorBehaviour.Verified;
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // BreakSeconds = 1 in the fixture, on the wall clock
+        network.Advance(TimeSpan.FromSeconds(0.9)); // BreakSeconds = 1 in the fixture
+        var beforeBreakEnds = await VerifyAccountAsync(client, applicant.Token, "kagayaki-pay", Fixture.NewAccount("kagayaki-pay"));
+        network.Advance(TimeSpan.FromSeconds(0.2));
         var recovered = await VerifyAccountAsync(client, applicant.Token, "kagayaki-pay", Fixture.NewAccount("kagayaki-pay"));
 
         Assert.Equal(10, callsWhenOpened);
         Assert.Equal((HttpStatusCode.ServiceUnavailable, "application.operator-unavailable"), (whileOpen.Status, whileOpen.Code));
         Assert.Equal(HttpStatusCode.OK, otherOperator.Status);
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "application.operator-unavailable"), (beforeBreakEnds.Status, beforeBreakEnds.Code));
         Assert.Equal(HttpStatusCode.OK, recovered.Status);
         Assert.Equal(callsWhenOpened + 1, failing.Calls);
     }
