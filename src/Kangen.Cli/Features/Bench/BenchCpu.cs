@@ -5,15 +5,16 @@ namespace Kangen.Cli.Features.Bench;
 /// <summary>
 /// Processor time at one instant: the bench process's own (platform and load generator, every thread) and, on Linux,
 /// the whole machine's busy and total time from <c>/proc/stat</c> (every process: a PostgreSQL server on the same
-/// cores included); and the bytes the process has allocated on the managed heap so far.
+/// cores included); the bytes the process has allocated on the managed heap so far; and how long the garbage
+/// collector has paused the process so far, in how many collections.
 /// </summary>
-internal readonly record struct CpuReading(TimeSpan Process, long? MachineBusy, long? MachineTotal, long Allocated)
+internal readonly record struct CpuReading(TimeSpan Process, long? MachineBusy, long? MachineTotal, long Allocated, TimeSpan GcPaused = default, int Collections = 0)
 {
     /// <summary>Reads them now.</summary>
     public static CpuReading Now()
     {
         var (busy, total) = Machine();
-        return new CpuReading(Environment.CpuUsage.TotalTime, busy, total, GC.GetTotalAllocatedBytes());
+        return new CpuReading(Environment.CpuUsage.TotalTime, busy, total, GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(), GC.CollectionCount(0));
     }
 
     private static (long? Busy, long? Total) Machine()
@@ -81,6 +82,12 @@ internal static class BenchCpu
                 $"The bench process's processor time over the phase, as a share of the {Environment.ProcessorCount} cores .NET runs on (Environment.ProcessorCount) for its wall time"),
             new($"allocated per request ({name})", Math.Round((after.Allocated - before.Allocated) / 1024.0 / requests, 1), "KiB",
                 "Bytes the bench process allocated on the managed heap over the phase (platform and load generator), per request it recorded"),
+            // Every thread stops for a collection's pause, so the share of the wall time paused is the share of the
+            // phase in which no request made progress at all.
+            new($"paused for garbage collection ({name})", Math.Round(100 * (after.GcPaused - before.GcPaused).TotalSeconds / wall, 1), "%",
+                "Share of the phase's wall time in which the garbage collector had the bench process paused (GC.GetTotalPauseDuration)"),
+            new($"collections per 1,000 requests ({name})", Math.Round(1000.0 * (after.Collections - before.Collections) / requests, 2), "collections",
+                "Garbage collections over the phase (of any generation: GC.CollectionCount(0)), per 1,000 requests it recorded"),
         };
         if (after.MachineTotal - before.MachineTotal is > 0 and var total && after.MachineBusy - before.MachineBusy is { } busy)
         {

@@ -167,7 +167,8 @@ public sealed class BenchCommandTests : IDisposable
 
     /// <summary>
     /// A phase's processor and allocation figures: the process worked and allocated for its requests, used some of the
-    /// cores, and the machine's busy share (read from /proc/stat on Linux) is a percentage.
+    /// cores, and the machine's busy share (read from /proc/stat on Linux) and the share paused for collections are
+    /// percentages.
     /// </summary>
     private static void AssertProcessorFigures(JsonElement root, string phase)
     {
@@ -179,6 +180,9 @@ public sealed class BenchCommandTests : IDisposable
         // Left out when the machine's counters (clock ticks) did not move over a phase that short.
         if (figures.TryGetValue($"machine processor busy ({phase})", out var busy))
             Assert.InRange(busy, 0, 100);
+        // Collections are counted from the reading at the phase's start to its end, so never negative; the pause too.
+        Assert.InRange(figures[$"paused for garbage collection ({phase})"], 0, 100);
+        Assert.True(figures[$"collections per 1,000 requests ({phase})"] >= 0);
     }
 
     [Fact]

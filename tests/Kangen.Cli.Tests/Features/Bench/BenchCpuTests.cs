@@ -26,8 +26,10 @@ public sealed class BenchCpuTests
     [Fact]
     public void A_phases_figures_are_its_processor_time_and_allocations_per_request_and_its_shares_of_the_cores()
     {
-        var before = new CpuReading(TimeSpan.FromSeconds(10), MachineBusy: 1_000, MachineTotal: 2_000, Allocated: 5_000_000);
-        var after = new CpuReading(TimeSpan.FromSeconds(11.5), MachineBusy: 1_150, MachineTotal: 2_400, Allocated: 5_000_000 + 2_048_000);
+        var before = new CpuReading(TimeSpan.FromSeconds(10), MachineBusy: 1_000, MachineTotal: 2_000, Allocated: 5_000_000,
+            GcPaused: TimeSpan.FromSeconds(3), Collections: 40);
+        var after = new CpuReading(TimeSpan.FromSeconds(11.5), MachineBusy: 1_150, MachineTotal: 2_400, Allocated: 5_000_000 + 2_048_000,
+            GcPaused: TimeSpan.FromSeconds(3.25), Collections: 65);
 
         var figures = BenchCpu.Figures("applications", 1_000, TimeSpan.FromSeconds(2), before, after).ToDictionary(f => f.Name, f => (f.Value, f.Unit));
 
@@ -35,6 +37,8 @@ public sealed class BenchCpuTests
         Assert.Equal((2.0, "KiB"), figures["allocated per request (applications)"]);
         Assert.Equal((Math.Round(100 * 1.5 / (2 * Environment.ProcessorCount), 1), "%"), figures["process processor use (applications)"]);
         Assert.Equal((37.5, "%"), figures["machine processor busy (applications)"]);
+        Assert.Equal((12.5, "%"), figures["paused for garbage collection (applications)"]);
+        Assert.Equal((25.0, "collections"), figures["collections per 1,000 requests (applications)"]);
     }
 
     [Fact]
