@@ -8,7 +8,7 @@ namespace Kangen.Cli.Features.Bench;
 /// cores included); the bytes the process has allocated on the managed heap so far; and how long the garbage
 /// collector has paused the process so far, in how many collections.
 /// </summary>
-internal readonly record struct CpuReading(TimeSpan Process, long? MachineBusy, long? MachineTotal, long Allocated, TimeSpan GcPaused = default, int Collections = 0)
+internal readonly record struct CpuReading(TimeSpan Process, long? MachineBusy, long? MachineTotal, long Allocated, TimeSpan GcPaused, int Collections)
 {
     /// <summary>Reads them now.</summary>
     public static CpuReading Now()
@@ -82,8 +82,8 @@ internal static class BenchCpu
                 $"The bench process's processor time over the phase, as a share of the {Environment.ProcessorCount} cores .NET runs on (Environment.ProcessorCount) for its wall time"),
             new($"allocated per request ({name})", Math.Round((after.Allocated - before.Allocated) / 1024.0 / requests, 1), "KiB",
                 "Bytes the bench process allocated on the managed heap over the phase (platform and load generator), per request it recorded"),
-            // Every thread stops for a collection's pause, so the share of the wall time paused is the share of the
-            // phase in which no request made progress at all.
+            // A pause stops every thread running managed code, the single writer included, so the share of the wall time
+            // paused is the share of the phase in which no request's managed work went on.
             new($"paused for garbage collection ({name})", Math.Round(100 * (after.GcPaused - before.GcPaused).TotalSeconds / wall, 1), "%",
                 "Share of the phase's wall time in which the garbage collector had the bench process paused (GC.GetTotalPauseDuration)"),
             new($"collections per 1,000 requests ({name})", Math.Round(1000.0 * (after.Collections - before.Collections) / requests, 2), "collections",

@@ -44,7 +44,7 @@ public sealed class BenchCpuTests
     [Fact]
     public void A_phase_without_requests_or_whose_machine_counters_did_not_move_reports_what_it_can()
     {
-        var reading = new CpuReading(TimeSpan.FromSeconds(1), 10, 20, 0);
+        var reading = new CpuReading(TimeSpan.FromSeconds(1), 10, 20, 0, TimeSpan.Zero, 0);
 
         Assert.Empty(BenchCpu.Figures("empty", 0, TimeSpan.FromSeconds(1), reading, reading));
         var names = BenchCpu.Figures("still", 5, TimeSpan.FromSeconds(1), reading, reading).Select(f => f.Name).ToArray();
