@@ -319,6 +319,9 @@ public sealed class AdmissionControl
             AdmittedThrough = admitted,
             IssuedThrough = state.Issued,
         });
+        // One save inside the claiming transaction: a savepoint around it (EF's default) could undo nothing the
+        // transaction's own rollback would not, and would cost two statements every tick.
+        db.Database.AutoSavepointsEnabled = false;
         await db.SaveChangesAsync(cancellationToken);
         if (state.Issued % 64 == 0 || now.Second == 0)
             await db.AdmissionTicks.Where(t => t.At < now - History).ExecuteDeleteAsync(cancellationToken);

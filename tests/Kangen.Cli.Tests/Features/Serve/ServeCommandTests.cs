@@ -43,9 +43,9 @@ public class ServeCommandTests(ServedPlatform platform) : IClassFixture<ServedPl
     }
 
     [Fact]
-    public void The_kangen_processs_idle_thread_pool_workers_wait_without_spinning()
+    public void The_kangen_process_lets_idle_thread_pool_workers_wait_without_spinning()
     {
-        // The runtime reads the spin limit from the same configuration; with spinning, idle workers took about a tenth
+        // The runtime reads the spin limit from the same configuration; with spinning, idle workers took about an eighth
         // of the processor time per application from the requests on two cores (docs/performance.md).
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "kangen.runtimeconfig.json")));
         var limit = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit");

@@ -272,6 +272,19 @@ public abstract class GroupCommitTests(StorageProvider provider)
     }
 
     [Fact]
+    public async Task An_admission_advance_sets_no_savepoint_so_the_savepoints_counted_here_are_the_writers_alone()
+    {
+        // The admission loop advances on the wall clock (every 10 s when admission is off), on the same database. Had its
+        // save a savepoint, a test above that ran longer than that under load would count one savepoint too many.
+        await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
+        using var savepoints = new Savepoints(fixture);
+
+        Assert.True(await fixture.Factory.Services.GetRequiredService<Kangen.Platform.Features.Admission.AdmissionControl>().AdvanceAsync(force: true, CancellationToken.None));
+
+        Assert.Equal(0, savepoints.Count);
+    }
+
+    [Fact]
     public async Task When_the_groups_one_save_fails_each_submission_is_recorded_again_alone_and_only_the_broken_one_fails()
     {
         await using var fixture = await ApplyingFixture.StartAsync(provider, ApplyingFixture.DefaultAnchor);
