@@ -177,8 +177,8 @@ public sealed class OperatorAccountVerifier(OperatorDirectory directory, IHttpCl
             {
                 var o = context.ServiceProvider.GetRequiredService<IOptions<VerificationOptions>>().Value;
                 // Network waits are measured on the network clock (the wall clock unless a host registers another under
-                // NetworkClock), not on the platform's (possibly simulated) TimeProvider that the DI container would otherwise give the pipeline: a demo or test clock
-                // must not stop timeouts.
+                // NetworkClock), not on the platform's (possibly simulated) TimeProvider that the DI container would
+                // otherwise give the pipeline: a demo or test clock must not stop timeouts.
                 pipeline.TimeProvider = context.ServiceProvider.GetRequiredKeyedService<TimeProvider>(NetworkClock);
                 pipeline.AddTimeout(TimeSpan.FromSeconds(o.TotalTimeoutSeconds));
                 if (o.Retries > 0)
