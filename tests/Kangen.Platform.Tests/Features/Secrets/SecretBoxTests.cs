@@ -53,6 +53,44 @@ public sealed class SecretBoxTests : IDisposable
     }
 
     [Fact]
+    public void Boxes_with_different_keys_used_in_turn_on_one_thread_each_open_only_their_own_values()
+    {
+        // Both rings name their key s1: only the key itself tells them apart, also to the thread's kept cipher.
+        var first = new SecretBox(SecretKeys.CreateNew());
+        var second = new SecretBox(SecretKeys.CreateNew());
+        var sealedByFirst = first.Seal("p", "first");
+        var sealedBySecond = second.Seal("p", "second");
+
+        Assert.False(first.TryOpen("p", sealedBySecond, out _));
+        Assert.True(first.TryOpen("p", sealedByFirst, out var opened));
+        Assert.Equal("first", opened);
+        Assert.False(second.TryOpen("p", sealedByFirst, out _));
+        Assert.True(second.TryOpen("p", sealedBySecond, out opened));
+        Assert.Equal("second", opened);
+        Assert.True(first.TryOpen("p", first.Seal("p", "again"), out opened));
+        Assert.Equal("again", opened);
+    }
+
+    [Fact]
+    public void Values_sealed_and_opened_on_many_threads_at_once_each_open_to_themselves()
+    {
+        var box = new SecretBox(SecretKeys.CreateNew());
+        // Long values keep each cipher busy long enough for two threads to meet in one, were it shared.
+        var padding = new string('x', 16_384);
+        var wrong = 0;
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, worker =>
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                var value = $"worker {worker} value {i} {padding}";
+                if (!box.TryOpen("p", box.Seal("p", value), out var opened) || opened != value)
+                    Interlocked.Increment(ref wrong);
+            }
+        });
+        Assert.Equal(0, wrong);
+    }
+
+    [Fact]
     public void After_rotation_new_values_use_the_new_key_and_old_ones_still_open()
     {
         var keys = SecretKeys.CreateNew();
