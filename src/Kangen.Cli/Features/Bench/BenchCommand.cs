@@ -57,6 +57,11 @@ public static class BenchCommand
             Description = "Requests in flight at once in the measured phases (default 32).",
             DefaultValueFactory = _ => 32,
         };
+        var warmUp = new Option<int>("--warm-up")
+        {
+            Description = $"Further citizens whose sessions and applications are sent before the measured phases, not measured, so that these find the paths warm (default {ApplyScenario.DefaultWarmUp:N0}; 0 for none).",
+            DefaultValueFactory = _ => ApplyScenario.DefaultWarmUp,
+        };
         postgres.Description += " With --name, the server of the generated database instead.";
         var name = new Option<string?>("--name")
         {
@@ -66,9 +71,10 @@ public static class BenchCommand
         var command = new Command("apply",
             "Complete authenticated applications from distinct citizens. Prepare (not measured): cards, a first session, the account verified, " +
             "the application statement and a new session challenge signed by each card. Measured: every citizen's session, then every citizen's application " +
-            "(certificate checked cold, signature verified, recorded durably). Checks: no errors, one application recorded per citizen, the audit chain verifies.")
+            "(certificate checked cold, signature verified, recorded durably), after --warm-up further citizens did the same unmeasured. " +
+            "Checks: no errors, one application recorded per citizen, the audit chain verifies.")
         {
-            citizens, workers, postgres, name, data, output,
+            citizens, workers, warmUp, postgres, name, data, output,
         };
         var limits = new LimitsOptions();
         limits.AddTo(command);
@@ -76,9 +82,10 @@ public static class BenchCommand
         {
             if (!limits.Valid(context, parse))
                 return ExitCodes.Usage;
-            if (parse.GetValue(citizens) < 1 || parse.GetValue(workers) < 1)
+            if (parse.GetValue(citizens) < 1 || parse.GetValue(workers) < 1 || parse.GetValue(warmUp) < 0)
             {
-                context.Error("--citizens と --workers は 1 以上 / --citizens 和 --workers 至少为 1 / --citizens and --workers must be at least 1.");
+                context.Error("--citizens と --workers は 1 以上、--warm-up は 0 以上 / --citizens 和 --workers 至少为 1，--warm-up 至少为 0 / " +
+                    "--citizens and --workers must be at least 1, --warm-up at least 0.");
                 return ExitCodes.Usage;
             }
             Generate.GeneratedDatabase? generated = null;
@@ -97,7 +104,7 @@ public static class BenchCommand
                 generated = located.Database;
             }
             var settings = new ApplySettings(parse.GetValue(citizens), parse.GetValue(workers), Folder(CardCli.DataDirectory(parse, data)),
-                parse.GetValue(postgres) is { Length: > 0 } server ? server : null, generated);
+                parse.GetValue(postgres) is { Length: > 0 } server ? server : null, generated, parse.GetValue(warmUp));
             return await BenchRunner.RunAsync(context, new ApplyScenario(context, settings), parse.GetValue(output), limits.Read(parse, settings.Folder), cancellationToken);
         });
         return command;

@@ -1,20 +1,24 @@
 using System.Globalization;
+using System.Runtime;
 
 namespace Kangen.Cli.Features.Bench;
 
 /// <summary>
 /// Processor time at one instant: the bench process's own (platform and load generator, every thread) and, on Linux,
 /// the whole machine's busy and total time from <c>/proc/stat</c> (every process: a PostgreSQL server on the same
-/// cores included); the bytes the process has allocated on the managed heap so far; and how long the garbage
-/// collector has paused the process so far, in how many collections.
+/// cores included); the bytes the process has allocated on the managed heap so far; how long the garbage collector
+/// has paused the process so far, in how many collections; and how long the JIT has spent compiling methods so far,
+/// and how many.
 /// </summary>
-internal readonly record struct CpuReading(TimeSpan Process, long? MachineBusy, long? MachineTotal, long Allocated, TimeSpan GcPaused, int Collections)
+internal readonly record struct CpuReading(
+    TimeSpan Process, long? MachineBusy, long? MachineTotal, long Allocated, TimeSpan GcPaused, int Collections, TimeSpan Compiling, long MethodsCompiled)
 {
     /// <summary>Reads them now.</summary>
     public static CpuReading Now()
     {
         var (busy, total) = Machine();
-        return new CpuReading(Environment.CpuUsage.TotalTime, busy, total, GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(), GC.CollectionCount(0));
+        return new CpuReading(Environment.CpuUsage.TotalTime, busy, total, GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(), GC.CollectionCount(0),
+            JitInfo.GetCompilationTime(), JitInfo.GetCompiledMethodCount());
     }
 
     private static (long? Busy, long? Total) Machine()
@@ -89,6 +93,14 @@ internal static class BenchCpu
             new($"collections per 1,000 requests ({name})", Math.Round(1000.0 * (after.Collections - before.Collections) / requests, 2), "collections",
                 "Garbage collections over the phase (of any generation: GC.CollectionCount(0)), per 1,000 requests it recorded"),
         };
+        // The runtime compiles a method first quickly, then again optimised once it has been called often enough, on a
+        // background thread, for seconds after a path is first used: a phase that starts a path cold measures some of
+        // that too (a bench warm-up exists to leave it out). The JIT's own time only (its compilations' elapsed time, on
+        // every thread), not the runtime's other start-up work, so beside the processor time per request it is a floor.
+        figures.Add(new BenchFigure($"compiling methods per request ({name})", Math.Round((after.Compiling - before.Compiling).TotalSeconds / requests * 1000, 3), "ms",
+            "Time the JIT spent compiling methods over the phase (JitInfo.GetCompilationTime), per request it recorded: near 0 once the paths the phase runs are warm"));
+        figures.Add(new BenchFigure($"methods compiled ({name})", after.MethodsCompiled - before.MethodsCompiled, "methods",
+            "Methods the JIT compiled over the phase, first compilations and optimised recompilations alike (JitInfo.GetCompiledMethodCount)"));
         if (after.MachineTotal - before.MachineTotal is > 0 and var total && after.MachineBusy - before.MachineBusy is { } busy)
         {
             figures.Add(new BenchFigure($"machine processor busy ({name})", Math.Round(100.0 * busy / total, 1), "%",

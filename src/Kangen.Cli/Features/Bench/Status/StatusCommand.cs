@@ -25,11 +25,16 @@ internal static class StatusCommand
             Description = $"Closed-loop clients sending them (default {MachineLimits.Workers}, as the trivial-endpoint limit).",
             DefaultValueFactory = _ => MachineLimits.Workers,
         };
+        var warmUp = new Option<int>("--warm-up")
+        {
+            Description = $"Status lookups before the measured ones, not measured, so that these find the path warm (default {StatusSettings.DefaultWarmUpRequests:N0}; 0 for none).",
+            DefaultValueFactory = _ => StatusSettings.DefaultWarmUpRequests,
+        };
         var command = new Command("status",
             "GET /api/v1/me/status by citizens who applied: prepared (not measured) by each citizen applying through the whole flow with its card and signing in again; " +
             "measured: status lookups with those sessions from closed-loop clients (throughput, p50 / p99 / max). Checks: no errors, every answer shows the citizen's application.")
         {
-            citizens, requests, workers, data, output,
+            citizens, requests, workers, warmUp, data, output,
         };
         var limits = new LimitsOptions();
         limits.AddTo(command);
@@ -37,10 +42,12 @@ internal static class StatusCommand
         {
             if (!limits.Valid(context, parse))
                 return ExitCodes.Usage;
-            var settings = new StatusSettings(BenchCommand.Folder(CardCli.DataDirectory(parse, data)), parse.GetValue(citizens), parse.GetValue(requests), parse.GetValue(workers));
-            if (settings.Citizens < 1 || settings.Requests < 1 || settings.Workers < 1)
+            var settings = new StatusSettings(BenchCommand.Folder(CardCli.DataDirectory(parse, data)), parse.GetValue(citizens), parse.GetValue(requests), parse.GetValue(workers),
+                parse.GetValue(warmUp));
+            if (settings.Citizens < 1 || settings.Requests < 1 || settings.Workers < 1 || settings.WarmUpRequests < 0)
             {
-                context.Error("--citizens、--requests、--workers は 1 以上 / --citizens、--requests、--workers 至少为 1 / --citizens, --requests and --workers must be at least 1.");
+                context.Error("--citizens、--requests、--workers は 1 以上、--warm-up は 0 以上 / --citizens、--requests、--workers 至少为 1，--warm-up 至少为 0 / " +
+                    "--citizens, --requests and --workers must be at least 1, --warm-up at least 0.");
                 return ExitCodes.Usage;
             }
             return await BenchRunner.RunAsync(context, new StatusScenario(context, settings), parse.GetValue(output), limits.Read(parse, settings.Folder), cancellationToken);

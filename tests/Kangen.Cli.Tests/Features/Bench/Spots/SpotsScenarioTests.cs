@@ -17,12 +17,13 @@ public sealed class SpotsScenarioTests : IDisposable
         var output = Path.Combine(_data, "spots.json");
 
         var (code, console) = await CliRun.RunAsync(TimeProvider.System,
-            "bench", "spots", "--requests", "150", "--workers", "4", "--searches", "1000", "--limit-seconds", "0.3", "--data", _data, "--out", output);
+            "bench", "spots", "--requests", "150", "--warm-up", "40", "--workers", "4", "--searches", "1000", "--limit-seconds", "0.3", "--data", _data, "--out", output);
 
         Assert.True(code == ExitCodes.Ok, console);
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(output));
         var root = results.RootElement;
         Assert.Equal("spots", root.GetProperty("scenario").GetString());
+        Assert.Equal("40", root.GetProperty("parameters").GetProperty("warmUpRequests").GetString());
         var checks = root.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
         Assert.Equal(["errors", "answers as in process", "empty where spots exist", "searches timed", "machine limits"], checks.Keys.ToArray());
         Assert.All(checks.Values, c => Assert.True(c.GetProperty("passed").GetBoolean(), c.GetRawText()));
@@ -43,15 +44,17 @@ public sealed class SpotsScenarioTests : IDisposable
         Assert.Contains(root.GetProperty("limits").EnumerateArray(), l => l.GetProperty("name").GetString() == MachineLimits.TrivialEndpoint);
     }
 
-    [Fact]
-    public async Task Zero_requests_is_a_usage_error()
+    [Theory]
+    [InlineData("--requests", "0")]
+    [InlineData("--warm-up", "-1")]
+    public async Task Zero_requests_or_a_negative_warm_up_is_a_usage_error(string option, string value)
     {
         var output = Path.Combine(_data, "spots.json");
 
-        var (code, console) = await CliRun.RunAsync(TimeProvider.System, "bench", "spots", "--requests", "0", "--data", _data, "--out", output);
+        var (code, console) = await CliRun.RunAsync(TimeProvider.System, "bench", "spots", option, value, "--data", _data, "--out", output);
 
         Assert.Equal(ExitCodes.Usage, code);
-        Assert.Contains("--requests", console);
+        Assert.Contains(option, console);
         Assert.False(File.Exists(output));
     }
 }

@@ -17,12 +17,14 @@ public sealed class StatusScenarioTests : IDisposable
         var output = Path.Combine(_data, "status.json");
 
         var (code, console) = await CliRun.RunAsync(TimeProvider.System,
-            "bench", "status", "--citizens", "3", "--requests", "60", "--workers", "4", "--limit-seconds", "0.3", "--data", _data, "--out", output);
+            "bench", "status", "--citizens", "3", "--requests", "60", "--warm-up", "20", "--workers", "4", "--limit-seconds", "0.3", "--data", _data, "--out", output);
 
         Assert.True(code == ExitCodes.Ok, console);
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(output));
         var root = results.RootElement;
         Assert.Equal("status", root.GetProperty("scenario").GetString());
+        // The warm-up's 20 lookups came first and are not counted below.
+        Assert.Equal("20", root.GetProperty("parameters").GetProperty("warmUpRequests").GetString());
         var checks = root.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
         Assert.Equal(0, checks["errors"].GetProperty("actual").GetInt64());
         Assert.Equal(60, checks["answers showing the application"].GetProperty("actual").GetInt64());
