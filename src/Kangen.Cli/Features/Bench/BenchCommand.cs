@@ -82,10 +82,12 @@ public static class BenchCommand
         {
             if (!limits.Valid(context, parse))
                 return ExitCodes.Usage;
-            if (parse.GetValue(citizens) < 1 || parse.GetValue(workers) < 1 || parse.GetValue(warmUp) < 0)
+            if (parse.GetValue(citizens) < 1 || parse.GetValue(workers) < 1 || parse.GetValue(warmUp) < 0
+                || (long)parse.GetValue(citizens) + parse.GetValue(warmUp) > int.MaxValue)
             {
-                context.Error("--citizens と --workers は 1 以上、--warm-up は 0 以上 / --citizens 和 --workers 至少为 1，--warm-up 至少为 0 / " +
-                    "--citizens and --workers must be at least 1, --warm-up at least 0.");
+                context.Error("--citizens と --workers は 1 以上、--warm-up は 0 以上、--citizens と --warm-up の合計は 2,147,483,647 以下 / " +
+                    "--citizens 和 --workers 至少为 1，--warm-up 至少为 0，--citizens 与 --warm-up 之和不超过 2,147,483,647 / " +
+                    "--citizens and --workers must be at least 1, --warm-up at least 0, and --citizens plus --warm-up at most 2,147,483,647.");
                 return ExitCodes.Usage;
             }
             Generate.GeneratedDatabase? generated = null;

@@ -95,10 +95,11 @@ internal static class BenchCpu
         };
         // The runtime compiles a method first quickly, then again optimised once it has been called often enough, on a
         // background thread, for seconds after a path is first used: a phase that starts a path cold measures some of
-        // that too (a bench warm-up exists to leave it out). The JIT's own time only (its compilations' elapsed time, on
-        // every thread), not the runtime's other start-up work, so beside the processor time per request it is a floor.
+        // that too (a bench warm-up exists to leave it out). This is the elapsed time of the JIT's compilations added up
+        // over threads, so under load it includes waits for a core: it says whether a phase compiled, not what share of
+        // its processor time that took. The runtime's other start-up work (types, call counters) is not in it.
         figures.Add(new BenchFigure($"compiling methods per request ({name})", Math.Round((after.Compiling - before.Compiling).TotalSeconds / requests * 1000, 3), "ms",
-            "Time the JIT spent compiling methods over the phase (JitInfo.GetCompilationTime), per request it recorded: near 0 once the paths the phase runs are warm"));
+            "Elapsed time of the JIT's compilations over the phase, added up over threads (JitInfo.GetCompilationTime), per request it recorded: near 0 once the paths the phase runs are warm"));
         figures.Add(new BenchFigure($"methods compiled ({name})", after.MethodsCompiled - before.MethodsCompiled, "methods",
             "Methods the JIT compiled over the phase, first compilations and optimised recompilations alike (JitInfo.GetCompiledMethodCount)"));
         if (after.MachineTotal - before.MachineTotal is > 0 and var total && after.MachineBusy - before.MachineBusy is { } busy)

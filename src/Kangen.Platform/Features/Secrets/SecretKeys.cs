@@ -379,10 +379,11 @@ public sealed class SecretBox
     {
         if (t_cipher is { } cipher && ReferenceEquals(t_cipherKey, key))
             return cipher;
+        // Made before the old one goes: should making it fail, the thread keeps a working cipher for the old key.
+        var made = new AesGcm(key, TagSize);
         t_cipher?.Dispose();
-        t_cipher = cipher = new AesGcm(key, TagSize);
-        t_cipherKey = key;
-        return cipher;
+        (t_cipher, t_cipherKey) = (made, key);
+        return made;
     }
 
     /// <summary>The keyed hash of <paramref name="value"/> for <paramref name="purpose"/>.</summary>

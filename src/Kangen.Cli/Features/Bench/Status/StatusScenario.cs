@@ -75,7 +75,7 @@ internal sealed class StatusScenario(CliContext context, StatusSettings settings
         var starting = progress.Add("Platform: fresh SQLite, no admission control, demo operators", 1);
         var applying = progress.Add($"Citizens apply with {RushScenario.Service} (the whole flow, not measured)", settings.Citizens);
         var signing = progress.Add("Citizens sign in again (a session each)", settings.Citizens);
-        var warming = progress.Add($"Warm-up: {settings.WarmUpRequests:N0} status lookups (not measured)", Math.Max(1, settings.WarmUpRequests));
+        var warming = settings.WarmUpRequests > 0 ? progress.Add($"Warm-up: {settings.WarmUpRequests:N0} status lookups (not measured)", settings.WarmUpRequests) : null;
 
         var cards = await Task.Run(() => BenchCards.Ensure(CardCache, settings.Citizens, context.Time, issuing), cancellationToken);
         _platform = await BenchPlatform.StartAsync(context, PlatformFolder, CardCache, postgres: null, replicas: 1, DemoStaff.Create(),
@@ -105,7 +105,8 @@ internal sealed class StatusScenario(CliContext context, StatusSettings settings
         });
         _sessions = sessions;
 
-        await BenchLoad.RunAsync(new BenchPhase("warm-up", context.Time), Operation, settings.Workers, settings.WarmUpRequests, SendAsync, warming, cancellationToken);
+        if (warming is not null)
+            await BenchLoad.RunAsync(new BenchPhase("warm-up", context.Time), Operation, settings.Workers, settings.WarmUpRequests, SendAsync, warming, cancellationToken);
         Interlocked.Exchange(ref _showingApplication, 0);
     }
 
