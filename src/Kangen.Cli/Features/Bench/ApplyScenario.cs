@@ -15,17 +15,17 @@ namespace Kangen.Cli.Features.Bench;
 
 /// <summary>The settings of <c>kangen bench apply</c>.</summary>
 /// <param name="Citizens">Distinct citizens (cards), each opening a session and applying once in the measured phases.</param>
+/// <param name="WarmUp">
+/// Further citizens whose sessions and applications are sent at the end of the prepare phase, not measured, so that the
+/// measured phases find the paths compiled and optimised (see <see cref="ApplyScenario.DefaultWarmUp"/>).
+/// </param>
 /// <param name="Workers">Requests in flight at once during the measured phases (closed loop).</param>
 /// <param name="Folder">The bench folder: <c>cards</c> (the card cache, kept) and <c>platform</c> (fresh every run).</param>
 /// <param name="Postgres">A PostgreSQL server's connection string (a database of the run's own), or null for SQLite.</param>
 /// <param name="Generated">
 /// A generated database to apply on (<c>--name</c>), kept with this run's citizens in it, or null for a fresh database.
 /// </param>
-/// <param name="WarmUp">
-/// Further citizens whose sessions and applications are sent at the end of the prepare phase, not measured, so that the
-/// measured phases find the paths compiled and optimised (see <see cref="ApplyScenario.DefaultWarmUp"/>).
-/// </param>
-internal sealed record ApplySettings(int Citizens, int Workers, string Folder, string? Postgres, Generate.GeneratedDatabase? Generated = null, int WarmUp = 0)
+internal sealed record ApplySettings(int Citizens, int WarmUp, int Workers, string Folder, string? Postgres, Generate.GeneratedDatabase? Generated = null)
 {
     /// <summary>Every citizen the run prepares: the measured ones, then the warm-up's.</summary>
     public int Prepared => Citizens + WarmUp;
@@ -106,6 +106,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         var starting = progress.Add($"Platform: {(settings.Generated is { } generated ? "generated database " + generated.Name
             : settings.Postgres is null ? "fresh SQLite" : "a fresh PostgreSQL database")}, certificate cache off, demo operators", 1);
         var preparing = progress.Add("Citizens: first session, account verified, application and session signed by the card", settings.Prepared);
+        // No bar for no warm-up; the warm-up then sends nothing.
         var warming = settings.WarmUp > 0
             ? progress.Add($"Warm-up: {settings.WarmUp:N0} more citizens' sessions, then their applications (not measured)", 2 * settings.WarmUp)
             : null;
@@ -147,8 +148,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         if (phase.Errors > 0)
             throw new BenchAbortedException($"{phase.Errors} 人の準備に失敗しました / {phase.Errors} 名市民准备失败 / {phase.Errors} citizens could not be prepared; " +
                 $"first: {phase.Summarise().ErrorSamples.FirstOrDefault()}");
-        if (warming is not null)
-            await WarmUpAsync(warming, cancellationToken);
+        await WarmUpAsync(warming, cancellationToken);
         _applicationsBefore = await RecordedApplicationsAsync(cancellationToken);
     }
 
@@ -156,7 +156,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
     /// The warm-up citizens (those after the measured ones) send their sessions, then their applications, as the measured
     /// phases will; any failure stops the run, since the measured phases would meet it too.
     /// </summary>
-    private async Task WarmUpAsync(BenchCounter progress, CancellationToken cancellationToken)
+    private async Task WarmUpAsync(BenchCounter? progress, CancellationToken cancellationToken)
     {
         var phase = new BenchPhase("warm-up", context.Time);
         await BenchLoad.RunAsync(phase, "session", settings.Workers, settings.WarmUp, (i, token) => SessionAsync(settings.Citizens + (int)i, token), progress, cancellationToken);

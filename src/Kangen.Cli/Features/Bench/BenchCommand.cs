@@ -105,8 +105,8 @@ public static class BenchCommand
                 }
                 generated = located.Database;
             }
-            var settings = new ApplySettings(parse.GetValue(citizens), parse.GetValue(workers), Folder(CardCli.DataDirectory(parse, data)),
-                parse.GetValue(postgres) is { Length: > 0 } server ? server : null, generated, parse.GetValue(warmUp));
+            var settings = new ApplySettings(parse.GetValue(citizens), parse.GetValue(warmUp), parse.GetValue(workers), Folder(CardCli.DataDirectory(parse, data)),
+                parse.GetValue(postgres) is { Length: > 0 } server ? server : null, generated);
             return await BenchRunner.RunAsync(context, new ApplyScenario(context, settings), parse.GetValue(output), limits.Read(parse, settings.Folder), cancellationToken);
         });
         return command;

@@ -17,7 +17,7 @@ namespace Kangen.Cli.Features.Bench.Spots;
 /// Searches over HTTP before the measured ones, not measured: connections, and the request path compiled and optimised
 /// (the runtime recompiles a hot method optimised on a background thread, seconds after it is first used).
 /// </param>
-internal sealed record SpotsSettings(string Folder, int Requests, int Workers, int Searches, int WarmUpRequests = SpotsSettings.DefaultWarmUpRequests)
+internal sealed record SpotsSettings(string Folder, int Requests, int Workers, int Searches, int WarmUpRequests)
 {
     /// <summary>
     /// Warm-up searches over HTTP by default. After 200 (the earlier default) 30,000 measured searches ran at 3,435/s, and
@@ -86,6 +86,7 @@ internal sealed class SpotsScenario(CliContext context, SpotsSettings settings) 
     {
         var starting = progress.Add("Platform: fresh SQLite, the generated spots", 1);
         var querying = progress.Add($"Queries: {QueryPool} mixed searches answered in process first", QueryPool);
+        // No bar for no warm-up; the warm-up then sends nothing.
         var warming = settings.WarmUpRequests > 0 ? progress.Add($"Warm-up: {settings.WarmUpRequests:N0} searches over HTTP (not measured)", settings.WarmUpRequests) : null;
         if (Directory.Exists(PlatformFolder))
             Directory.Delete(PlatformFolder, recursive: true);
@@ -116,8 +117,7 @@ internal sealed class SpotsScenario(CliContext context, SpotsSettings settings) 
         _queries = [.. queries];
         _expectedNonEmpty = _queries.Count(q => q.Expected > 0);
 
-        if (warming is not null)
-            await BenchLoad.RunAsync(new BenchPhase("warm-up", context.Time), HttpOperation, settings.Workers, settings.WarmUpRequests, SendAsync, warming, cancellationToken);
+        await BenchLoad.RunAsync(new BenchPhase("warm-up", context.Time), HttpOperation, settings.Workers, settings.WarmUpRequests, SendAsync, warming, cancellationToken);
     }
 
     public override async Task<IReadOnlyList<BenchPhase>> MeasureAsync(BenchProgress progress, CancellationToken cancellationToken)
