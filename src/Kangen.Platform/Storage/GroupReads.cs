@@ -22,6 +22,20 @@ namespace Kangen.Platform.Storage;
 /// </remarks>
 public abstract class GroupReads(KangenDbContext db)
 {
+    // The group's reads are compiled once (EF.CompileAsyncQuery): a LINQ query is otherwise walked, hashed and looked up
+    // in EF's query cache on every call, which was most of what these reads cost the single writer (docs/performance.md,
+    // GroupReadsBenchmarks). On SQLite a list still goes as one parameter per element, its SQL made again on each call.
+    private static readonly CompiledQuery<Func<KangenDbContext, string[], IAsyncEnumerable<SerialLink>>> Links = new(() =>
+        EF.CompileAsyncQuery((KangenDbContext db, string[] serials) =>
+            db.Certificates.AsNoTracking().Where(c => serials.Contains(c.Serial)).Select(c => new SerialLink(c.Serial, c.PersonId))));
+
+    private static readonly CompiledQuery<Func<KangenDbContext, Guid[], IAsyncEnumerable<Person>>> PersonsById = new(() =>
+        EF.CompileAsyncQuery((KangenDbContext db, Guid[] ids) => db.Persons.AsNoTracking().Where(p => ids.Contains(p.Id))));
+
+    private static readonly CompiledQuery<Func<KangenDbContext, string[], IAsyncEnumerable<string>>> Consumed = new(() =>
+        EF.CompileAsyncQuery((KangenDbContext db, string[] nonces) =>
+            db.ConsumedChallenges.AsNoTracking().Where(c => nonces.Contains(c.Nonce)).Select(c => c.Nonce)));
+
     private readonly Dictionary<string, Guid?> _personBySerial = [];
     private readonly Dictionary<Guid, Person?> _persons = [];
     private readonly Dictionary<string, bool> _consumed = [];
@@ -54,15 +68,18 @@ public abstract class GroupReads(KangenDbContext db)
     /// Reads which persons <paramref name="serials"/> are linked to, for a group of <paramref name="size"/> pieces; answers
     /// their ids. Links are only ever added, so they may be read before the audit head's lock.
     /// </summary>
-    protected async Task<Guid[]> ReadLinksAsync(int size, IReadOnlyCollection<string> serials, CancellationToken cancellationToken)
+    protected async Task<Guid[]> ReadLinksAsync(int size, string[] serials, CancellationToken cancellationToken)
     {
         _size = size;
-        var links = await db.Certificates.AsNoTracking().Where(c => serials.Contains(c.Serial)).Select(c => new { c.Serial, c.PersonId }).ToListAsync(cancellationToken);
         foreach (var serial in serials)
             _personBySerial[serial] = null;
-        foreach (var link in links)
+        var ids = new HashSet<Guid>();
+        await foreach (var link in Links.For(db)(db, serials).WithCancellation(cancellationToken))
+        {
             _personBySerial[link.Serial] = link.PersonId;
-        return links.Select(l => l.PersonId).Distinct().ToArray();
+            ids.Add(link.PersonId);
+        }
+        return [.. ids];
     }
 
     /// <summary>
@@ -71,16 +88,16 @@ public abstract class GroupReads(KangenDbContext db)
     /// (PostgreSQL: a My Key ID change takes the head before the person's row, so it has committed or waits), or the
     /// whole group is serial (SQLite).
     /// </summary>
-    protected async Task LockAndReadAsync(IReadOnlyCollection<Guid> ids, IReadOnlyCollection<string> nonces, CancellationToken cancellationToken)
+    protected async Task LockAndReadAsync(Guid[] ids, string[] nonces, CancellationToken cancellationToken)
     {
         _audit = await AuditChain.LockHeadAsync(db, cancellationToken);
         _locked = _audit.Position;
         db.HeldAuditHead = _audit;
-        foreach (var person in await db.Persons.AsNoTracking().Where(p => ids.Contains(p.Id)).ToListAsync(cancellationToken))
+        await foreach (var person in PersonsById.For(db)(db, ids).WithCancellation(cancellationToken))
             _persons[person.Id] = person;
         foreach (var nonce in nonces)
             _consumed[nonce] = false;
-        foreach (var nonce in await db.ConsumedChallenges.AsNoTracking().Where(c => nonces.Contains(c.Nonce)).Select(c => c.Nonce).ToListAsync(cancellationToken))
+        await foreach (var nonce in Consumed.For(db)(db, nonces).WithCancellation(cancellationToken))
             _consumed[nonce] = true;
     }
 
@@ -206,6 +223,8 @@ public abstract class GroupReads(KangenDbContext db)
 
     /// <summary>Marks <paramref name="key"/> used by the current piece; false when an earlier piece (or attempt) used it.</summary>
     protected bool Use(string key) => _used.TryAdd(key, _piece) || _used[key] == _piece;
+
+    private sealed record SerialLink(string Serial, Guid PersonId);
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {

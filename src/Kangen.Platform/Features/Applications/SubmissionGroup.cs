@@ -16,6 +16,28 @@ namespace Kangen.Platform.Features.Applications;
 /// </summary>
 public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry registry) : GroupReads(db)
 {
+    // Compiled once, as the base's reads are (see there why).
+    private static readonly CompiledQuery<Func<KangenDbContext, Guid[], string[], IAsyncEnumerable<ApplicationSubmission>>> Submissions = new(() =>
+        EF.CompileAsyncQuery((KangenDbContext db, Guid[] ids, string[] hashes) =>
+            db.ApplicationSubmissions.AsNoTracking().Where(s => ids.Contains(s.RequesterId) && hashes.Contains(s.IdempotencyKeyHash))));
+
+    private static readonly CompiledQuery<Func<KangenDbContext, string, Guid[], IAsyncEnumerable<ProgramApplication>>> ApplicationsOf = new(() =>
+        EF.CompileAsyncQuery((KangenDbContext db, string campaign, Guid[] ids) =>
+            db.Applications.AsNoTracking().Where(a => a.Campaign == campaign && ids.Contains(a.PersonId))));
+
+    private static readonly CompiledQuery<Func<KangenDbContext, string, Guid[], IAsyncEnumerable<CampaignChoice>>> ChoicesOf = new(() =>
+        EF.CompileAsyncQuery((KangenDbContext db, string campaign, Guid[] ids) =>
+            db.CampaignChoices.AsNoTracking().Where(c => c.Campaign == campaign && ids.Contains(c.PersonId))));
+
+    private static readonly CompiledQuery<Func<KangenDbContext, string, string[], IAsyncEnumerable<AccountHolder>>> Holders = new(() =>
+        EF.CompileAsyncQuery((KangenDbContext db, string service, string[] references) =>
+            db.ServiceAccounts.AsNoTracking().Where(a => a.Service == service && references.Contains(a.AccountReference))
+                .Select(a => new AccountHolder(a.AccountReference, a.PersonId))));
+
+    private static readonly CompiledQuery<Func<KangenDbContext, Guid[], IAsyncEnumerable<PseudonymRow>>> Pseudonyms = new(() =>
+        EF.CompileAsyncQuery((KangenDbContext db, Guid[] ids) =>
+            db.OperatorPseudonyms.AsNoTracking().Where(p => ids.Contains(p.PersonId)).Select(p => new PseudonymRow(p.OperatorCode, p.PersonId, p.Pseudonym))));
+
     private readonly Dictionary<(Guid Requester, string KeyHash), ApplicationSubmission> _submissions = [];
     private readonly HashSet<string> _keyHashes = [];
     private readonly Dictionary<Guid, List<ProgramApplication>> _applications = [];
@@ -39,14 +61,13 @@ public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry re
         await LockAndReadAsync(ids, submissions.Select(s => s.Challenge.Nonce).Distinct().ToArray(), cancellationToken);
         var hashes = submissions.Select(s => s.KeyHash).Distinct().ToArray();
         _keyHashes.UnionWith(hashes);
-        foreach (var earlier in await Db.ApplicationSubmissions.AsNoTracking()
-                     .Where(s => ids.Contains(s.RequesterId) && hashes.Contains(s.IdempotencyKeyHash)).ToListAsync(cancellationToken))
+        await foreach (var earlier in Submissions.For(Db)(Db, ids, hashes).WithCancellation(cancellationToken))
             _submissions[(earlier.RequesterId, earlier.IdempotencyKeyHash)] = earlier;
 
         // Applications before choices, as the recorder reads them one by one (see there why the order matters).
-        foreach (var row in await Db.Applications.AsNoTracking().Where(a => a.Campaign == campaign && ids.Contains(a.PersonId)).ToListAsync(cancellationToken))
+        await foreach (var row in ApplicationsOf.For(Db)(Db, campaign, ids).WithCancellation(cancellationToken))
             Rows(row.PersonId).Add(row);
-        foreach (var choice in await Db.CampaignChoices.AsNoTracking().Where(c => c.Campaign == campaign && ids.Contains(c.PersonId)).ToListAsync(cancellationToken))
+        await foreach (var choice in ChoicesOf.For(Db)(Db, campaign, ids).WithCancellation(cancellationToken))
             _choices[choice.PersonId] = choice;
 
         foreach (var service in submissions.GroupBy(s => s.Service.Code.Value))
@@ -54,13 +75,11 @@ public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry re
             var references = service.Select(s => s.Claim.AccountReference).Distinct().ToArray();
             foreach (var reference in references)
                 _holders[(service.Key, reference)] = null;
-            foreach (var holder in await Db.ServiceAccounts.AsNoTracking().Where(a => a.Service == service.Key && references.Contains(a.AccountReference))
-                         .Select(a => new { a.AccountReference, a.PersonId }).ToListAsync(cancellationToken))
+            await foreach (var holder in Holders.For(Db)(Db, service.Key, references).WithCancellation(cancellationToken))
                 _holders[(service.Key, holder.AccountReference)] = holder.PersonId;
         }
 
-        foreach (var pseudonym in await Db.OperatorPseudonyms.AsNoTracking().Where(p => ids.Contains(p.PersonId))
-                     .Select(p => new { p.OperatorCode, p.PersonId, p.Pseudonym }).ToListAsync(cancellationToken))
+        await foreach (var pseudonym in Pseudonyms.For(Db)(Db, ids).WithCancellation(cancellationToken))
             _pseudonyms[(pseudonym.OperatorCode, pseudonym.PersonId)] = pseudonym.Pseudonym;
     }
 
@@ -121,6 +140,10 @@ public sealed class SubmissionGroup(KangenDbContext db, IRegistrationRegistry re
         pseudonym = _pseudonyms.GetValueOrDefault((operatorCode, personId));
         return true;
     }
+
+    private sealed record AccountHolder(string AccountReference, Guid PersonId);
+
+    private sealed record PseudonymRow(string OperatorCode, Guid PersonId, string Pseudonym);
 
     private static string AccountKey(string service, string accountReference) => "account:" + service + "\n" + accountReference;
 

@@ -78,7 +78,7 @@ public static class AuditChain
             throw new InvalidOperationException("The audit head is held by this context's group commit; append through it.");
         var head = db.Provider == StorageProvider.Postgres
             ? await db.AuditHead.FromSqlRaw("SELECT * FROM audit_head WHERE id = 1 FOR UPDATE").AsNoTracking().SingleAsync(cancellationToken)
-            : await db.AuditHead.AsNoTracking().SingleAsync(h => h.Id == 1, cancellationToken);
+            : await Head.For(db)(db, cancellationToken);
         return new AuditCursor(head.Sequence, head.Hash);
     }
 
@@ -115,9 +115,14 @@ public static class AuditChain
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(cursor);
         var (sequence, hash) = cursor.Position;
-        await db.AuditHead.Where(h => h.Id == 1)
-            .ExecuteUpdateAsync(u => u.SetProperty(h => h.Sequence, sequence).SetProperty(h => h.Hash, hash), cancellationToken);
+        // SQL of our own rather than ExecuteUpdate, whose LINQ is walked and looked up again on every call: a group commit
+        // writes the head once per group, on the single writer's path.
+        await db.Database.ExecuteSqlAsync($"UPDATE audit_head SET sequence = {sequence}, hash = {hash} WHERE id = 1", cancellationToken);
     }
+
+    // Compiled once, read by every group commit on SQLite (see GroupReads).
+    private static readonly CompiledQuery<Func<KangenDbContext, CancellationToken, Task<AuditHead>>> Head = new(() =>
+        EF.CompileAsyncQuery((KangenDbContext db, CancellationToken _) => db.AuditHead.AsNoTracking().Single(h => h.Id == 1)));
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {

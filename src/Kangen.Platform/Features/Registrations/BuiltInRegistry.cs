@@ -16,6 +16,11 @@ public sealed class BuiltInRegistry(KangenDbContext db, WriteGate gate, SecretBo
 {
     private const int MaxAttempts = 5;
 
+    // Compiled once: a group commit asks this for its applicants on the single writer's path (see GroupReads).
+    private static readonly CompiledQuery<Func<KangenDbContext, Guid[], IAsyncEnumerable<FactRow>>> Facts = new(() =>
+        EF.CompileAsyncQuery((KangenDbContext db, Guid[] ids) =>
+            db.Registrations.AsNoTracking().Where(r => ids.Contains(r.PersonId)).Select(r => new FactRow(r.PersonId, r.Kind, r.RegisteredAt))));
+
     /// <summary>The sealing and hashing purpose of a kind's details (a value sealed for one kind opens for no other).</summary>
     public static string Purpose(string kind) => "registration:" + kind;
 
@@ -33,8 +38,9 @@ public sealed class BuiltInRegistry(KangenDbContext db, WriteGate gate, SecretBo
     public async Task<IReadOnlyDictionary<Guid, RegistrationFacts>> GetFactsAsync(IReadOnlyCollection<Guid> personIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(personIds);
-        var rows = await db.Registrations.AsNoTracking().Where(r => personIds.Contains(r.PersonId))
-            .Select(r => new { r.PersonId, r.Kind, r.RegisteredAt }).ToListAsync(cancellationToken);
+        var rows = new List<FactRow>();
+        await foreach (var row in Facts.For(db)(db, personIds as Guid[] ?? [.. personIds]).WithCancellation(cancellationToken))
+            rows.Add(row);
         var byPerson = rows.ToLookup(r => r.PersonId);
         return personIds.Distinct().ToDictionary(id => id, id => new RegistrationFacts(
             byPerson[id].SingleOrDefault(r => r.Kind == RegistrationKinds.HealthInsurance)?.RegisteredAt,
@@ -121,4 +127,6 @@ public sealed class BuiltInRegistry(KangenDbContext db, WriteGate gate, SecretBo
             : db.Registrations.AsNoTracking().SingleOrDefaultAsync(r => r.PersonId == personId && r.Kind == kind, cancellationToken);
 
     private static RegistrationRecord Record(Registration row) => new(row.Kind, row.RegisteredAt, row.UpdatedAt, row.Channel, row.Summary);
+
+    private sealed record FactRow(Guid PersonId, string Kind, DateTimeOffset RegisteredAt);
 }
