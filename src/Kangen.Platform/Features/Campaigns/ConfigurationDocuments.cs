@@ -256,9 +256,11 @@ public sealed class ConfigurationDocuments(IServiceProvider services, IConfigura
 internal sealed class ConfigurationRefresher(
     IServiceScopeFactory scopes, ConfigurationDocuments documents, IOptions<ConfigurationOptions> options, ILogger<ConfigurationRefresher> log) : IHostedService, IDisposable
 {
+    // Cancelled on stop and on disposal, never disposed: a host may stop and dispose its services at once (a test host's
+    // teardown did, and a source disposed while it was being cancelled failed the stop), and a source without a timer or
+    // a wait handle holds nothing that disposal would free.
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
-    private int _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -270,20 +272,13 @@ internal sealed class ConfigurationRefresher(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // Hosts may stop after disposing their services (a test host's dispose does): stopping twice is nothing.
-        if (Interlocked.Exchange(ref _stopped, 1) == 1)
-            return;
+        // Hosts may stop after disposing their services, or while disposing them: cancelling again is nothing.
         await _stopping.CancelAsync();
         if (_loop is not null)
             await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _stopped, 1) == 0)
-            _stopping.Cancel();
-        _stopping.Dispose();
-    }
+    public void Dispose() => _stopping.Cancel();
 
     private async Task LoopAsync(TimeSpan interval, CancellationToken stoppingToken)
     {
@@ -317,7 +312,7 @@ internal sealed class ConfigurationRefresher(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
-        catch (ObjectDisposedException) when (Volatile.Read(ref _stopped) == 1)
+        catch (ObjectDisposedException) when (_stopping.IsCancellationRequested)
         {
             // The host disposed its services while this poll was starting: the platform is going away.
         }
