@@ -28,6 +28,8 @@ public class GroupReadsBenchmarks
     private KangenDbContext _db = null!;
     private string[][] _groups = [];
     private int _next;
+    // RawPrepared's statement, prepared on its first call and run again after.
+    private SqliteCommand? _raw;
 
     /// <summary>Submissions in the group (a group commit takes up to 64; under load 13-16 is typical).</summary>
     [Params(16, 64)]
@@ -92,8 +94,6 @@ public class GroupReadsBenchmarks
                 links.Add(new Link(reader.GetString(0), reader.GetGuid(1)));
         return links.OrderBy(l => l.Serial, StringComparer.Ordinal).Select(l => l.PersonId).ToList();
     }
-
-    private SqliteCommand? _raw;
 
     private string[] NextGroup() => _groups[_next++ & 255];
 
