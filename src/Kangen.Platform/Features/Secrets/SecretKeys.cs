@@ -124,17 +124,22 @@ public sealed class SecretKeys
             throw new InvalidOperationException($"Kangen:Secrets:KeyFile names '{configuredPath}', which does not exist.");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var fresh = CreateNew().ToJson();
+        // Written aside, then moved into place without replacing: another instance on the same folder that finds the file
+        // (it reads without waiting) must find it whole. Written in place, it was once read half-written (a CI run's 500).
+        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows())
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var stream = new FileStream(path, options))
+            using (var stream = new FileStream(temp, options))
                 stream.Write(Encoding.UTF8.GetBytes(fresh));
+            File.Move(temp, path, overwrite: false);
             return Parse(fresh, path);
         }
         catch (IOException) when (File.Exists(path))
         {
+            File.Delete(temp);
             // Another process created it first: everyone uses that one.
             for (var attempt = 0; ; attempt++)
             {
