@@ -3,14 +3,15 @@ using System.Runtime.InteropServices;
 namespace Kangen.Platform.Features.Secrets;
 
 /// <summary>
-/// The few POSIX calls <see cref="SecretKeys.Save"/> needs and .NET does not offer: flushing a folder (so a rename
-/// survives a crash) and a file's owner and group (so that a replacement keeps them).
+/// The few POSIX calls the key file needs and .NET does not offer: flushing a folder (so a rename survives a crash),
+/// a file's owner and group (so that a replacement keeps them), and putting a file in place only if none is there.
 /// </summary>
 internal static class Posix
 {
     private const int AtCurrentDirectory = -100;
     private const uint StatxUid = 0x8;
     private const uint StatxGid = 0x10;
+    private const int EExist = 17; // Linux and macOS alike
 
     /// <summary>fsync on the folder: the rename into it is on disk once this returns.</summary>
     /// <exception cref="IOException">The folder could not be opened or flushed.</exception>
@@ -28,6 +29,21 @@ internal static class Posix
         {
             _ = close(fd);
         }
+    }
+
+    /// <summary>
+    /// Gives the file <paramref name="existing"/> the second name <paramref name="name"/> unless that name exists, in one
+    /// step (link(2)). <c>File.Move</c> without overwrite is not that on Unix: it checks the name, then renames, so two
+    /// processes can both pass the check and the second replace the first's file.
+    /// </summary>
+    /// <returns>False when <paramref name="name"/> already exists.</returns>
+    /// <exception cref="IOException">Any other failure (such as a file system without hard links).</exception>
+    public static bool LinkNew(string existing, string name)
+    {
+        if (link(existing, name) == 0)
+            return true;
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == EExist ? false : throw new IOException($"Cannot link {existing} as {name} (errno {errno}).");
     }
 
     /// <summary>Gives <paramref name="replacement"/> the owner and group of <paramref name="original"/> (Linux).</summary>
@@ -64,6 +80,9 @@ internal static class Posix
 
     [DllImport("libc", SetLastError = true)]
     private static extern int close(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int link([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int chown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);

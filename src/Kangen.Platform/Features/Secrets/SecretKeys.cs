@@ -122,36 +122,39 @@ public sealed class SecretKeys
             return ReadExisting(path);
         if (!string.IsNullOrWhiteSpace(configuredPath))
             throw new InvalidOperationException($"Kangen:Secrets:KeyFile names '{configuredPath}', which does not exist.");
+        path = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var fresh = CreateNew().ToJson();
-        // Written aside, then moved into place without replacing: another instance on the same folder that finds the file
-        // (it reads without waiting) must find it whole. Written in place, it was once read half-written (a CI run's 500).
-        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        // Written aside, then put in place only if no file is there, in one step: another instance on the same folder that
+        // finds the file (it reads without waiting) must find it whole, and two instances starting together must end up
+        // with one file. Written in place, it was once read half-written (a CI run's 500).
+        var fresh = CreateNew();
+        var temp = fresh.WriteAside(path);
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var stream = new FileStream(temp, options))
-                stream.Write(Encoding.UTF8.GetBytes(fresh));
-            File.Move(temp, path, overwrite: false);
-            return Parse(fresh, path);
+            if (!PutInPlace(temp, path))
+                return ReadExisting(path); // another instance created it first: everyone uses that one
+        }
+        finally
+        {
+            File.Delete(temp); // only the temporary name goes: the file stays under its own
+        }
+        if (!OperatingSystem.IsWindows())
+            Posix.FlushDirectory(Path.GetDirectoryName(path)!);
+        return new SecretKeys(fresh._sealing, fresh.CurrentSealingKeyId, fresh.HashKeyId, fresh.HashKey, path);
+    }
+
+    private static bool PutInPlace(string temp, string path)
+    {
+        if (!OperatingSystem.IsWindows())
+            return Posix.LinkNew(temp, path);
+        try
+        {
+            File.Move(temp, path, overwrite: false); // one step on Windows (MoveFileEx without replacing)
+            return true;
         }
         catch (IOException) when (File.Exists(path))
         {
-            File.Delete(temp);
-            // Another process created it first: everyone uses that one.
-            for (var attempt = 0; ; attempt++)
-            {
-                try
-                {
-                    return ReadExisting(path);
-                }
-                catch (InvalidOperationException) when (attempt < 20)
-                {
-                    Thread.Sleep(50); // still being written
-                }
-            }
+            return false;
         }
     }
 
@@ -169,20 +172,9 @@ public sealed class SecretKeys
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         path = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(path)!;
-        // Unique: two writers (or a leftover of an interrupted save) never share, truncate or rename each other's file.
-        var temp = Path.Combine(folder, "." + Path.GetFileName(path) + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + ".tmp");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var temp = WriteAside(path);
         try
         {
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(Encoding.UTF8.GetBytes(ToJson()));
-                // On disk before the rename: a crash must leave the old file or the whole new one, never a key lost.
-                stream.Flush(flushToDisk: true);
-            }
             if (OperatingSystem.IsLinux() && File.Exists(path))
                 Posix.KeepOwner(path, temp);
             File.Move(temp, path, overwrite: true);
@@ -192,7 +184,32 @@ public sealed class SecretKeys
             File.Delete(temp); // gone already after the rename; a failed save leaves nothing behind
         }
         if (!OperatingSystem.IsWindows())
-            Posix.FlushDirectory(folder);
+            Posix.FlushDirectory(Path.GetDirectoryName(path)!);
+    }
+
+    /// <summary>
+    /// Writes the keys to a new temporary file beside <paramref name="path"/> with mode 0600, on disk before it is moved
+    /// into place: a crash must leave no file, the old one or the whole new one, never a key lost.
+    /// </summary>
+    private string WriteAside(string path)
+    {
+        // Unique: two writers (or a leftover of an interrupted save) never share, truncate or rename each other's file.
+        var temp = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + ".tmp");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            using var stream = new FileStream(temp, options);
+            stream.Write(Encoding.UTF8.GetBytes(ToJson()));
+            stream.Flush(flushToDisk: true);
+            return temp;
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
     }
 
     /// <summary>

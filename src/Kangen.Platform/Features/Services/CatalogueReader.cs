@@ -209,6 +209,10 @@ internal sealed partial class CatalogueReader
             {
                 Problem(path + ".pattern", "does not compile: " + e.Message);
             }
+            catch (NotSupportedException)
+            {
+                Problem(path + ".pattern", "uses a backreference, a lookaround, an atomic group or a conditional: patterns are matched without backtracking, in time linear in the value");
+            }
         }
         var min = Int(f, "minLength", path, 1, MaxFieldLength);
         var max = Int(f, "maxLength", path, 1, MaxFieldLength);

@@ -58,6 +58,33 @@ public sealed class KeyFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Instances_starting_together_on_an_empty_folder_all_use_one_whole_key_file()
+    {
+        // Two instances on one data folder (as the call-centre limit tests run them): the one that loses the race to create
+        // the file must read the winner's, whole (a CI run once read it half-written), and every instance holds the same keys.
+        for (var round = 0; round < 200; round++)
+        {
+            var folder = Path.Combine(_folder, round.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var start = new Barrier(3);
+            var loads = Enumerable.Range(0, 3).Select(_ => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait();
+                return SecretKeys.Load(null, folder);
+            }, TaskCreationOptions.LongRunning)).ToArray();
+            var keys = await Task.WhenAll(loads);
+
+            var saved = SecretKeys.Read(SecretKeys.DefaultPath(folder));
+            Assert.All(keys, key =>
+            {
+                Assert.True(key.SameHashKey(saved));
+                Assert.Equal(saved.SealingKeyIds, key.SealingKeyIds);
+                Assert.Empty(key.ConflictingSealingKeyIds(saved));
+            });
+            Assert.Equal(["secrets.json"], Directory.GetFiles(Path.Combine(folder, "platform")).Select(Path.GetFileName));
+        }
+    }
+
+    [Fact]
     public void Saving_replaces_the_file_whole_and_leaves_no_temporary_file()
     {
         var path = SecretKeys.DefaultPath(_folder);

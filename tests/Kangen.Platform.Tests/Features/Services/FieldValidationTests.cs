@@ -141,4 +141,17 @@ public class FieldValidationTests
         var problem = Assert.Single(problems);
         Assert.Equal("service.field-invalid", problem.Code);
     }
+
+    [Fact]
+    public void Patterns_are_matched_without_backtracking_and_without_a_wall_clock_limit()
+    {
+        // A 100 ms match timeout refused a valid card number on a loaded CI machine: a pause counted as the pattern's time.
+        var plain = FieldPatterns.Get("^[0-9]{16}$");
+        Assert.Equal(System.Text.RegularExpressions.Regex.InfiniteMatchTimeout, plain.MatchTimeout);
+        Assert.True(plain.Options.HasFlag(System.Text.RegularExpressions.RegexOptions.NonBacktracking));
+
+        // Exponential for a backtracking engine on a near miss; here linear, and a real answer rather than a timeout.
+        Assert.True(FieldPatterns.IsMatch("^(a+)+$", new string('a', 256)));
+        Assert.False(FieldPatterns.IsMatch("^(a+)+$", new string('a', 255) + "b"));
+    }
 }

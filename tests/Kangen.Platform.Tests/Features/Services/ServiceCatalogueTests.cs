@@ -183,10 +183,11 @@ public class ServiceCatalogueTests
         services[9]!["code"] = services[0]!["code"]!.GetValue<string>();
         services[10]!["colour"] = "red";
         services[11]!["fields"]![1]!["mask"] = "last4";
+        services[12]!["fields"]![0]!["pattern"] = "^(?=.*[0-9])[A-Za-z0-9]{8,32}$";
 
         var error = Assert.Throws<InvalidOperationException>(() => ServiceCatalogue.Load(WriteTemp(root.ToJsonString())));
 
-        Assert.Contains("11 problem(s)", error.Message);
+        Assert.Contains("12 problem(s)", error.Message);
         Assert.Contains("$.services[1].code: 'Bad Code' is not a service code", error.Message);
         Assert.Contains("$.services[2].kind: 'cheque'", error.Message);
         Assert.Contains("$.services[3].operator: no operator 'nobody'", error.Message);
@@ -198,6 +199,7 @@ public class ServiceCatalogueTests
         Assert.Contains("$.services[9].code: service 'demo-pay' appears twice", error.Message);
         Assert.Contains("$.services[10].colour: unknown property", error.Message);
         Assert.Contains("$.services[11].fields[1].mask: a secret field is never shown back", error.Message);
+        Assert.Contains("$.services[12].fields[0].pattern: uses a backreference, a lookaround", error.Message);
     }
 
     [Fact]
