@@ -99,7 +99,7 @@ public sealed class AdmissionConsoleTests(RoomyAdmissionFixture fixture) : IClas
         await AccessibilityTests.AssertAccessibleAsync(page);
 
         await panel.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "受付制御の詳細と設定" }).ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/admin/admission");
+        await WebFixture.WaitForUrlAsync(page, url => new Uri(url).AbsolutePath == "/admin/admission");
         var (live, _) = await LiveAsync();
         Assert.True(live.Issued >= 1);
         Assert.Equal(live.Issued.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " / " + live.Admitted.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),

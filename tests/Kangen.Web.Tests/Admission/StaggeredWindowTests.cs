@@ -85,7 +85,7 @@ public sealed class StaggeredWindowTests(RoomyAdmissionFixture fixture) : IClass
         await page.Locator("input[name=digit][value='0']").CheckAsync();
         await page.Locator("form.waiting-digit button[type=submit]").ClickAsync();
 
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/login");
+        await WebFixture.WaitForUrlAsync(page, url => new Uri(url).AbsolutePath == "/login");
     }
 
     [Fact]

@@ -96,7 +96,7 @@ public sealed class WaitingRoomTests(CapacityOneFixture fixture) : IClassFixture
         Assert.Equal(2, fixture.Services.GetRequiredService<AdmissionControl>().Settings.Capacity);
 
         // The waiting page reloads itself and sends the person on to where they were going.
-        await second.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/login", new PageWaitForURLOptions { Timeout = 60_000 });
+        await WebFixture.WaitForUrlAsync(second, url => new Uri(url).AbsolutePath == "/login");
         // In order: the third, behind, still waits and is now next; its page changed the figures in place, without a reload.
         await third.Locator("[data-testid=queue-position][data-position='1']").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
         Assert.Equal("/waiting", new Uri(third.Url).AbsolutePath);

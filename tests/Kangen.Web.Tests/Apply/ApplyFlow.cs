@@ -84,7 +84,7 @@ internal sealed class ApplyFlow(WebFixture fixture, IPage page, string culture)
         await WaitForCardsAsync(cardId);
         await screenshot("4-card");
         await SignAsync(WebFixture.DefaultPin);
-        await page.WaitForURLAsync(url => url.EndsWith("/apply/applied", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, url => url.EndsWith("/apply/applied", StringComparison.Ordinal));
         await screenshot("5-applied");
     }
 
@@ -98,7 +98,7 @@ internal sealed class ApplyFlow(WebFixture fixture, IPage page, string culture)
         await page.GetByLabel(L("使用するカード", "使用的卡", "Card to use")).SelectOptionAsync(card.AgentId);
         await page.GetByLabel(L("暗証番号（数字4桁）", "密码（4位数字）", "PIN (4 digits)")).FillAsync(card.Pin);
         await page.GetByRole(AriaRole.Button, new() { Name = L("ログイン", "登录", "Log in"), Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).PathAndQuery.StartsWith(backTo, StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, url => new Uri(url).PathAndQuery.StartsWith(backTo, StringComparison.Ordinal));
     }
 
     /// <summary>The person whose authentication certificate has this serial.</summary>

@@ -131,7 +131,7 @@ public sealed class ApplyTests(WebFixture fixture) : IClassFixture<WebFixture>
 
         // The right PIN then applies (and the card counts its tries again from the top).
         await flow.SignAsync(card.Pin);
-        await flow.Page.WaitForURLAsync(url => url.EndsWith("/apply/applied", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(flow.Page, url => url.EndsWith("/apply/applied", StringComparison.Ordinal));
         Assert.Equal(1, (await ApplyFlow.RecordedAsync(fixture, person)).Submissions);
         Assert.Equal(3, Citizen.CitizenData.PinTriesLeft(card));
     }
@@ -219,7 +219,7 @@ public sealed class ApplyTests(WebFixture fixture) : IClassFixture<WebFixture>
         await page.GetByLabel("お子さまの署名用電子証明書のパスワード").FillAsync("TEST2022");
         await flow.ScreenshotAsync("citizen-apply-child-4-cards-ja");
         await flow.SignAsync(parent.Pin);
-        await page.WaitForURLAsync(url => url.EndsWith("/apply/applied", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, url => url.EndsWith("/apply/applied", StringComparison.Ordinal));
         await flow.ScreenshotAsync("citizen-apply-child-5-applied-ja");
 
         Assert.Contains("お子さまのマイキーID", await page.GetByTestId("applied-summary").InnerTextAsync(), StringComparison.Ordinal);

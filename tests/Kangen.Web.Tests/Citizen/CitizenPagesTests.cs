@@ -124,7 +124,7 @@ public sealed class CitizenPagesTests(WebFixture fixture) : IClassFixture<WebFix
         await WebFixture.ScreenshotAsync(page, "citizen-services-ja");
 
         await results.GetByRole(AriaRole.Link, new() { Name = "デモペイ", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/services/demo-pay", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, url => url.EndsWith("/services/demo-pay", StringComparison.Ordinal));
         Assert.Equal("デモペイ", await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync());
         await Expect(page.GetByTestId("terms-text")).ToContainTextAsync("デモペイ利用規約");
         await Expect(page.GetByTestId("service-fields")).ToContainTextAsync("決済サービスID");

@@ -33,7 +33,7 @@ public sealed class LoginPageTests(WebFixture fixture) : IClassFixture<WebFixtur
 
         await page.GetByLabel("暗証番号（数字4桁）").FillAsync(card.Pin);
         await page.GetByRole(AriaRole.Button, new() { Name = "ログイン", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/me", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, url => url.EndsWith("/me", StringComparison.Ordinal));
 
         var shown = await page.GetByTestId("my-key-id").InnerTextAsync();
         Assert.Equal(await CitizenData.MyKeyIdOfAsync(fixture, card), shown);
@@ -78,7 +78,7 @@ public sealed class LoginPageTests(WebFixture fixture) : IClassFixture<WebFixtur
         // The right PIN still works and resets the counter.
         await pin.FillAsync(card.Pin);
         await login.ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/me", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, url => url.EndsWith("/me", StringComparison.Ordinal));
         Assert.Equal(3, CitizenData.PinTriesLeft(card));
     }
 
@@ -148,7 +148,7 @@ public sealed class LoginPageTests(WebFixture fixture) : IClassFixture<WebFixtur
 
         await page.GetByLabel(pinLabel).FillAsync(card.Pin);
         await page.GetByRole(AriaRole.Button, new() { Name = button, Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/me", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, url => url.EndsWith("/me", StringComparison.Ordinal));
         Assert.Equal(meHeading, await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync());
         Assert.Equal(await CitizenData.MyKeyIdOfAsync(fixture, card), await page.GetByTestId("my-key-id").InnerTextAsync());
     }
@@ -167,7 +167,7 @@ public sealed class LoginPageTests(WebFixture fixture) : IClassFixture<WebFixtur
         await Expect(page.GetByTestId("pin-tries")).ToHaveTextAsync("暗証番号の残り入力回数: 3回");
         await page.GetByLabel("暗証番号（数字4桁）").FillAsync(card.Pin);
         await page.GetByRole(AriaRole.Button, new() { Name = "ログイン", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/status", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, url => url.EndsWith("/status", StringComparison.Ordinal));
 
         Assert.Equal(await CitizenData.MyKeyIdOfAsync(fixture, card), await page.GetByTestId("status-my-key-id").InnerTextAsync());
         await Expect(page.GetByTestId("applied-card-acquisition")).ToHaveTextAsync("未申込");
@@ -212,7 +212,7 @@ public sealed class LoginPageTests(WebFixture fixture) : IClassFixture<WebFixtur
         await Expect(page.GetByTestId("pin-tries")).ToHaveTextAsync("暗証番号の残り入力回数: 3回");
         await page.GetByLabel("暗証番号（数字4桁）").FillAsync(card.Pin);
         await page.GetByRole(AriaRole.Button, new() { Name = "ログイン", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/me", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, url => url.EndsWith("/me", StringComparison.Ordinal));
 
         Assert.Equal(["spot"], await CitizenData.SessionChannelsOfAsync(fixture, card));
         await page.GotoAsync(new Uri(fixture.BaseUrl, "registrations").ToString());

@@ -108,7 +108,7 @@ public sealed class CounterIdleScriptTests(ShortIdleRealTimeFixture fixture) : I
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Continue" })).ToBeVisibleAsync();
         // At the end the script posts the forget form by itself.
         await page.Clock.RunForAsync(2_000);
-        await page.WaitForURLAsync(u => u.Contains("/counter?forgotten=idle", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, u => u.Contains("/counter?forgotten=idle", StringComparison.Ordinal));
 
         Assert.Equal("idle", await page.GetByTestId("counter-forgotten").GetAttributeAsync("data-reason"));
         Assert.Equal(1, await page.GetByTestId("terminal-citizen-none").CountAsync());

@@ -17,7 +17,7 @@ public sealed class CounterTerminalTests(WebFixture fixture) : IClassFixture<Web
         await page.GetByLabel("Staff token").FillAsync(fixture.StaffToken("counter"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
-        await page.WaitForURLAsync(u => u.EndsWith("/counter", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, u => u.EndsWith("/counter", StringComparison.Ordinal));
         Assert.Equal("test-counter", await page.GetByTestId("terminal-staff").InnerTextAsync());
         Assert.Equal("No card in session", await page.GetByTestId("terminal-citizen-none").InnerTextAsync());
         Assert.Equal("/login", await page.GetByRole(AriaRole.Link, new() { Name = "Start with the next citizen" }).GetAttributeAsync("href"));
@@ -57,7 +57,7 @@ public sealed class CounterTerminalTests(WebFixture fixture) : IClassFixture<Web
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Finish / next citizen" }).ClickAsync();
 
-        await page.WaitForURLAsync(u => u.Contains("/counter?forgotten=finished", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, u => u.Contains("/counter?forgotten=finished", StringComparison.Ordinal));
         Assert.Equal("finished", await page.GetByTestId("counter-forgotten").GetAttributeAsync("data-reason"));
         Assert.Equal("No card in session", await page.GetByTestId("terminal-citizen-none").InnerTextAsync());
         Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == "kangen-session");
@@ -82,7 +82,7 @@ public sealed class CounterTerminalTests(WebFixture fixture) : IClassFixture<Web
         Assert.Equal(0, await page.GetByTestId("terminal-citizen").CountAsync());
         Assert.True(await fixture.SessionsEndedAsync(myKeyId));
         await page.GetByTestId("next-citizen").ClickAsync();
-        await page.WaitForURLAsync(u => u.Contains("/counter", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, u => u.Contains("/counter", StringComparison.Ordinal));
         Assert.Equal(1, await page.GetByTestId("counter-start").CountAsync());
         Assert.Equal(1, await page.GetByTestId("terminal-citizen-none").CountAsync());
     }
@@ -97,7 +97,7 @@ public sealed class CounterTerminalTests(WebFixture fixture) : IClassFixture<Web
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
 
-        await page.WaitForURLAsync(u => u.Contains("/staff/sign-in", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(page, u => u.Contains("/staff/sign-in", StringComparison.Ordinal));
         Assert.True(await fixture.SessionsEndedAsync(myKeyId));
     }
 

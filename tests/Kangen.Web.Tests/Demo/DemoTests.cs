@@ -47,12 +47,12 @@ public sealed class DemoTests
 
         // /apply asks for a login first; the login page signs with the card through the agent and comes back.
         await page.GotoAsync(new Uri(demo.BaseUrl, "apply").ToString());
-        await page.WaitForURLAsync(new Regex("/login"));
+        await WebFixture.WaitForUrlAsync(page, url => Regex.IsMatch(url, "/login"));
         await page.Locator("#card-select").SelectOptionAsync("ichiro");
         await page.GetByLabel("暗証番号（数字4桁）").FillAsync("1234");
         await WebFixture.ScreenshotAsync(page, "demo-login-ja");
         await page.GetByRole(AriaRole.Button, new() { Name = "ログイン", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/apply$"));
+        await WebFixture.WaitForUrlAsync(page, url => Regex.IsMatch(url, "/apply$"));
 
         try
         {
@@ -80,7 +80,7 @@ public sealed class DemoTests
         await admin.GotoAsync(new Uri(demo.BaseUrl, "staff/sign-in").ToString());
         await admin.Locator("#token").FillAsync(adminToken);
         await admin.Locator("form button[type=submit]").ClickAsync();
-        await admin.WaitForURLAsync(url => !url.Contains("/staff/sign-in", StringComparison.Ordinal));
+        await WebFixture.WaitForUrlAsync(admin, url => !url.Contains("/staff/sign-in", StringComparison.Ordinal));
         await admin.GotoAsync(new Uri(demo.BaseUrl, "admin").ToString());
         Assert.Equal("6", Regex.Replace(await admin.GetByTestId("applications-total").InnerTextAsync(), "[^0-9]", ""));
         await WebFixture.ScreenshotAsync(admin, "demo-admin-dashboard-ja");

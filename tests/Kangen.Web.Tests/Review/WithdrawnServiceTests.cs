@@ -36,7 +36,7 @@ public sealed class WithdrawnServiceTests(WithdrawnServiceFixture fixture) : ICl
         Assert.Null(catalogue.Find(service.Code.Value));
         await flow.EnterAccountAsync(service, DemoAccounts.Create(service, 7));
 
-        await page.WaitForLoadStateAsync();
+        await WebFixture.WaitForUrlAsync(page, _ => true); // loaded, wherever the post went
         Assert.DoesNotContain("Something went wrong", await page.ContentAsync(), StringComparison.Ordinal);
         Assert.Equal("true", await page.Locator("#service").GetAttributeAsync("aria-invalid"));
         await Assertions.Expect(page.Locator("#service-error")).ToBeVisibleAsync();
