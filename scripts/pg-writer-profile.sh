@@ -6,6 +6,8 @@
 #   scripts/pg-writer-profile.sh SECONDS     sample for SECONDS (start it together with `kangen bench apply --postgres`)
 # Talks to the server of scripts/postgres.sh (127.0.0.1, port $KANGEN_PG_PORT, default 55432) as postgres; the
 # samples stay in a temporary table of its own session. Only the bench's databases (kangen_bench_*) are sampled.
+# The sampling costs the server some processor time of its own (one row per bench backend every few milliseconds),
+# on the same cores as the run: the run's figures are a little lower than without it.
 #
 # The writer's backend is the one inside a transaction of several statements: idle in transaction, or running a
 # statement that started after its transaction did (a request's single read starts its transaction with it).
@@ -45,8 +47,15 @@ END
 -- an application written (bench apply writes sessions, then applications, warm-up and measured alike).
 CREATE TEMP TABLE window_samples AS
   SELECT s.* FROM samples s
-  WHERE s.n > coalesce((SELECT max(n) FROM samples WHERE statement ~ '^INSERT INTO "?sessions'), 0)
+  WHERE s.n > coalesce((SELECT max(n) FROM samples WHERE state = 'active' AND statement ~ '^INSERT INTO "?sessions'), 0)
     AND s.n <= (SELECT max(n) FROM samples WHERE statement LIKE 'INSERT INTO "applications"%');
+DO \$\$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM window_samples) THEN
+    RAISE EXCEPTION 'No application was seen written: start the script together with kangen bench apply --postgres, for longer than the run.';
+  END IF;
+END
+\$\$;
 \echo
 \echo 'Samples in the last phase that wrote applications, and its length:'
 SELECT count(DISTINCT n) AS samples, round(extract(epoch FROM max(at) - min(at))::numeric, 2) AS seconds FROM window_samples;
@@ -61,6 +70,8 @@ WITH per_sample AS (
   FROM (SELECT DISTINCT n FROM window_samples) w)
 SELECT round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "%", doing
 FROM per_sample GROUP BY doing ORDER BY count(*) DESC;
+\echo 'Samples with more than one backend inside a transaction of several statements (counted above by the lowest pid):'
+SELECT count(*) AS samples FROM (SELECT n FROM window_samples WHERE in_group GROUP BY n HAVING count(*) > 1) more;
 \echo 'The same, by what the server was doing:'
 WITH per_sample AS (
   SELECT w.n,

@@ -250,7 +250,8 @@ public class WebFixture : IAsyncLifetime
     /// <c>IPage.WaitForURLAsync</c>: it checks, then subscribes to the page's events, and an event delivered between the
     /// two on Playwright's own thread is lost (microsoft/playwright-dotnet#3364); a clean-clone CI run waited out its
     /// whole minute that way for a "load" that had already happened. Polling the URL and the document's readyState
-    /// loses nothing. The minute is a bound on waiting, not on speed.
+    /// loses nothing. The minute is a bound on waiting, not on speed. Like the call it replaces, it cannot tell the page
+    /// before a navigation from the one after when <paramref name="arrived"/> accepts both's URLs.
     /// </summary>
     /// <exception cref="TimeoutException">The page did not get there within the minute (the message names where it stayed).</exception>
     public static async Task WaitForUrlAsync(IPage page, Func<string, bool> arrived)
@@ -267,13 +268,15 @@ public class WebFixture : IAsyncLifetime
                     if (await page.EvaluateAsync<bool>("document.readyState === 'complete'") && arrived(page.Url))
                         return;
                 }
-                catch (PlaywrightException)
+                catch (PlaywrightException) when (!page.IsClosed)
                 {
                     // The document went away under the check (a navigation): look again.
                 }
             }
             if (waited.Elapsed > TimeSpan.FromMinutes(1))
-                throw new TimeoutException($"The page is still at {page.Url}, not where it was expected, after a minute.");
+                throw new TimeoutException(arrived(page.Url)
+                    ? $"The page at {page.Url} did not finish loading within a minute."
+                    : $"The page is still at {page.Url}, not where it was expected, after a minute.");
             await Task.Delay(50);
         }
     }

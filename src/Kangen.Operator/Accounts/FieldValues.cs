@@ -52,7 +52,9 @@ public static partial class FieldValues
         ArgumentNullException.ThrowIfNull(field);
         ArgumentNullException.ThrowIfNull(value);
         if (value.Length < field.MinLength || value.Length > field.MaxLength
-            || !Regex.IsMatch(value, field.Pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)))
+            // Linear-time matching, as the platform's (FieldPatterns): no wall-clock timeout that a loaded machine
+            // could trip on a valid value.
+            || !Regex.IsMatch(value, field.Pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking))
             return false;
         return CheckDigits.TryParse(field.CheckDigit, out var scheme) && CheckDigits.IsValid(scheme, value);
     }

@@ -11,7 +11,13 @@ internal static class Posix
     private const int AtCurrentDirectory = -100;
     private const uint StatxUid = 0x8;
     private const uint StatxGid = 0x10;
-    private const int EExist = 17; // Linux and macOS alike
+    // Linux's numbers (EEXIST, EPERM, EXDEV, EMLINK agree with macOS; ENOTSUP and ENOSYS are Linux's).
+    private const int EExist = 17;
+    private const int EPerm = 1;
+    private const int EXDev = 18;
+    private const int EMLink = 31;
+    private const int ENotSup = 95;
+    private const int ENoSys = 38;
 
     /// <summary>fsync on the folder: the rename into it is on disk once this returns.</summary>
     /// <exception cref="IOException">The folder could not be opened or flushed.</exception>
@@ -36,14 +42,20 @@ internal static class Posix
     /// step (link(2)). <c>File.Move</c> without overwrite is not that on Unix: it checks the name, then renames, so two
     /// processes can both pass the check and the second replace the first's file.
     /// </summary>
-    /// <returns>False when <paramref name="name"/> already exists.</returns>
-    /// <exception cref="IOException">Any other failure (such as a file system without hard links).</exception>
-    public static bool LinkNew(string existing, string name)
+    /// <returns>True when linked, false when <paramref name="name"/> already exists, null when the file system has no
+    /// hard links (the caller falls back to another way).</returns>
+    /// <exception cref="IOException">Any other failure.</exception>
+    public static bool? LinkNew(string existing, string name)
     {
         if (link(existing, name) == 0)
             return true;
         var errno = Marshal.GetLastPInvokeError();
-        return errno == EExist ? false : throw new IOException($"Cannot link {existing} as {name} (errno {errno}).");
+        return errno switch
+        {
+            EExist => false,
+            EPerm or EXDev or EMLink or ENotSup or ENoSys => null,
+            _ => throw new IOException($"Cannot link {existing} as {name} (errno {errno})."),
+        };
     }
 
     /// <summary>Gives <paramref name="replacement"/> the owner and group of <paramref name="original"/> (Linux).</summary>

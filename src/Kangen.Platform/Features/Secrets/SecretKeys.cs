@@ -115,14 +115,15 @@ public sealed class SecretKeys
     private static int Number(string id) => int.TryParse(id.AsSpan(1), out var n) ? n : 0;
 
     /// <summary>Reads the key file, or creates it (mode 0600) when it does not exist.</summary>
+    /// <exception cref="InvalidOperationException">The file is not a key file, or a configured file does not exist.</exception>
+    /// <exception cref="IOException">A new file could not be written, put in place or flushed.</exception>
     public static SecretKeys Load(string? configuredPath, string dataDirectory)
     {
-        var path = string.IsNullOrWhiteSpace(configuredPath) ? DefaultPath(dataDirectory) : configuredPath;
+        var path = Path.GetFullPath(string.IsNullOrWhiteSpace(configuredPath) ? DefaultPath(dataDirectory) : configuredPath);
         if (File.Exists(path))
             return ReadExisting(path);
         if (!string.IsNullOrWhiteSpace(configuredPath))
             throw new InvalidOperationException($"Kangen:Secrets:KeyFile names '{configuredPath}', which does not exist.");
-        path = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // Written aside, then put in place only if no file is there, in one step: another instance on the same folder that
         // finds the file (it reads without waiting) must find it whole, and two instances starting together must end up
@@ -145,11 +146,13 @@ public sealed class SecretKeys
 
     private static bool PutInPlace(string temp, string path)
     {
-        if (!OperatingSystem.IsWindows())
-            return Posix.LinkNew(temp, path);
+        // A file system without hard links (some shared and FUSE mounts) answers link(2) with an error of its own: there
+        // the move below is the best left, one step on Windows, check-then-rename on Unix.
+        if (!OperatingSystem.IsWindows() && Posix.LinkNew(temp, path) is { } linked)
+            return linked;
         try
         {
-            File.Move(temp, path, overwrite: false); // one step on Windows (MoveFileEx without replacing)
+            File.Move(temp, path, overwrite: false);
             return true;
         }
         catch (IOException) when (File.Exists(path))

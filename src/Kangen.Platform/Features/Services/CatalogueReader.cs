@@ -209,9 +209,11 @@ internal sealed partial class CatalogueReader
             {
                 Problem(path + ".pattern", "does not compile: " + e.Message);
             }
-            catch (NotSupportedException)
+            catch (NotSupportedException e)
             {
-                Problem(path + ".pattern", "uses a backreference, a lookaround, an atomic group or a conditional: patterns are matched without backtracking, in time linear in the value");
+                // The engine names the construct (a backreference, a lookaround, an atomic group, a conditional, \G, a
+                // balancing group) or says the pattern is too large for it.
+                Problem(path + ".pattern", "cannot be matched without backtracking (patterns are matched in time linear in the value; backreferences, lookarounds, atomic groups and conditionals cannot be): " + e.Message);
             }
         }
         var min = Int(f, "minLength", path, 1, MaxFieldLength);

@@ -51,7 +51,8 @@ internal static class FieldPatterns
     // engine matches in time linear in the value (at most a few hundred characters), whatever the pattern, so no
     // timeout is needed. A timeout was a wall-clock limit: on a loaded machine a GC pause or a descheduled thread
     // made a plain ^[0-9]{16}$ "time out", and a valid card number was refused as not matching its pattern.
-    // The engine refuses backreferences, lookarounds and atomic groups: the catalogue reader reports such a pattern.
+    // The engine refuses backreferences, lookarounds, atomic groups, conditionals and patterns too large for it: the
+    // catalogue reader reports such a pattern with the engine's reason.
     private const RegexOptions Options = RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
 
     /// <exception cref="ArgumentException">When the pattern does not compile.</exception>
