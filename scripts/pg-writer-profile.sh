@@ -59,26 +59,24 @@ END
 \echo
 \echo 'Samples in the last phase that wrote applications, and its length:'
 SELECT count(DISTINCT n) AS samples, round(extract(epoch FROM max(at) - min(at))::numeric, 2) AS seconds FROM window_samples;
+-- Per sample, the writer's backend (the lowest pid when two are inside such a transaction; counted below).
+CREATE TEMP TABLE writer AS
+  SELECT w.n, g.state, g.wait, g.statement
+  FROM (SELECT DISTINCT n FROM window_samples) w
+  LEFT JOIN LATERAL (SELECT * FROM window_samples s WHERE s.n = w.n AND s.in_group ORDER BY s.pid LIMIT 1) g ON true;
 \echo 'What the writer was doing (share of those samples; a statement is named by its first words):'
-WITH per_sample AS (
-  SELECT w.n,
-         coalesce((SELECT CASE WHEN g.state = 'idle in transaction' THEN 'waits for the platform, after ' ELSE 'runs ' END
-                          || left(g.statement, 30)
-                          || CASE WHEN g.state = 'active' AND g.wait <> '-' THEN ' (waiting on ' || g.wait || ')' ELSE '' END
-                   FROM window_samples g WHERE g.n = w.n AND g.in_group ORDER BY g.pid LIMIT 1),
-                  'no group transaction') AS doing
-  FROM (SELECT DISTINCT n FROM window_samples) w)
-SELECT round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "%", doing
-FROM per_sample GROUP BY doing ORDER BY count(*) DESC;
+SELECT round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "%",
+       CASE WHEN state IS NULL THEN 'no group transaction'
+            ELSE CASE WHEN state = 'idle in transaction' THEN 'waits for the platform, after ' ELSE 'runs ' END
+                 || left(statement, 30)
+                 || CASE WHEN state = 'active' AND wait <> '-' THEN ' (waiting on ' || wait || ')' ELSE '' END
+       END AS doing
+FROM writer GROUP BY 2 ORDER BY count(*) DESC;
 \echo 'Samples with more than one backend inside a transaction of several statements (counted above by the lowest pid):'
 SELECT count(*) AS samples FROM (SELECT n FROM window_samples WHERE in_group GROUP BY n HAVING count(*) > 1) more;
 \echo 'The same, by what the server was doing:'
-WITH per_sample AS (
-  SELECT w.n,
-         coalesce((SELECT CASE WHEN g.state = 'idle in transaction' THEN 'waits for the platform' ELSE 'runs a statement' END
-                   FROM window_samples g WHERE g.n = w.n AND g.in_group ORDER BY g.pid LIMIT 1),
-                  'no group transaction') AS doing
-  FROM (SELECT DISTINCT n FROM window_samples) w)
-SELECT round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "%", doing
-FROM per_sample GROUP BY doing ORDER BY count(*) DESC;
+SELECT round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "%",
+       CASE WHEN state IS NULL THEN 'no group transaction'
+            WHEN state = 'idle in transaction' THEN 'waits for the platform' ELSE 'runs a statement' END AS doing
+FROM writer GROUP BY 2 ORDER BY count(*) DESC;
 SQL

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Kangen.Protocol;
 
@@ -150,4 +152,26 @@ public static class CheckDigits
             : (10 - sum % 10) % 10;
         return (char)('0' + check);
     }
+}
+
+/// <summary>Compiled field patterns, shared by every service that uses the same pattern, on both sides.</summary>
+public static class FieldPatterns
+{
+    private static readonly ConcurrentDictionary<string, Regex> Cache = new(StringComparer.Ordinal);
+
+    // Patterns come from the catalogue, and a pathological one must not hold a request thread. The non-backtracking
+    // engine matches in time linear in the value (at most a few hundred characters), whatever the pattern, so no
+    // timeout is needed. A timeout was a wall-clock limit: on a loaded machine a GC pause or a descheduled thread
+    // made a plain ^[0-9]{16}$ "time out", and a valid card number was refused as not matching its pattern.
+    // The engine refuses backreferences, lookarounds, atomic groups, conditionals and patterns too large for it: the
+    // catalogue reader reports such a pattern with the engine's reason.
+    private const RegexOptions Options = RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
+
+    /// <exception cref="ArgumentException">When the pattern does not compile.</exception>
+    /// <exception cref="NotSupportedException">When the pattern uses a construct that needs backtracking.</exception>
+    public static Regex Get(string pattern) =>
+        Cache.GetOrAdd(pattern, p => new Regex(p, Options));
+
+    /// <summary>Whether <paramref name="value"/> matches <paramref name="pattern"/> (compiled once, then shared).</summary>
+    public static bool IsMatch(string pattern, string value) => Get(pattern).IsMatch(value);
 }

@@ -174,6 +174,12 @@ public class WebFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// How long a test waits for the browser (a bound on waiting, not on speed: a clean-clone CI run, with the platform
+    /// tests running beside these on the same two cores, once took over 20 s for a staff sign-in's redirect to load).
+    /// </summary>
+    public const int WaitMilliseconds = 60_000;
+
     /// <summary>A fresh browser context (no cookies, Japanese locale, a phone-or-desktop sized viewport) and a page in it.</summary>
     public async Task<IPage> NewPageAsync(BrowserNewContextOptions? options = null)
     {
@@ -182,9 +188,7 @@ public class WebFixture : IAsyncLifetime
             Locale = "ja-JP",
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
-        // A bound on waiting, not on speed: a clean-clone CI run, with the platform tests running beside these on the
-        // same two cores, once took over 20 s for a staff sign-in's redirect to load.
-        context.SetDefaultTimeout(60_000);
+        context.SetDefaultTimeout(WaitMilliseconds);
         return await context.NewPageAsync();
     }
 
@@ -250,10 +254,10 @@ public class WebFixture : IAsyncLifetime
     /// <c>IPage.WaitForURLAsync</c>: it checks, then subscribes to the page's events, and an event delivered between the
     /// two on Playwright's own thread is lost (microsoft/playwright-dotnet#3364); a clean-clone CI run waited out its
     /// whole minute that way for a "load" that had already happened. Polling the URL and the document's readyState
-    /// loses nothing. The minute is a bound on waiting, not on speed. Like the call it replaces, it cannot tell the page
+    /// loses nothing. It waits as long as <see cref="WaitMilliseconds"/>. Like the call it replaces, it cannot tell the page
     /// before a navigation from the one after when <paramref name="arrived"/> accepts both's URLs.
     /// </summary>
-    /// <exception cref="TimeoutException">The page did not get there within the minute (the message names where it stayed).</exception>
+    /// <exception cref="TimeoutException">The page did not get there in time (the message names where it stayed).</exception>
     public static async Task WaitForUrlAsync(IPage page, Func<string, bool> arrived)
     {
         ArgumentNullException.ThrowIfNull(page);
@@ -273,10 +277,10 @@ public class WebFixture : IAsyncLifetime
                     // The document went away under the check (a navigation): look again.
                 }
             }
-            if (waited.Elapsed > TimeSpan.FromMinutes(1))
+            if (waited.ElapsedMilliseconds > WaitMilliseconds)
                 throw new TimeoutException(arrived(page.Url)
-                    ? $"The page at {page.Url} did not finish loading within a minute."
-                    : $"The page is still at {page.Url}, not where it was expected, after a minute.");
+                    ? $"The page at {page.Url} did not finish loading within {WaitMilliseconds / 1000} s."
+                    : $"The page is still at {page.Url}, not where it was expected, after {WaitMilliseconds / 1000} s.");
             await Task.Delay(50);
         }
     }

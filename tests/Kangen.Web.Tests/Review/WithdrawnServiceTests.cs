@@ -38,7 +38,7 @@ public sealed class WithdrawnServiceTests(WithdrawnServiceFixture fixture) : ICl
 
         // The answer to the post is the form again, the service marked: waited for by that mark, not by the page's load
         // (the page before the post had loaded too).
-        await Assertions.Expect(page.Locator("#service")).ToHaveAttributeAsync("aria-invalid", "true", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#service")).ToHaveAttributeAsync("aria-invalid", "true", new() { Timeout = WebFixture.WaitMilliseconds });
         Assert.DoesNotContain("Something went wrong", await page.ContentAsync(), StringComparison.Ordinal);
         await Assertions.Expect(page.Locator("#service-error")).ToBeVisibleAsync();
         using var scope = fixture.Services.CreateScope();

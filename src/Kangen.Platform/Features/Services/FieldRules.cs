@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text;
-using System.Text.RegularExpressions;
 using Kangen.Protocol;
 
 namespace Kangen.Platform.Features.Services;
@@ -40,25 +37,4 @@ public static class FieldMasks
             return new string('*', head < 0 ? 8 : Math.Max(value.Length, 4));
         return string.Concat(value.AsSpan(0, head), new string('*', value.Length - head - tail), value.AsSpan(value.Length - tail));
     }
-}
-
-/// <summary>Compiled field patterns, shared by every service that uses the same pattern.</summary>
-internal static class FieldPatterns
-{
-    private static readonly ConcurrentDictionary<string, Regex> Cache = new(StringComparer.Ordinal);
-
-    // Patterns come from the catalogue file, and a pathological one must not hold a request thread. The non-backtracking
-    // engine matches in time linear in the value (at most a few hundred characters), whatever the pattern, so no
-    // timeout is needed. A timeout was a wall-clock limit: on a loaded machine a GC pause or a descheduled thread
-    // made a plain ^[0-9]{16}$ "time out", and a valid card number was refused as not matching its pattern.
-    // The engine refuses backreferences, lookarounds, atomic groups, conditionals and patterns too large for it: the
-    // catalogue reader reports such a pattern with the engine's reason.
-    private const RegexOptions Options = RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
-
-    /// <exception cref="ArgumentException">When the pattern does not compile.</exception>
-    /// <exception cref="NotSupportedException">When the pattern uses a construct that needs backtracking.</exception>
-    public static Regex Get(string pattern) =>
-        Cache.GetOrAdd(pattern, p => new Regex(p, Options));
-
-    public static bool IsMatch(string pattern, string value) => Get(pattern).IsMatch(value);
 }
