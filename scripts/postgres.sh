@@ -9,6 +9,8 @@
 #   scripts/postgres.sh stop      stop it and remove its directory
 #   scripts/postgres.sh status    say whether it is running
 #   scripts/postgres.sh url       print the connection string tests use (KANGEN_TEST_POSTGRES)
+# With KANGEN_PG_STATEMENTS=1 at start or restart (which keeps the data), the server also loads pg_stat_statements, which
+# counts every statement's calls and time (scripts/pg-statements.sh); off by default, since it costs each statement a little.
 # Idempotent; exits non-zero with a message on failure. Needs root (or sudo) for install and to run as postgres.
 set -euo pipefail
 
@@ -19,6 +21,10 @@ WAIT_SECONDS=${KANGEN_PG_WAIT_SECONDS:-30}
 
 # The server's options, the same at start and at restart: throwaway data, so no fsync and no synchronous commit.
 SERVER_OPTIONS="-h 127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+if [ "${KANGEN_PG_STATEMENTS:-0}" = 1 ]; then
+  # track=all: also the statements run inside others, such as the foreign-key checks an insert makes; and planning.
+  SERVER_OPTIONS="$SERVER_OPTIONS -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on"
+fi
 
 die() { echo "postgres.sh: $*" >&2; exit 1; }
 

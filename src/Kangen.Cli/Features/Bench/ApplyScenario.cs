@@ -75,6 +75,7 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
     private long _applicationsAfter;
     private int _firstCitizen;
     private long? _generatedPeople;
+    private long? _analyzedApplications;
     private (long Sequence, string Hash)? _auditFrom;
 
     public override string Name => "apply";
@@ -87,6 +88,8 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
         ["storage"] = settings.Generated is { Provider: StorageProvider.Postgres } || settings.Generated is null && settings.Postgres is not null ? "postgres" : "sqlite",
         ["database"] = _platform?.Storage ?? "",
         ["generatedPeople"] = _generatedPeople is { } people ? BenchPlatform.I(people) : "none (fresh database)",
+        ["plannerStatistics"] = _analyzedApplications is { } analyzed ? $"gathered after the warm-up ({BenchPlatform.I(analyzed)} applications)"
+            : settings.Generated is { Provider: StorageProvider.Postgres } ? "gathered by the generator" : "none gathered (SQLite plans without them)",
         ["firstCitizen"] = BenchPlatform.I(_firstCitizen),
         ["service"] = _service,
         ["certificateCache"] = "off",
@@ -149,6 +152,9 @@ internal sealed class ApplyScenario(CliContext context, ApplySettings settings) 
             throw new BenchAbortedException($"{phase.Errors} 人の準備に失敗しました / {phase.Errors} 名市民准备失败 / {phase.Errors} citizens could not be prepared; " +
                 $"first: {phase.Summarise().ErrorSamples.FirstOrDefault()}");
         await WarmUpAsync(warming, cancellationToken);
+        // A fresh PostgreSQL database: the statistics autovacuum would have by now (see there why they matter).
+        if (Platform.Database is { } fresh)
+            _analyzedApplications = await fresh.AnalyzeAsync(cancellationToken);
         _applicationsBefore = await RecordedApplicationsAsync(cancellationToken);
     }
 

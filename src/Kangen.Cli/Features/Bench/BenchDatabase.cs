@@ -49,6 +49,26 @@ internal sealed class BenchDatabase : IAsyncDisposable
         return new BenchDatabase(server, name, new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString);
     }
 
+    /// <summary>
+    /// Gathers the planner's statistics for the whole database (<c>ANALYZE</c>) and answers how many rows the planner now
+    /// takes <c>applications</c> to hold. A database that has been taking applications for a minute has them from
+    /// autovacuum (its default wakes once a minute); a run's fresh database has none, and without them the planner
+    /// guesses that a campaign's or a service's rows are few, so the group commit's key-list reads
+    /// (<c>campaign = $1 AND person_id = ANY ($2)</c>) scan every row of the campaign instead of looking each key up: the
+    /// measured phase would measure the guess (docs/performance.md, "The server's side of a group").
+    /// </summary>
+    public async Task<long> AnalyzeAsync(CancellationToken cancellationToken)
+    {
+        // Not pooled: the run's platform has its own pool, and this connection is not needed again.
+        await using var connection = new NpgsqlConnection(ConnectionString + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        await using var analyze = new NpgsqlCommand("ANALYZE", connection) { CommandTimeout = 0 };
+        await analyze.ExecuteNonQueryAsync(cancellationToken);
+        // -1 until the table was first analyzed (PostgreSQL 14 and later).
+        analyze.CommandText = "SELECT reltuples::bigint FROM pg_class WHERE oid = 'applications'::regclass";
+        return (long)(await analyze.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async ValueTask DisposeAsync()
     {
         // The platform's pooled connections would keep the database busy; FORCE ends any left over.
