@@ -65,11 +65,11 @@ END
 q -d postgres -c "SELECT pg_stat_statements_reset()" >/dev/null
 started=$(date +%s%N)
 echo "pg-statements.sh: counting from $(date -u +%H:%M:%S) UTC until the run drops $database"
-for ((i = 0; i < WAIT; i++)); do
+for ((i = 0; ; i++)); do
   [ -z "$(q -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$database'")" ] && break
+  [ "$i" -lt "$WAIT" ] || die "$database was not dropped within ${WAIT}s"
   sleep 1
 done
-[ -z "$(q -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$database'")" ] || die "$database was not dropped within ${WAIT}s"
 seconds=$(( ($(date +%s%N) - started) / 1000000000 ))
 
 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -P pager=off <<SQL
