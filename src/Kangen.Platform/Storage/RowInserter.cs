@@ -1,6 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Text;
+using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -10,20 +10,14 @@ namespace Kangen.Platform.Storage;
 
 /// <summary>
 /// Inserts (or upserts) rows with <c>INSERT</c> statements of its own inside the caller's transaction: on SQLite one prepared statement
-/// per table, run again for every row; on PostgreSQL multi-row statements, every table's in one batch. The change tracker sends a freshly built
+/// per table, run again for every row; on PostgreSQL one statement per table whatever the number of rows, its values sent as one
+/// array per column and unnested by the server, every table's in one batch. The change tracker sends a freshly built
 /// statement per row (SQLite prepares each one again), which is most of what saving many small rows costs on the writer's
 /// serial path (docs/performance.md). Columns, parameter conversions and values come from the EF model (the provider's
-/// own type mappings, the properties' own getters), so rows are stored exactly as the change tracker would store them.
+/// own type mappings and value converters, the properties' own getters), so rows are stored exactly as the change tracker would store them.
 /// </summary>
 public static class RowInserter
 {
-    // PostgreSQL rows per statement: it takes at most 65,535 parameters per statement, and 300 rows of up to 218 columns
-    // stay below it. SQLite binds
-    // parameters by name, and finding a name scans the statement's list, so binding n parameters costs n^2; there one
-    // row per statement, prepared once and run again for every row, is the fastest (SQLite's statements cost no round
-    // trip): 16 rows per freshly prepared statement spent half of a 2,000-line grant chunk preparing and binding.
-    private const int RowsPerStatement = 300;
-
     // What each entity's statements need, kept on the model itself (so it lives and goes with the model).
     private const string TrackedAnnotation = "Kangen:RowInserter:Tracked";
     private const string UntrackedAnnotation = "Kangen:RowInserter:Untracked";
@@ -131,23 +125,20 @@ public static class RowInserter
                 await WriteOneByOneAsync(connection, transaction, table, rows, upsert, cancellationToken);
             return;
         }
-        // PostgreSQL: every table's multi-row statements in one batch, one round trip (Npgsql sends a batch's statements
-        // together, as the change tracker's save does).
+        // PostgreSQL: one statement per table, in one batch (one round trip). Its text does not depend on the number of rows,
+        // so Npgsql's automatic preparation keeps one prepared statement per table (a text per number of rows filled its
+        // slots with texts used a few times each), the server parses ten parameters instead of ten per row, and a table
+        // takes any number of rows (a statement's parameters are limited to 65,535).
         await using var batch = connection.CreateBatch();
         batch.Transaction = transaction;
-        // Parameters are made by the type mappings, which take a command to make them with; they are added to the batch's.
-        await using var maker = connection.CreateCommand();
         foreach (var (table, rows) in tables)
         {
-            for (var start = 0; start < rows.Count; start += RowsPerStatement)
-            {
-                var count = Math.Min(RowsPerStatement, rows.Count - start);
-                var statement = batch.CreateBatchCommand();
-                statement.CommandText = table.Statement(count, upsert);
-                for (var r = 0; r < count; r++)
-                    table.AddParameters(maker, statement.Parameters, rows[start + r], r);
-                batch.BatchCommands.Add(statement);
-            }
+            if (rows.Count == 0)
+                continue;
+            var statement = batch.CreateBatchCommand();
+            statement.CommandText = table.Unnested(upsert);
+            table.AddArrays(statement, rows);
+            batch.BatchCommands.Add(statement);
         }
         Inserted(await batch.ExecuteNonQueryAsync(cancellationToken), tables.Sum(t => t.Rows.Count));
     }
@@ -161,18 +152,20 @@ public static class RowInserter
     }
 
     // SQLite: one command per table, its one-row statement prepared once by Microsoft.Data.Sqlite and run again with each
-    // row's values (SQLite's statements cost no round trip; preparing them is what costs).
+    // row's values (SQLite's statements cost no round trip; preparing them is what costs). Not multi-row statements: SQLite
+    // binds parameters by name, and finding a name scans the statement's list, so binding n parameters costs n^2; 16 rows
+    // per freshly prepared statement spent half of a 2,000-line grant chunk preparing and binding. Nor arrays: SQLite has none.
     private static async Task WriteOneByOneAsync(DbConnection connection, DbTransaction transaction, Table table, IReadOnlyList<object> rows, bool upsert, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
             return;
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = table.Statement(1, upsert);
+        command.CommandText = table.OneRow(upsert);
         foreach (var row in rows)
         {
             command.Parameters.Clear();
-            table.AddParameters(command, command.Parameters, row, 0);
+            table.AddParameters(command, row);
             Inserted(await command.ExecuteNonQueryAsync(cancellationToken), 1);
         }
     }
@@ -185,6 +178,9 @@ public static class RowInserter
         // The primary key's columns, and ON CONFLICT (those) DO UPDATE SET every other column, when rows can be upserted.
         private readonly Column[] _key = [];
         private readonly string _upsertTail = "";
+        // One row's statement (SQLite), and every row's as arrays (PostgreSQL); parameters @p0, @p1... one per column.
+        private readonly string _oneRow = "";
+        private readonly string _unnested = "";
 
         public Table(IEntityType entity, bool tracked)
         {
@@ -203,7 +199,6 @@ public static class RowInserter
             if (Unsupported is not null)
             {
                 Columns = _generated = [];
-                Head = "";
                 NotUpsertable = Unsupported;
                 return;
             }
@@ -214,7 +209,14 @@ public static class RowInserter
                 .Select(p => new Column(p, p.GetColumnName(store)!, p.GetRelationalTypeMapping(), p.GetGetter())).ToArray();
             _generated = Columns.Where(c => c.Property.ValueGenerated != ValueGenerated.Never).ToArray();
             var quoted = store.Schema is null ? Quote(store.Name) : Quote(store.Schema) + "." + Quote(store.Name);
-            Head = $"INSERT INTO {quoted} ({string.Join(", ", Columns.Select(c => Quote(c.Name)))}) VALUES ";
+            var head = $"INSERT INTO {quoted} ({string.Join(", ", Columns.Select(c => Quote(c.Name)))}) ";
+            _oneRow = head + "VALUES (" + string.Join(", ", Columns.Select((_, i) => Name(i))) + ")";
+            // unnest with several arrays gives a row per index, the arrays' elements side by side (nulls where one is shorter,
+            // and ours are all as long as the rows). Each array is cast to the column's type without its facets: a string
+            // too long for its column then fails the insert as the change tracker's does, where casting to
+            // character varying(n) would cut it silently.
+            _unnested = head + "SELECT * FROM unnest("
+                + string.Join(", ", Columns.Select((c, i) => $"{Name(i)}::{c.Mapping.StoreTypeNameBase}[]")) + ")";
             var key = entity.FindPrimaryKey()?.Properties;
             var others = Columns.Where(c => !c.Property.IsPrimaryKey()).ToArray();
             // An upsert finds the existing row by its whole key, so every key column must be sent (a generated key is not).
@@ -231,30 +233,32 @@ public static class RowInserter
                 + string.Join(", ", others.Select(c => $"{Quote(c.Name)} = excluded.{Quote(c.Name)}"));
         }
 
-        /// <summary>The statement inserting (or upserting) <paramref name="rows"/> rows, parameters named <c>@p0</c> on, row by row.</summary>
-        public string Statement(int rows, bool upsert = false)
-        {
-            var sql = new StringBuilder(Head);
-            for (var r = 0; r < rows; r++)
-            {
-                sql.Append(r == 0 ? "(" : ", (");
-                for (var c = 0; c < Columns.Length; c++)
-                    sql.Append(c == 0 ? "" : ", ").Append(Name(r * Columns.Length + c));
-                sql.Append(')');
-            }
-            if (upsert)
-                sql.Append(_upsertTail);
-            return sql.ToString();
-        }
+        /// <summary>The statement inserting (or upserting) one row, its values in <see cref="AddParameters"/>' parameters.</summary>
+        public string OneRow(bool upsert) => upsert ? _oneRow + _upsertTail : _oneRow;
 
-        /// <summary>Adds the parameters of <paramref name="row"/>, the statement's row number <paramref name="index"/>, made with <paramref name="maker"/>.</summary>
-        public void AddParameters(DbCommand maker, DbParameterCollection parameters, object row, int index)
+        /// <summary>The statement inserting (or upserting) any number of rows, their values in <see cref="AddArrays"/>' parameters.</summary>
+        public string Unnested(bool upsert) => upsert ? _unnested + _upsertTail : _unnested;
+
+        /// <summary>Adds the parameters of <paramref name="row"/> to <paramref name="command"/>, made by the columns' type mappings.</summary>
+        public void AddParameters(DbCommand command, object row)
         {
             for (var c = 0; c < Columns.Length; c++)
             {
                 var column = Columns[c];
-                parameters.Add(column.Mapping.CreateParameter(maker, Name(index * Columns.Length + c),
+                command.Parameters.Add(column.Mapping.CreateParameter(command, Name(c),
                     column.Getter.GetClrValueUsingContainingEntity(row), column.Property.IsNullable));
+            }
+        }
+
+        /// <summary>Adds one parameter per column to <paramref name="statement"/>: an array of the rows' values, converted for the provider.</summary>
+        public void AddArrays(DbBatchCommand statement, IReadOnlyList<object> rows)
+        {
+            for (var c = 0; c < Columns.Length; c++)
+            {
+                var parameter = statement.CreateParameter();
+                parameter.ParameterName = Name(c);
+                parameter.Value = Columns[c].Gather(rows);
+                statement.Parameters.Add(parameter);
             }
         }
 
@@ -262,8 +266,6 @@ public static class RowInserter
         public string? Unsupported { get; }
 
         public Column[] Columns { get; }
-
-        public string Head { get; }
 
         /// <summary>The values of the row's primary key (an upsertable table's), to compare structurally.</summary>
         public object?[] KeyOf(object row) => [.. _key.Select(c => c.Getter.GetClrValueUsingContainingEntity(row))];
@@ -274,8 +276,8 @@ public static class RowInserter
         /// <summary>Whether the change tracker would leave one of the row's values to the database (it holds its CLR default).</summary>
         public bool LeavesToDatabase(object row) => _generated.Any(c => c.Getter.HasSentinelValueUsingContainingEntity(row));
 
-        // Parameter names are made once: a full PostgreSQL statement of our widest table (the ledger, 19 columns) uses 5,700.
-        private static readonly string[] Names = Enumerable.Range(0, 8192).Select(i => "@p" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        // Parameter names (one per column) made once: SQLite's statements take them again for every row.
+        private static readonly string[] Names = Enumerable.Range(0, 256).Select(i => "@p" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
 
         private static string Name(int i) => i < Names.Length ? Names[i] : "@p" + i.ToString(CultureInfo.InvariantCulture);
 
@@ -298,5 +300,30 @@ public static class RowInserter
         }
     }
 
-    private sealed record Column(IProperty Property, string Name, RelationalTypeMapping Mapping, IClrPropertyGetter Getter);
+    private sealed record Column(IProperty Property, string Name, RelationalTypeMapping Mapping, IClrPropertyGetter Getter)
+    {
+        // The array's element type is the provider's (after the mapping's value converter), nullable when the column is.
+        private readonly Func<Column, IReadOnlyList<object>, Array> _gather = GatherMethod
+            .MakeGenericMethod(ElementType(Mapping.Converter?.ProviderClrType ?? Mapping.ClrType, Property.IsNullable))
+            .CreateDelegate<Func<Column, IReadOnlyList<object>, Array>>();
+
+        private static readonly MethodInfo GatherMethod = typeof(Column).GetMethod(nameof(GatherAs), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+        /// <summary>The column's values in <paramref name="rows"/>, in order, as the provider stores them (a typed array, so Npgsql sends the array type).</summary>
+        public Array Gather(IReadOnlyList<object> rows) => _gather(this, rows);
+
+        private static Type ElementType(Type type, bool nullable) =>
+            nullable && type.IsValueType && Nullable.GetUnderlyingType(type) is null ? typeof(Nullable<>).MakeGenericType(type) : type;
+
+        private static Array GatherAs<T>(Column column, IReadOnlyList<object> rows)
+        {
+            var values = new T[rows.Count];
+            for (var r = 0; r < values.Length; r++)
+            {
+                var value = column.Getter.GetClrValueUsingContainingEntity(rows[r]);
+                values[r] = (T)(column.Mapping.Converter is { } converter ? converter.ConvertToProvider(value) : value)!;
+            }
+            return values;
+        }
+    }
 }

@@ -55,7 +55,7 @@ public class RowInserterTests
         // A row whose id the database is to generate: the change tracker reads it back; we do not.
         db.ChangeTracker.Clear();
         db.ConsumedChallenges.Add(Challenge("n-2"));
-        var tick = (AdmissionTick)Build(db.Model.FindEntityType(typeof(AdmissionTick))!, 0, new Dictionary<IEntityType, object[]>());
+        var tick = (AdmissionTick)ModelRows.Build(db.Model.FindEntityType(typeof(AdmissionTick))!, 0, new Dictionary<IEntityType, object[]>());
         tick.Id = 0;
         db.AdmissionTicks.Add(tick);
         Assert.False(await RowInserter.TryInsertTrackedAsync(db, CancellationToken.None));
@@ -69,7 +69,7 @@ public class RowInserterTests
         // A session without its channel: the change tracker leaves the column to its default ('web'); so do we, by
         // leaving the save to it.
         db.ChangeTracker.Clear();
-        var session = (Session)Build(db.Model.FindEntityType(typeof(Session))!, 0, new Dictionary<IEntityType, object[]>());
+        var session = (Session)ModelRows.Build(db.Model.FindEntityType(typeof(Session))!, 0, new Dictionary<IEntityType, object[]>());
         session.Channel = null!;
         db.Sessions.Add(session);
         Assert.False(await RowInserter.TryInsertTrackedAsync(db, CancellationToken.None));
@@ -103,12 +103,50 @@ public class RowInserterTests
     [Theory]
     [InlineData(StorageProvider.Sqlite)]
     [InlineData(StorageProvider.Postgres)]
+    public async Task A_value_too_long_for_its_column_is_refused_or_kept_as_the_change_tracker_does(StorageProvider provider)
+    {
+        await using var migrated = await Migrated.CreateAsync(provider);
+        // purpose is character varying(32): PostgreSQL refuses 40 characters, SQLite keeps them (it checks no length).
+        var tooLong = new string('x', 40);
+
+        var ours = await OutcomeAsync(migrated.Database, db => RowInserter.InsertAsync(db, [Challenge("n-1"), Challenge("n-2", tooLong)], CancellationToken.None));
+        var trackers = await OutcomeAsync(migrated.Database, db =>
+        {
+            db.ConsumedChallenges.AddRange(Challenge("n-1"), Challenge("n-2", tooLong));
+            return db.SaveChangesAsync();
+        });
+
+        Assert.Equal(provider == StorageProvider.Postgres ? "refused: 22001" : "stored: 2", ours);
+        Assert.Equal(trackers, ours);
+    }
+
+    /// <summary>What <paramref name="write"/> did in a transaction (rolled back): the rows stored, or the server's refusal.</summary>
+    private static async Task<string> OutcomeAsync(TestDatabase database, Func<KangenDbContext, Task> write)
+    {
+        await using var db = database.NewContext();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        try
+        {
+            await write(db);
+        }
+        catch (Exception e) when ((e as Npgsql.PostgresException ?? e.InnerException as Npgsql.PostgresException) is { } refused)
+        {
+            return "refused: " + refused.SqlState;
+        }
+        var stored = await ReadTableAsync(db, transaction.GetDbTransaction(), "consumed_challenges");
+        await transaction.RollbackAsync();
+        return "stored: " + stored.Count;
+    }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
     public async Task Untracked_rows_of_a_table_with_a_default_are_refused_rather_than_stored_without_their_values(StorageProvider provider)
     {
         await using var migrated = await Migrated.CreateAsync(provider);
         var db = migrated.Db;
         await using var transaction = await db.Database.BeginTransactionAsync();
-        var session = (Session)Build(db.Model.FindEntityType(typeof(Session))!, 0, new Dictionary<IEntityType, object[]>());
+        var session = (Session)ModelRows.Build(db.Model.FindEntityType(typeof(Session))!, 0, new Dictionary<IEntityType, object[]>());
 
         var refused = await Assert.ThrowsAsync<NotSupportedException>(() => RowInserter.InsertAsync(db, [session], CancellationToken.None));
 
@@ -141,8 +179,8 @@ public class RowInserterTests
     [Theory]
     [InlineData(StorageProvider.Sqlite, 2)]
     [InlineData(StorageProvider.Postgres, 2)]
-    // Three statements on PostgreSQL (300 rows each, then one) in one batch.
-    [InlineData(StorageProvider.Postgres, 601)]
+    // More rows than a multi-row statement could take on PostgreSQL (65,535 parameters), in one statement of arrays.
+    [InlineData(StorageProvider.Postgres, 16_500)]
     public async Task Upserted_rows_are_stored_as_the_change_tracker_stores_a_new_row_or_its_update_of_an_existing_one(StorageProvider provider, int count)
     {
         await using var migrated = await Migrated.CreateAsync(provider);
@@ -192,7 +230,7 @@ public class RowInserterTests
         await using var migrated = await Migrated.CreateAsync(provider);
         var db = migrated.Db;
         await using var transaction = await db.Database.BeginTransactionAsync();
-        var tick = (AdmissionTick)Build(db.Model.FindEntityType(typeof(AdmissionTick))!, 0, new Dictionary<IEntityType, object[]>());
+        var tick = (AdmissionTick)ModelRows.Build(db.Model.FindEntityType(typeof(AdmissionTick))!, 0, new Dictionary<IEntityType, object[]>());
 
         var refused = await Assert.ThrowsAsync<NotSupportedException>(() => RowInserter.UpsertAsync(db, [tick], CancellationToken.None));
 
@@ -269,8 +307,8 @@ public class RowInserterTests
         await using var db = database.NewContext();
         await using var transaction = await db.Database.BeginTransactionAsync();
         var built = new Dictionary<IEntityType, object[]>();
-        foreach (var entity in ParentsFirst(db.Model.GetEntityTypes()))
-            built[entity] = [Build(entity, 0, built), Build(entity, 1, built)];
+        foreach (var entity in ModelRows.ParentsFirst(db.Model.GetEntityTypes()))
+            built[entity] = [ModelRows.Build(entity, 0, built), ModelRows.Build(entity, 1, built)];
         // Added children first: the parents must go first all the same.
         foreach (var rows in built.Values.Reverse())
         {
@@ -312,76 +350,4 @@ public class RowInserterTests
         IFormattable f => value.GetType().Name + ":" + f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.GetType().Name + ":" + value,
     };
-
-    private static List<IEntityType> ParentsFirst(IEnumerable<IEntityType> entities)
-    {
-        var left = entities.ToList();
-        var ordered = new List<IEntityType>();
-        while (left.Count > 0)
-        {
-            var ready = left.First(e => e.GetForeignKeys().All(k => k.PrincipalEntityType == e || ordered.Contains(k.PrincipalEntityType)));
-            ordered.Add(ready);
-            left.Remove(ready);
-        }
-        return ordered;
-    }
-
-    /// <summary>
-    /// Row <paramref name="n"/> of <paramref name="entity"/>: every value distinct from the other row's and from seeded
-    /// rows (keys and unique columns included), whole milliseconds for instants (what both providers keep), optional
-    /// values null on row 1, and foreign keys naming row <paramref name="n"/> of their principal where one was built.
-    /// </summary>
-    private static object Build(IEntityType entity, int n, IReadOnlyDictionary<IEntityType, object[]> built)
-    {
-        var row = Activator.CreateInstance(entity.ClrType)!;
-        var ordinal = 0;
-        foreach (var property in entity.GetProperties())
-        {
-            ordinal++;
-            var info = (PropertyInfo)property.PropertyInfo!;
-            var seed = 1000 + 10 * n + ordinal;
-            object? value = property.IsNullable && n == 1 && !property.IsForeignKey() ? null : Value(property, info.PropertyType, seed);
-            info.SetValue(row, value);
-        }
-        foreach (var key in entity.GetForeignKeys())
-        {
-            if (!built.TryGetValue(key.PrincipalEntityType, out var principals))
-                continue;
-            var principal = principals[n];
-            for (var i = 0; i < key.Properties.Count; i++)
-                ((PropertyInfo)key.Properties[i].PropertyInfo!).SetValue(row, ((PropertyInfo)key.PrincipalKey.Properties[i].PropertyInfo!).GetValue(principal));
-        }
-        return row;
-    }
-
-    private static object Value(IProperty property, Type type, int seed)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        var text = property.Name.ToLowerInvariant() + "-" + seed.ToString(CultureInfo.InvariantCulture);
-        if (type == typeof(string))
-            return property.GetMaxLength() is { } max && text.Length > max ? text[^max..] : text;
-        if (type == typeof(int))
-            return seed;
-        if (type == typeof(long))
-            return 1_000_000_000_000L * seed + seed;
-        if (type == typeof(short))
-            return (short)seed;
-        if (type == typeof(double))
-            return seed + 0.25;
-        if (type == typeof(decimal))
-            return seed + 0.25m;
-        if (type == typeof(bool))
-            return seed % 2 == 0;
-        if (type == typeof(Guid))
-            return new Guid(seed, 2, 3, [4, 5, 6, 7, 8, 9, 10, (byte)(seed % 256)]);
-        if (type == typeof(DateTimeOffset))
-            return new DateTimeOffset(2026, 3, 10, 3, 4, 5, 123, TimeSpan.Zero).AddMinutes(seed);
-        if (type == typeof(DateTime))
-            return new DateTime(2026, 3, 10, 3, 4, 5, 123, DateTimeKind.Utc).AddMinutes(seed);
-        if (type == typeof(DateOnly))
-            return new DateOnly(2026, 3, 10).AddDays(seed % 300);
-        if (type == typeof(byte[]))
-            return BitConverter.GetBytes(seed);
-        throw new NotSupportedException($"{property.DeclaringType.DisplayName()}.{property.Name}: give {type.Name} a value here.");
-    }
 }
