@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using Kangen.Platform.Storage;
 using Kangen.Platform.Tests.Platform;
 using Microsoft.EntityFrameworkCore;
