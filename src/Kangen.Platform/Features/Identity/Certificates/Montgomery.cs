@@ -10,8 +10,9 @@ namespace Kangen.Platform.Features.Identity.Certificates;
 /// 64-bit limbs. <see cref="BigInteger.ModPow(BigInteger, BigInteger, BigInteger)"/> works on 32-bit limbs
 /// with Barrett reduction and measured ~10x slower than OpenSSL for s^65537 mod n; this is the same
 /// arithmetic OpenSSL does (Montgomery multiplication, Koç et al. 1996), without importing the key
-/// into an OpenSSL object, which is the part that does not scale. Only public values pass through here,
-/// so the code is not constant-time.
+/// into an OpenSSL object, which is the part that does not scale. OpenSSL's own bignum functions, called on the numbers
+/// (<see cref="OpenSslBignum"/>), are faster still; this is what verifies where libcrypto is not found. Only public values
+/// pass through here, so the code is not constant-time.
 /// </summary>
 internal sealed class Montgomery
 {

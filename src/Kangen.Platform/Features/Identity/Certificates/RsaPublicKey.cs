@@ -4,10 +4,11 @@ using System.Security.Cryptography;
 namespace Kangen.Platform.Features.Identity.Certificates;
 
 /// <summary>
-/// An RSA public key held as plain numbers, verified in managed code. Importing a key into an OpenSSL
-/// object per request is what made the naive X509 path slow and serial on Debian 12's OpenSSL 3, so a
-/// card's key never goes there: s^e mod n (<see cref="Montgomery"/>), then the whole expected PKCS#1 v1.5 block is rebuilt and
-/// compared in constant time (never parsed, which is how the Bleichenbacher-2006 forgeries got in).
+/// An RSA public key held as plain numbers. Importing a key into an OpenSSL object per request is what made the naive
+/// X509 path slow and serial on Debian 12's OpenSSL 3, so a card's key never goes there: s^e mod n is computed on the
+/// numbers (<see cref="OpenSslBignum"/>, or <see cref="Montgomery"/> where libcrypto is not found), then the whole
+/// expected PKCS#1 v1.5 block is rebuilt and compared in constant time (never parsed, which is how the Bleichenbacher-2006
+/// forgeries got in).
 /// </summary>
 internal sealed class RsaPublicKey
 {
@@ -21,12 +22,12 @@ internal sealed class RsaPublicKey
     ];
 
     private readonly byte[] _modulus;
-    private readonly Montgomery _arithmetic;
+    // Built at first use, and only where OpenSSL's bignum functions are not found: its setup (R^2 mod n) is a division.
+    private Montgomery? _managed;
 
     private RsaPublicKey(byte[] modulus, int bits, long exponentValue)
     {
         _modulus = modulus;
-        _arithmetic = new Montgomery(modulus);
         ModulusBytes = modulus.Length;
         Bits = bits;
         Exponent = exponentValue;
@@ -87,12 +88,17 @@ internal sealed class RsaPublicKey
     }
 
     /// <summary>RSASSA-PKCS1-v1_5 verification of a signature over a SHA-256 hash.</summary>
+    /// <exception cref="CryptographicException">OpenSSL's arithmetic failed (out of memory), not the signature.</exception>
     public bool VerifySha256(ReadOnlySpan<byte> sha256Hash, ReadOnlySpan<byte> signature)
     {
         if (sha256Hash.Length != 32 || signature.Length != ModulusBytes)
             return false;
         Span<byte> actual = stackalloc byte[ModulusBytes];
-        if (!_arithmetic.ModPow(signature, Exponent, actual))
+        var opened = OpenSslBignum.IsAvailable
+            ? OpenSslBignum.ModPow(signature, _modulus, Exponent, actual)
+            // Two threads may each build one: the same numbers, immutable once built.
+            : (_managed ??= new Montgomery(_modulus)).ModPow(signature, Exponent, actual);
+        if (!opened)
             return false;
 
         // EM = 00 01 FF..FF 00 || DigestInfo(SHA-256, hash), rebuilt in full (RFC 8017, 8.2.2 step 3).

@@ -1,0 +1,128 @@
+using System.Numerics;
+using System.Security.Cryptography;
+using Kangen.Platform.Features.Identity.Certificates;
+
+namespace Kangen.Platform.Tests.Features.Identity.Certificates;
+
+/// <summary>
+/// <see cref="OpenSslBignum"/>: card signatures are opened by OpenSSL's bignum functions where libcrypto is found, and
+/// they must agree with .NET's arithmetic and with <see cref="Montgomery"/>, the fallback, on every input.
+/// </summary>
+public sealed class OpenSslBignumTests
+{
+    // .NET's own cryptography needs libcrypto on Linux (Debian 12: libssl3), so where the platform runs it is there; a
+    // silent fall back to the slower managed arithmetic would fail here.
+    [Fact]
+    public void OpenSSLs_bignum_functions_are_found_on_Linux_so_they_are_what_verifies_there()
+    {
+        Assert.Equal(OperatingSystem.IsLinux(), OpenSslBignum.IsAvailable);
+    }
+
+    [Theory]
+    [InlineData(256, 65537)]
+    [InlineData(256, 3)]
+    [InlineData(384, 65537)]
+    [InlineData(512, 65537)]
+    [InlineData(257, 65537)]
+    [InlineData(260, 17)]
+    [InlineData(384, 0x3FFF_FFFF_FFFF_FFFF)]
+    public void Exponentiation_agrees_with_biginteger_and_with_the_managed_arithmetic(int modulusBytes, long exponent)
+    {
+        var random = new Random(modulusBytes * 17 + (int)(exponent & 0xFFFF));
+        for (var round = 0; round < 10; round++)
+        {
+            var modulus = new byte[modulusBytes];
+            random.NextBytes(modulus);
+            modulus[0] |= 0x80;
+            modulus[^1] |= 1;
+            var managed = new Montgomery(modulus);
+            for (var i = 0; i < 5; i++)
+            {
+                var value = new byte[modulusBytes];
+                random.NextBytes(value);
+                value[0] &= 0x7F;
+                if (i == 0)
+                    Array.Clear(value);
+                if (i == 1)
+                {
+                    Array.Clear(value);
+                    value[^1] = 1;
+                }
+                var ours = new byte[modulusBytes];
+                var theirs = new byte[modulusBytes];
+
+                Assert.True(OpenSslBignum.ModPow(value, modulus, exponent, ours));
+                Assert.True(managed.ModPow(value, exponent, theirs));
+
+                Assert.Equal(Expected(value, exponent, modulus), ours);
+                Assert.Equal(theirs, ours);
+            }
+        }
+    }
+
+    [Fact]
+    public void Values_not_below_the_modulus_are_refused_and_the_largest_one_below_is_not()
+    {
+        var modulus = new byte[256];
+        new Random(3).NextBytes(modulus);
+        modulus[0] |= 0x80;
+        modulus[^1] |= 1;
+        var result = new byte[256];
+
+        Assert.False(OpenSslBignum.ModPow(modulus, modulus, 65537, result));
+        Assert.False(OpenSslBignum.ModPow(Enumerable.Repeat((byte)0xFF, 256).ToArray(), modulus, 65537, result));
+        Assert.False(OpenSslBignum.ModPow(new byte[255], modulus, 65537, result));
+        Assert.False(OpenSslBignum.ModPow(new byte[256], modulus, 65537, new byte[255]));
+        // An even modulus has no Montgomery form, and an exponent must be positive: refused, not passed on to fail there.
+        var even = (byte[])modulus.Clone();
+        even[^1] &= 0xFE;
+        Assert.False(OpenSslBignum.ModPow(new byte[256], even, 65537, result));
+        Assert.False(OpenSslBignum.ModPow(new byte[256], modulus, 0, result));
+
+        var below = (byte[])modulus.Clone();
+        below[^1] -= 1; // n - 1, odd n: only the last byte changes
+        Assert.True(OpenSslBignum.ModPow(below, modulus, 65537, result));
+        Assert.Equal(Expected(below, 65537, modulus), result);
+    }
+
+    [Fact]
+    public void A_real_rsa_signature_verifies_and_a_changed_one_or_one_over_the_modulus_does_not()
+    {
+        var hash = SHA256.HashData("data"u8);
+        // A key whose signature plus its modulus still fits the modulus' length (about a third of keys): that sum opens to
+        // the same block modulo n, and only the range check (RFC 8017 5.2.2) refuses it.
+        for (var attempt = 0; ; attempt++)
+        {
+            Assert.True(attempt < 50, "No key gave a signature that fits when the modulus is added.");
+            using var rsa = RSA.Create(2048);
+            var parameters = rsa.ExportParameters(false);
+            var signature = rsa.SignHash(hash, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var sum = new BigInteger(signature, isUnsigned: true, isBigEndian: true) + new BigInteger(parameters.Modulus, isUnsigned: true, isBigEndian: true);
+            if (sum.GetByteCount(isUnsigned: true) != 256)
+                continue;
+            var key = RsaPublicKey.TryCreate([0, .. parameters.Modulus!], parameters.Exponent, out var problem);
+            Assert.NotNull(key);
+            Assert.Null(problem);
+
+            Assert.True(key.VerifySha256(hash, signature));
+            Assert.False(key.VerifySha256(hash, sum.ToByteArray(isUnsigned: true, isBigEndian: true)));
+            var changed = (byte[])signature.Clone();
+            changed[100] ^= 1;
+            Assert.False(key.VerifySha256(hash, changed));
+            Assert.False(key.VerifySha256(SHA256.HashData("date"u8), signature));
+            return;
+        }
+    }
+
+    private static byte[] Expected(byte[] value, long exponent, byte[] modulus)
+    {
+        var result = BigInteger.ModPow(
+            new BigInteger(value, isUnsigned: true, isBigEndian: true),
+            new BigInteger(exponent),
+            new BigInteger(modulus, isUnsigned: true, isBigEndian: true));
+        var bytes = new byte[modulus.Length];
+        var length = result.GetByteCount(isUnsigned: true);
+        result.TryWriteBytes(bytes.AsSpan(bytes.Length - length), out _, isUnsigned: true, isBigEndian: true);
+        return bytes;
+    }
+}
