@@ -33,15 +33,21 @@ internal static class OpenSslBignum
         if (value.SequenceCompareTo(modulus) >= 0)
             return false;
 
-        nint context = 0, r = 0, a = 0, p = 0, m = 0;
+        // The thread's own context: its numbers come from the context's pool, so a call allocates little beyond the
+        // Montgomery setup of the modulus (a context per call cost a dozen malloc/free pairs, seen in a profile).
+        var context = (t_context ??= Context.Create()).DangerousGetHandle();
+        BN_CTX_start(context);
         try
         {
-            context = BN_CTX_new();
-            r = BN_new();
-            p = BN_new();
-            a = BN_bin2bn(ref MemoryMarshal.GetReference(value), value.Length, 0);
-            m = BN_bin2bn(ref MemoryMarshal.GetReference(modulus), modulus.Length, 0);
-            if (context == 0 || r == 0 || p == 0 || a == 0 || m == 0 || BN_set_word(p, (ulong)exponent) != 1
+            var r = BN_CTX_get(context);
+            var a = BN_CTX_get(context);
+            var p = BN_CTX_get(context);
+            // Once BN_CTX_get fails, it returns null until BN_CTX_end: the last one answers for all four.
+            var m = BN_CTX_get(context);
+            if (m == 0
+                || BN_bin2bn(ref MemoryMarshal.GetReference(value), value.Length, a) == 0
+                || BN_bin2bn(ref MemoryMarshal.GetReference(modulus), modulus.Length, m) == 0
+                || BN_set_word(p, (ulong)exponent) != 1
                 || BN_mod_exp_mont(r, a, p, m, context, 0) != 1
                 || BN_bn2binpad(r, ref MemoryMarshal.GetReference(result), result.Length) != result.Length)
             {
@@ -53,11 +59,36 @@ internal static class OpenSslBignum
         }
         finally
         {
-            BN_free(m);
-            BN_free(a);
-            BN_free(p);
-            BN_free(r);
-            BN_CTX_free(context);
+            BN_CTX_end(context);
+        }
+    }
+
+    [ThreadStatic]
+    private static Context? t_context;
+
+    /// <summary>A thread's <c>BN_CTX</c>, freed when the thread is gone and the handle collected.</summary>
+    private sealed class Context : SafeHandle
+    {
+        private Context()
+            : base(0, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == 0;
+
+        public static Context Create()
+        {
+            var context = new Context();
+            context.SetHandle(BN_CTX_new());
+            if (context.IsInvalid)
+                throw new CryptographicException("OpenSSL could not allocate a bignum context.");
+            return context;
+        }
+
+        protected override bool ReleaseHandle()
+        {
+            BN_CTX_free(handle);
+            return true;
         }
     }
 
@@ -92,10 +123,13 @@ internal static class OpenSslBignum
     private static extern void BN_CTX_free(nint context);
 
     [DllImport(Library)]
-    private static extern nint BN_new();
+    private static extern void BN_CTX_start(nint context);
 
     [DllImport(Library)]
-    private static extern void BN_free(nint number);
+    private static extern nint BN_CTX_get(nint context);
+
+    [DllImport(Library)]
+    private static extern void BN_CTX_end(nint context);
 
     [DllImport(Library)]
     private static extern nint BN_bin2bn(ref byte bigEndian, int length, nint into);

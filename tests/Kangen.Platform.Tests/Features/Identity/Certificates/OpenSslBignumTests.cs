@@ -61,6 +61,35 @@ public sealed class OpenSslBignumTests
     }
 
     [Fact]
+    public void Threads_computing_at_once_each_get_their_own_right_answers()
+    {
+        // Each thread keeps a bignum context of its own; shared, their numbers would mix.
+        var random = new Random(11);
+        var cases = Enumerable.Range(0, 64).Select(_ =>
+        {
+            var modulus = new byte[256];
+            random.NextBytes(modulus);
+            modulus[0] |= 0x80;
+            modulus[^1] |= 1;
+            var value = new byte[256];
+            random.NextBytes(value);
+            value[0] &= 0x7F;
+            return (Value: value, Modulus: modulus, Expected: Expected(value, 65537, modulus));
+        }).ToArray();
+        var wrong = 0;
+
+        Parallel.For(0, 2_000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var (value, modulus, expected) = cases[i % cases.Length];
+            var result = new byte[256];
+            if (!OpenSslBignum.ModPow(value, modulus, 65537, result) || !result.AsSpan().SequenceEqual(expected))
+                Interlocked.Increment(ref wrong);
+        });
+
+        Assert.Equal(0, wrong);
+    }
+
+    [Fact]
     public void Values_not_below_the_modulus_are_refused_and_the_largest_one_below_is_not()
     {
         var modulus = new byte[256];
