@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Security.Cryptography;
 using Kangen.Platform.Features.Identity.Certificates;
 
@@ -6,27 +5,6 @@ namespace Kangen.Platform.Tests.Features.Identity.Certificates;
 
 public sealed class MontgomeryTests
 {
-    private static byte[] RandomOddModulus(Random random, int bytes)
-    {
-        var modulus = new byte[bytes];
-        random.NextBytes(modulus);
-        modulus[0] |= 0x80;
-        modulus[^1] |= 1;
-        return modulus;
-    }
-
-    private static byte[] Expected(byte[] value, long exponent, byte[] modulus)
-    {
-        var result = BigInteger.ModPow(
-            new BigInteger(value, isUnsigned: true, isBigEndian: true),
-            new BigInteger(exponent),
-            new BigInteger(modulus, isUnsigned: true, isBigEndian: true));
-        var bytes = new byte[modulus.Length];
-        var length = result.GetByteCount(isUnsigned: true);
-        result.TryWriteBytes(bytes.AsSpan(bytes.Length - length), out _, isUnsigned: true, isBigEndian: true);
-        return bytes;
-    }
-
     [Theory]
     [InlineData(256, 65537)]
     [InlineData(256, 3)]
@@ -39,7 +17,7 @@ public sealed class MontgomeryTests
         var random = new Random(modulusBytes * 31 + (int)(exponent & 0xFFFF));
         for (var round = 0; round < 10; round++)
         {
-            var modulus = RandomOddModulus(random, modulusBytes);
+            var modulus = ModPowReference.RandomOddModulus(random, modulusBytes);
             var arithmetic = new Montgomery(modulus);
             for (var i = 0; i < 5; i++)
             {
@@ -56,7 +34,7 @@ public sealed class MontgomeryTests
                 var actual = new byte[modulusBytes];
 
                 Assert.True(arithmetic.ModPow(value, exponent, actual));
-                Assert.Equal(Expected(value, exponent, modulus), actual);
+                Assert.Equal(ModPowReference.Expected(value, exponent, modulus), actual);
             }
         }
     }
@@ -64,7 +42,7 @@ public sealed class MontgomeryTests
     [Fact]
     public void Values_not_below_the_modulus_are_refused()
     {
-        var modulus = RandomOddModulus(new Random(1), 256);
+        var modulus = ModPowReference.RandomOddModulus(new Random(1), 256);
         var arithmetic = new Montgomery(modulus);
         var result = new byte[256];
 

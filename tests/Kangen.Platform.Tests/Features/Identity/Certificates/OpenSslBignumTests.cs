@@ -31,10 +31,7 @@ public sealed class OpenSslBignumTests
         var random = new Random(modulusBytes * 17 + (int)(exponent & 0xFFFF));
         for (var round = 0; round < 10; round++)
         {
-            var modulus = new byte[modulusBytes];
-            random.NextBytes(modulus);
-            modulus[0] |= 0x80;
-            modulus[^1] |= 1;
+            var modulus = ModPowReference.RandomOddModulus(random, modulusBytes);
             var managed = new Montgomery(modulus);
             for (var i = 0; i < 5; i++)
             {
@@ -54,7 +51,7 @@ public sealed class OpenSslBignumTests
                 Assert.True(OpenSslBignum.ModPow(value, modulus, exponent, ours));
                 Assert.True(managed.ModPow(value, exponent, theirs));
 
-                Assert.Equal(Expected(value, exponent, modulus), ours);
+                Assert.Equal(ModPowReference.Expected(value, exponent, modulus), ours);
                 Assert.Equal(theirs, ours);
             }
         }
@@ -67,14 +64,11 @@ public sealed class OpenSslBignumTests
         var random = new Random(11);
         var cases = Enumerable.Range(0, 64).Select(_ =>
         {
-            var modulus = new byte[256];
-            random.NextBytes(modulus);
-            modulus[0] |= 0x80;
-            modulus[^1] |= 1;
+            var modulus = ModPowReference.RandomOddModulus(random, 256);
             var value = new byte[256];
             random.NextBytes(value);
             value[0] &= 0x7F;
-            return (Value: value, Modulus: modulus, Expected: Expected(value, 65537, modulus));
+            return (Value: value, Modulus: modulus, Expected: ModPowReference.Expected(value, 65537, modulus));
         }).ToArray();
         var wrong = 0;
 
@@ -92,10 +86,7 @@ public sealed class OpenSslBignumTests
     [Fact]
     public void Values_not_below_the_modulus_are_refused_and_the_largest_one_below_is_not()
     {
-        var modulus = new byte[256];
-        new Random(3).NextBytes(modulus);
-        modulus[0] |= 0x80;
-        modulus[^1] |= 1;
+        var modulus = ModPowReference.RandomOddModulus(new Random(3), 256);
         var result = new byte[256];
 
         Assert.False(OpenSslBignum.ModPow(modulus, modulus, 65537, result));
@@ -111,7 +102,7 @@ public sealed class OpenSslBignumTests
         var below = (byte[])modulus.Clone();
         below[^1] -= 1; // n - 1, odd n: only the last byte changes
         Assert.True(OpenSslBignum.ModPow(below, modulus, 65537, result));
-        Assert.Equal(Expected(below, 65537, modulus), result);
+        Assert.Equal(ModPowReference.Expected(below, 65537, modulus), result);
     }
 
     [Fact]
@@ -141,17 +132,5 @@ public sealed class OpenSslBignumTests
             Assert.False(key.VerifySha256(SHA256.HashData("date"u8), signature));
             return;
         }
-    }
-
-    private static byte[] Expected(byte[] value, long exponent, byte[] modulus)
-    {
-        var result = BigInteger.ModPow(
-            new BigInteger(value, isUnsigned: true, isBigEndian: true),
-            new BigInteger(exponent),
-            new BigInteger(modulus, isUnsigned: true, isBigEndian: true));
-        var bytes = new byte[modulus.Length];
-        var length = result.GetByteCount(isUnsigned: true);
-        result.TryWriteBytes(bytes.AsSpan(bytes.Length - length), out _, isUnsigned: true, isBigEndian: true);
-        return bytes;
     }
 }
