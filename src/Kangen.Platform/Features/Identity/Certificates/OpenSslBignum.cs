@@ -21,7 +21,7 @@ internal static class OpenSslBignum
     /// <summary>
     /// Writes <paramref name="value"/>^<paramref name="exponent"/> mod <paramref name="modulus"/>, big-endian, into
     /// <paramref name="result"/> (as long as the modulus). False when the value is not below the modulus (RFC 8017 5.2.2:
-    /// a signature representative out of range), or the lengths differ.
+    /// a signature representative out of range), the lengths differ, the modulus is even or the exponent below 1.
     /// </summary>
     /// <param name="modulus">Odd, big-endian, without leading zero bytes.</param>
     /// <exception cref="CryptographicException">libcrypto failed (out of memory).</exception>
