@@ -15,6 +15,26 @@ internal static class ModPowReference
         return modulus;
     }
 
+    /// <summary>
+    /// <paramref name="count"/> values of <paramref name="bytes"/> bytes below any modulus of that length with its top bit
+    /// set: zero, one, then random ones.
+    /// </summary>
+    public static IEnumerable<byte[]> Values(Random random, int bytes, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var value = new byte[bytes];
+            random.NextBytes(value);
+            value[0] &= 0x7F;
+            if (i < 2)
+            {
+                Array.Clear(value);
+                value[^1] = (byte)i;
+            }
+            yield return value;
+        }
+    }
+
     /// <summary>value^exponent mod modulus by <see cref="BigInteger.ModPow"/>, big-endian, as long as the modulus.</summary>
     public static byte[] Expected(byte[] value, long exponent, byte[] modulus)
     {
